@@ -1,0 +1,82 @@
+// Command fontgen extracts the subset of GNU Unifont that package render
+// embeds, from a Unifont .hex file (Debian: apt-get install unifont), and
+// writes it in the compact format of package unihex.
+//
+// Usage (run by go generate in package render):
+//
+//	go run ./internal/fontgen -hex /usr/share/unifont/unifont.hex -o fontdata/unifont.bin.gz
+//
+// The subset: ASCII and Latin-1, Latin Extended-A, Greek, Cyrillic, general
+// punctuation, currency symbols, letterlike symbols and arrows, box drawing
+// and block elements, geometric shapes, CJK symbols and punctuation, CJK
+// Unified Ideographs U+4E00–U+9FFF, halfwidth and fullwidth forms, and the
+// replacement character.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/poshil/hil/emulator/escpos/render/internal/unihex"
+)
+
+// ranges are the code point blocks kept, inclusive.
+var ranges = [][2]rune{
+	{0x0020, 0x007E}, // ASCII
+	{0x00A0, 0x00FF}, // Latin-1 supplement
+	{0x0100, 0x017F}, // Latin Extended-A
+	{0x0370, 0x03FF}, // Greek
+	{0x0400, 0x04FF}, // Cyrillic
+	{0x2000, 0x206F}, // general punctuation
+	{0x20A0, 0x20CF}, // currency symbols
+	{0x2100, 0x21FF}, // letterlike symbols, number forms, arrows
+	{0x2460, 0x24FF}, // enclosed alphanumerics (①, common on Chinese receipts)
+	{0x2500, 0x259F}, // box drawing, block elements
+	{0x25A0, 0x25FF}, // geometric shapes
+	{0x3000, 0x303F}, // CJK symbols and punctuation
+	{0x4E00, 0x9FFF}, // CJK Unified Ideographs
+	{0xFF00, 0xFFEF}, // halfwidth and fullwidth forms
+	{0xFFFD, 0xFFFD}, // replacement character
+}
+
+func keep(r rune) bool {
+	for _, rg := range ranges {
+		if r >= rg[0] && r <= rg[1] {
+			return true
+		}
+	}
+	return false
+}
+
+func main() {
+	in := flag.String("hex", "/usr/share/unifont/unifont.hex", "Unifont .hex file to read")
+	out := flag.String("o", "fontdata/unifont.bin.gz", "file to write")
+	flag.Parse()
+	if err := run(*in, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "fontgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(in, out string) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	glyphs, err := unihex.ParseHex(f, keep)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := unihex.Encode(&buf, glyphs); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("fontgen: %d glyphs, %d bytes -> %s\n", len(glyphs), buf.Len(), out)
+	return nil
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestRunFailingScenarioKeepsArtifacts runs a suite with a passing, a
+// skipped and a deliberately failing scenario: the table says so, the exit
+// status is 1, the failed scenario's work folder is kept with the files it
+// made, and the JUnit report names the failure.
+func TestRunFailingScenarioKeepsArtifacts(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	write("a_pass.txtar", "# passes\nexists data.txt\n-- data.txt --\nok\n")
+	write("b_skip.txtar", "[!hw] skip 'needs a real printer'\nexists never\n")
+	write("c_fail.txtar", "# writes an artifact, then fails on purpose\ncp data.txt artifact.txt\ngrep 'expected receipt' artifact.txt\n-- data.txt --\nsomething else\n")
+
+	keep := filepath.Join(t.TempDir(), "kept")
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"run", "--keep", keep, "--junit", junit, dir}, nil, &out, &errb)
+	require.Equal(t, ExitFailure, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+
+	require.Regexp(t, regexp.MustCompile(`(?m)^a_pass\s+pass\s`), out.String())
+	require.Regexp(t, regexp.MustCompile(`(?m)^b_skip\s+skip\s.*needs a real printer`), out.String())
+	require.Regexp(t, regexp.MustCompile(`(?m)^c_fail\s+FAIL\s`), out.String())
+	require.Contains(t, out.String(), "1 passed, 1 failed, 1 skipped\n")
+	require.Contains(t, out.String(), "no match for `expected receipt`")
+
+	// The failed scenario's work folder is kept with its artifact; the others are gone.
+	art, err := os.ReadFile(filepath.Join(keep, "script-c_fail", "artifact.txt"))
+	require.NoError(t, err)
+	require.Equal(t, "something else\n", string(art))
+	require.NoDirExists(t, filepath.Join(keep, "script-a_pass"))
+	require.Contains(t, out.String(), filepath.Join(keep, "script-c_fail"))
+
+	var report struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Skipped  int `xml:"skipped,attr"`
+		Cases    []struct {
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"failure"`
+		} `xml:"testcase"`
+	}
+	data, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	require.NoError(t, xml.Unmarshal(data, &report))
+	require.Equal(t, 3, report.Tests)
+	require.Equal(t, 1, report.Failures)
+	require.Equal(t, 1, report.Skipped)
+	require.Equal(t, "c_fail", report.Cases[2].Name)
+	require.NotNil(t, report.Cases[2].Failure)
+}
+
+func TestRunBadArguments(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.Equal(t, ExitUsage, Run(context.Background(), []string{"run", "--parallel", "0"}, nil, &out, &errb))
+	require.Contains(t, errb.String(), "--parallel must be at least 1")
+
+	errb.Reset()
+	require.Equal(t, ExitUsage, Run(context.Background(), []string{"run", "--printer", "tcp://127.0.0.1:9", "--caps", "laser"}, nil, &out, &errb))
+	require.Contains(t, errb.String(), `unknown capability "laser"`)
+
+	errb.Reset()
+	require.Equal(t, ExitFailure, Run(context.Background(), []string{"run", filepath.Join(t.TempDir(), "missing.txtar")}, nil, &out, &errb))
+	require.Contains(t, errb.String(), "missing.txtar")
+}

@@ -1,0 +1,93 @@
+package scenarios
+
+import (
+	"embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Suite is the built-in scenario suite: the .txtar files of this folder,
+// embedded so that "hil run" works without the source tree.
+//
+//go:embed *.txtar
+var Suite embed.FS
+
+// Options say where the scenarios run.
+type Options struct {
+	// PrinterURL is a real printer (serial:///dev/ttyUSB0?baud=38400,
+	// tcp://host:9100). Empty: scenarios use the emulated printer.
+	PrinterURL string
+	// Capabilities of the real printer: "cutter", "drawer", "near-end".
+	// The emulator's come from its profile.
+	Capabilities []string
+	// Interactive lets scenarios ask the operator to make a fault by hand
+	// ("open the cover now") on a real printer; otherwise they skip.
+	Interactive bool
+	// HilDir, when set, is put first on PATH so that "exec hil" runs this
+	// binary ("hil run"); under "go test" testscript.Main does this.
+	HilDir string
+}
+
+// Params returns the testscript parameters shared by "go test ./scenarios"
+// and "hil run": set-up, custom commands and conditions.
+func Params(opts Options) testscript.Params {
+	return testscript.Params{
+		Setup:               setup(opts),
+		Cmds:                commands(opts),
+		Condition:           condition(opts),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+	}
+}
+
+func setup(opts Options) func(env *testscript.Env) error {
+	return func(env *testscript.Env) error {
+		if opts.HilDir != "" {
+			env.Setenv("PATH", opts.HilDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+		}
+		env.Values[optionsKey{}] = opts
+		// Every scenario gets its own journal in its work folder.
+		env.Setenv("HIL_JOURNAL", filepath.Join(env.WorkDir, "journal.db"))
+		if opts.PrinterURL != "" {
+			env.Setenv("HIL_PRINTER", opts.PrinterURL)
+		}
+		return nil
+	}
+}
+
+type optionsKey struct{}
+
+func condition(opts Options) func(cond string) (bool, error) {
+	return func(cond string) (bool, error) {
+		switch {
+		case cond == "emulated":
+			return opts.PrinterURL == "", nil
+		case cond == "hw":
+			return opts.PrinterURL != "", nil
+		case cond == "interactive":
+			return opts.Interactive, nil
+		case strings.HasPrefix(cond, "cap:"):
+			capname := strings.TrimPrefix(cond, "cap:")
+			switch capname {
+			case "cutter", "drawer", "near-end":
+			default:
+				return false, fmt.Errorf("unknown capability %q (want cutter, drawer or near-end)", capname)
+			}
+			if opts.PrinterURL == "" {
+				// The default emulated profile (tm-t88) has all three.
+				return true, nil
+			}
+			for _, c := range opts.Capabilities {
+				if c == capname {
+					return true, nil
+				}
+			}
+			return false, nil
+		}
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+}

@@ -1,0 +1,133 @@
+package posclient
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Match them with [errors.Is]; the typed errors below wrap
+// them and carry the details.
+var (
+	// ErrInvalidEvent: the state machine was given an event that does not
+	// apply to the transaction's current state. Wrapped by *TransitionError.
+	ErrInvalidEvent = errors.New("posclient: event not valid in this state")
+	// ErrCorruptJournal: the journal exists but cannot be read or does not
+	// make sense. A journal implementation must return an error wrapping it
+	// and must never silently start a fresh journal instead.
+	ErrCorruptJournal = errors.New("posclient: corrupt journal")
+	// ErrNotFound: no transaction with that reference in the journal.
+	ErrNotFound = errors.New("posclient: transaction not found")
+	// ErrTimeout: the host did not answer within Config.ResponseTimeout.
+	ErrTimeout = errors.New("posclient: acquirer timeout")
+	// ErrOtherCard: a refund was asked for with a card other than the
+	// original sale's. Nothing was sent to the host.
+	ErrOtherCard = errors.New("posclient: card is not the original card")
+	// ErrNotRefundable: the original cannot be refunded or voided (not an
+	// approved sale, already voided, …). Nothing was sent.
+	ErrNotRefundable = errors.New("posclient: original cannot be refunded")
+	// ErrExceedsRefundable: the refund amount is more than what is left of
+	// the original. Nothing was sent.
+	ErrExceedsRefundable = errors.New("posclient: amount exceeds what is refundable")
+	// ErrPrinterNotReady: the status check before a sale found the printer
+	// not ready and the policy is to refuse. Nothing was sent.
+	ErrPrinterNotReady = errors.New("posclient: printer not ready")
+	// ErrNoPrinter: the operation needs a printer and none is configured.
+	ErrNoPrinter = errors.New("posclient: no printer configured")
+	// ErrReversalPending: reversals could not be delivered, so no new online
+	// transaction (or settlement) may start.
+	ErrReversalPending = errors.New("posclient: reversal still pending")
+	// ErrHost: transport or protocol failure talking to the host.
+	ErrHost = errors.New("posclient: host failure")
+	// ErrClosed: the terminal was closed.
+	ErrClosed = errors.New("posclient: terminal closed")
+	// ErrInvalidConfig: Config.validate found a bad field. Wrapped by
+	// *ConfigError.
+	ErrInvalidConfig = errors.New("posclient: invalid config")
+	// ErrInvalidInput: a bad argument (amount, card number, reference).
+	ErrInvalidInput = errors.New("posclient: invalid input")
+)
+
+// TransitionError reports an event that the state machine refused.
+type TransitionError struct {
+	Ref   string
+	State State
+	Event EventType
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("posclient: %s: event %s not valid in state %s", e.Ref, e.Event, e.State)
+}
+
+// Unwrap returns ErrInvalidEvent.
+func (e *TransitionError) Unwrap() error { return ErrInvalidEvent }
+
+// CorruptJournalError is what a journal returns when its storage cannot be
+// trusted. It matches ErrCorruptJournal and wraps the underlying cause.
+type CorruptJournalError struct {
+	Where  string // file path or "memory"
+	Detail string // what was wrong, in words
+	Err    error  // underlying cause, may be nil
+}
+
+func (e *CorruptJournalError) Error() string {
+	s := "posclient: corrupt journal " + e.Where + ": " + e.Detail
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Is reports whether target is ErrCorruptJournal.
+func (e *CorruptJournalError) Is(target error) bool { return target == ErrCorruptJournal }
+
+// Unwrap returns the underlying cause.
+func (e *CorruptJournalError) Unwrap() error { return e.Err }
+
+// ConfigError names the Config field that is wrong.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return "posclient: invalid config: " + e.Field + ": " + e.Reason
+}
+
+// Unwrap returns ErrInvalidConfig.
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// InputError names the argument that is wrong.
+type InputError struct {
+	Arg    string
+	Reason string
+}
+
+func (e *InputError) Error() string { return "posclient: invalid " + e.Arg + ": " + e.Reason }
+
+// Unwrap returns ErrInvalidInput.
+func (e *InputError) Unwrap() error { return ErrInvalidInput }
+
+// HostError is a transport or protocol failure while talking to the host:
+// dial, write, read, a malformed or unexpected answer.
+type HostError struct {
+	Op  string // "dial", "send", "receive", "sign-on", …
+	MTI string // message being exchanged, if any
+	Err error
+}
+
+func (e *HostError) Error() string {
+	s := "posclient: host " + e.Op
+	if e.MTI != "" {
+		s += " " + e.MTI
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Is reports whether target is ErrHost.
+func (e *HostError) Is(target error) bool { return target == ErrHost }
+
+// Unwrap returns the cause.
+func (e *HostError) Unwrap() error { return e.Err }

@@ -1,0 +1,600 @@
+package acquirer
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Response codes the ledger answers with (ISO 8583:1987 DE39). The
+// reasons behind each decline are listed in docs/acquirer.md ("Ledger
+// rules").
+const (
+	CodeApproved          = "00"
+	CodeDoNotHonour       = "05"
+	CodeInvalidTxn        = "12" // original is not an approved sale; a refunded sale cannot be voided
+	CodeInvalidAmount     = "13" // zero amount; refund above what remains; void not for the full amount
+	CodeInvalidCard       = "14" // PAN fails the Luhn check, or card flagged invalid
+	CodeNoAction          = "21" // original already voided or reversed
+	CodeNotFound          = "25" // original not found
+	CodeFormatError       = "30" // request missing a required field
+	CodeLost              = "41"
+	CodeStolen            = "43"
+	CodeNoFunds           = "51"
+	CodeExpired           = "54"
+	CodeNotPermittedCard  = "57" // refund or void on another card than the original
+	CodeNotPermittedTerm  = "58" // void outside the original's terminal and open batch
+	CodeLimitExceeded     = "61"
+	CodeIssuerInoperative = "91"
+	CodeDuplicate         = "94" // same terminal and STAN, different content
+	CodeReconcileError    = "95" // settlement totals do not balance
+	CodeSystemMalfunction = "96"
+)
+
+// Kind is what a request asks the ledger to do.
+type Kind int
+
+const (
+	KindSale     Kind = iota + 1 // 0200, processing code 000000
+	KindRefund                   // 0200, 200000: back to the original card
+	KindVoid                     // 0200, 020000: cancel a sale of the open batch
+	KindReversal                 // 0400/0401 and advice 0420/0421
+	KindSettle                   // 0500
+	KindUpload                   // 0320 batch upload of one terminal transaction
+)
+
+var kindNames = [...]string{"", "sale", "refund", "void", "reversal", "settlement", "upload"}
+
+// String returns the lower-case name used in JSON ("sale", "refund", …).
+func (k Kind) String() string {
+	if k <= 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindNames[k]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// TxnState is the state of a recorded transaction.
+type TxnState int
+
+const (
+	StateApproved TxnState = iota + 1 // approved and standing
+	StateDeclined                     // declined: nothing moved
+	StateVoided                       // a sale cancelled by a void
+	StateReversed                     // undone by a reversal
+)
+
+var stateNames = [...]string{"", "approved", "declined", "voided", "reversed"}
+
+func (s TxnState) String() string {
+	if s <= 0 || int(s) >= len(stateNames) {
+		return fmt.Sprintf("TxnState(%d)", int(s))
+	}
+	return stateNames[s]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TxnState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Totals are a batch's totals as the settlement fields carry them:
+// credits are refunds, debits are sales; counts and amounts of the
+// transactions that stand (approved, not voided, not reversed).
+type Totals struct {
+	CreditsCount  int64 `json:"credits_count"`  // DE74
+	CreditsAmount int64 `json:"credits_amount"` // DE86
+	DebitsCount   int64 `json:"debits_count"`   // DE76
+	DebitsAmount  int64 `json:"debits_amount"`  // DE88
+}
+
+// Net is debits minus credits (DE97).
+func (t Totals) Net() int64 { return t.DebitsAmount - t.CreditsAmount }
+
+// Request is one message as the ledger sees it, independent of the wire.
+type Request struct {
+	Kind     Kind
+	Terminal string // DE41
+	STAN     string // DE11
+	PAN      string // DE2 (sale, refund, void, upload)
+	Expiry   string // DE14 YYMM, optional
+	Amount   int64  // DE4, minor units
+	// Repeat marks a retransmission (0401, 0421). It does not change what
+	// the ledger does: repeats and originals are matched by content.
+	Repeat bool
+	// OrigRRN is the original's RRN (DE37) for a refund or void.
+	OrigRRN string
+	// OrigSTAN is the original's STAN (from DE90) for a reversal; empty
+	// means the reversal carries the original's STAN in DE11. For a
+	// refund or void it is used when OrigRRN is empty. For an upload it
+	// is the listed transaction's STAN (empty: DE11).
+	OrigSTAN string
+	// Totals are the terminal's totals (settlement).
+	Totals Totals
+	// UploadKind is the listed transaction's kind (upload).
+	UploadKind Kind
+}
+
+// Result is the ledger's answer.
+type Result struct {
+	Code     string // DE39
+	RRN      string // DE37, assigned to every recorded transaction
+	AuthCode string // DE38, approvals of sales, refunds and voids
+	// Duplicate: the request repeated an earlier one (same terminal,
+	// STAN and content); this is the first answer and nothing was
+	// applied again.
+	Duplicate bool
+	// Host is the host's totals of the batch (settlement).
+	Host Totals
+	// Seq is the ledger's number of the transaction recorded, 0 if none.
+	Seq int
+}
+
+// Txn is a recorded transaction.
+type Txn struct {
+	Seq      int
+	Time     time.Time
+	Terminal string
+	STAN     string
+	RRN      string
+	AuthCode string
+	Kind     Kind
+	Amount   int64
+	Code     string
+	State    TxnState
+	Batch    int
+	Orig     *Txn  // the original of a refund, void or reversal
+	Refunded int64 // sales: sum of standing refunds
+	pan      string
+}
+
+// TxnView is a transaction as Transactions and GET /transactions show it.
+type TxnView struct {
+	Seq      int       `json:"seq"`
+	Time     time.Time `json:"time"`
+	Terminal string    `json:"terminal"`
+	STAN     string    `json:"stan"`
+	RRN      string    `json:"rrn"`
+	AuthCode string    `json:"auth_code,omitempty"`
+	Type     Kind      `json:"type"`
+	Amount   int64     `json:"amount"`
+	Code     string    `json:"code"`
+	State    TxnState  `json:"state"`
+	Card     string    `json:"card"` // masked
+	Batch    int       `json:"batch"`
+	OrigRRN  string    `json:"original_rrn,omitempty"`
+	Refunded int64     `json:"refunded,omitempty"`
+}
+
+func (t *Txn) view() TxnView {
+	v := TxnView{Seq: t.Seq, Time: t.Time, Terminal: t.Terminal, STAN: t.STAN, RRN: t.RRN, AuthCode: t.AuthCode,
+		Type: t.Kind, Amount: t.Amount, Code: t.Code, State: t.State, Card: MaskPAN(t.pan), Batch: t.Batch, Refunded: t.Refunded}
+	if t.Orig != nil {
+		v.OrigRRN = t.Orig.RRN
+	}
+	return v
+}
+
+func (t *Txn) standing() bool {
+	return t.State == StateApproved && (t.Kind == KindSale || t.Kind == KindRefund)
+}
+
+// LedgerOptions configure a Ledger. The zero value is usable.
+type LedgerOptions struct {
+	Now            func() time.Time // clock for timestamps and expiry; nil = time.Now
+	DefaultBalance int64            // balance of cards created on first use; 0 = DefaultBalance
+	NoTestCards    bool             // do not preload TestCards
+}
+
+// Ledger is the fake acquirer's books: cards, transactions and
+// per-terminal batches. It does no I/O; the server feeds it requests.
+// It is safe for concurrent use.
+type Ledger struct {
+	now        func() time.Time
+	defBalance int64
+
+	mu        sync.Mutex
+	cards     map[string]*Card
+	txns      []*Txn
+	byRRN     map[string]*Txn
+	terminals map[string]*terminal
+}
+
+type dedupeKey struct {
+	class Kind // KindSale for all 0200 kinds
+	stan  string
+}
+
+type dedupeEntry struct {
+	fp  string
+	res Result
+}
+
+type terminal struct {
+	id       string
+	cur      *Batch
+	closed   []*Batch
+	fin      map[string]*Txn // STAN -> latest 0200 transaction
+	dedupe   [2]map[dedupeKey]dedupeEntry
+	lastSTAN string
+	requests int
+}
+
+// NewLedger returns a ledger holding the test cards (unless
+// opts.NoTestCards).
+func NewLedger(opts LedgerOptions) *Ledger {
+	l := &Ledger{
+		now:        opts.Now,
+		defBalance: opts.DefaultBalance,
+		cards:      map[string]*Card{},
+		byRRN:      map[string]*Txn{},
+		terminals:  map[string]*terminal{},
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	if l.defBalance == 0 {
+		l.defBalance = DefaultBalance
+	}
+	if !opts.NoTestCards {
+		for _, c := range TestCards() {
+			c := c
+			l.cards[c.PAN] = &c
+		}
+	}
+	return l
+}
+
+// PutCard creates or replaces a card.
+func (l *Ledger) PutCard(c Card) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cards[c.PAN] = &c
+	return nil
+}
+
+// UpdateCard creates a card (defaults: the default balance, active) or
+// updates the fields set in u, and returns the result masked.
+func (l *Ledger) UpdateCard(u CardUpdate) (CardView, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var c Card
+	if old, ok := l.cards[u.PAN]; ok {
+		c = *old
+	} else {
+		c = Card{PAN: u.PAN, Balance: l.defBalance}
+	}
+	if u.Balance != nil {
+		c.Balance = *u.Balance
+	}
+	if u.Limit != nil {
+		c.Limit = *u.Limit
+	}
+	if u.Expiry != nil {
+		c.Expiry = *u.Expiry
+	}
+	if u.Status != nil {
+		c.Status = *u.Status
+	}
+	if u.Force != nil {
+		c.Force = *u.Force
+	}
+	if err := c.validate(); err != nil {
+		return CardView{}, err
+	}
+	l.cards[c.PAN] = &c
+	return c.view(), nil
+}
+
+// Card returns a copy of the card with this PAN.
+func (l *Ledger) Card(pan string) (Card, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, ok := l.cards[pan]
+	if !ok {
+		return Card{}, false
+	}
+	return *c, true
+}
+
+// Cards lists all cards, masked, ordered by PAN.
+func (l *Ledger) Cards() []CardView {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	pans := make([]string, 0, len(l.cards))
+	for p := range l.cards {
+		pans = append(pans, p)
+	}
+	sort.Strings(pans)
+	out := make([]CardView, len(pans))
+	for i, p := range pans {
+		out[i] = l.cards[p].view()
+	}
+	return out
+}
+
+// Transactions lists recorded transactions in order; terminal "" means all.
+func (l *Ledger) Transactions(terminal string) []TxnView {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]TxnView, 0, len(l.txns))
+	for _, t := range l.txns {
+		if terminal == "" || t.Terminal == terminal {
+			out = append(out, t.view())
+		}
+	}
+	return out
+}
+
+// Transaction returns the transaction with this RRN.
+func (l *Ledger) Transaction(rrn string) (TxnView, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t, ok := l.byRRN[rrn]
+	if !ok {
+		return TxnView{}, false
+	}
+	return t.view(), true
+}
+
+// Process applies one request and returns the answer. A request that
+// cannot be processed at all returns a *RequestError (wrapping
+// ErrInvalidRequest); declines are results.
+func (l *Ledger) Process(req Request) (Result, error) {
+	if err := req.check(); err != nil {
+		return Result{Code: CodeFormatError}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.terminal(req.Terminal)
+	t.requests++
+	t.lastSTAN = req.STAN
+
+	key := dedupeKey{class: req.Kind, stan: req.STAN}
+	if req.Kind == KindRefund || req.Kind == KindVoid {
+		key.class = KindSale
+	}
+	fp := req.fingerprint()
+	for _, m := range t.dedupe {
+		if e, ok := m[key]; ok {
+			if e.fp == fp {
+				r := e.res
+				r.Duplicate = true
+				return r, nil
+			}
+			return Result{Code: CodeDuplicate}, nil
+		}
+	}
+	var res Result
+	switch req.Kind {
+	case KindSale:
+		res = l.sale(t, req)
+	case KindRefund:
+		res = l.refund(t, req)
+	case KindVoid:
+		res = l.void(t, req)
+	case KindReversal:
+		res = l.reverse(t, req)
+	case KindSettle:
+		res = l.settle(t, req)
+	case KindUpload:
+		res = l.upload(t, req)
+	}
+	// settle may have rotated the dedupe generations; store in the newest.
+	t.dedupe[0][key] = dedupeEntry{fp: fp, res: res}
+	return res, nil
+}
+
+func (r *Request) check() error {
+	switch {
+	case r.Kind < KindSale || r.Kind > KindUpload:
+		return &RequestError{Field: "kind", Reason: fmt.Sprintf("unknown kind %d", int(r.Kind))}
+	case r.Terminal == "":
+		return &RequestError{Field: "terminal", Reason: "missing terminal id (DE41)"}
+	case r.STAN == "":
+		return &RequestError{Field: "stan", Reason: "missing STAN (DE11)"}
+	case r.Amount < 0:
+		return &RequestError{Field: "amount", Reason: "negative amount"}
+	}
+	return nil
+}
+
+func (r *Request) fingerprint() string {
+	return fmt.Sprintf("%d|%s|%d|%s|%s|%d|%d|%d|%d|%d",
+		r.Kind, r.PAN, r.Amount, r.OrigRRN, r.OrigSTAN,
+		r.Totals.CreditsCount, r.Totals.CreditsAmount, r.Totals.DebitsCount, r.Totals.DebitsAmount, r.UploadKind)
+}
+
+func (l *Ledger) terminal(id string) *terminal {
+	t, ok := l.terminals[id]
+	if !ok {
+		t = &terminal{id: id, fin: map[string]*Txn{}}
+		t.dedupe[0] = map[dedupeKey]dedupeEntry{}
+		t.dedupe[1] = map[dedupeKey]dedupeEntry{}
+		t.cur = &Batch{Terminal: id, Number: 1, Opened: l.now(), State: BatchOpen}
+		l.terminals[id] = t
+	}
+	return t
+}
+
+// record appends a transaction with the next sequence number and RRN.
+func (l *Ledger) record(t *terminal, req Request, code string, orig *Txn) *Txn {
+	seq := len(l.txns) + 1
+	x := &Txn{
+		Seq: seq, Time: l.now(), Terminal: t.id, STAN: req.STAN, RRN: fmt.Sprintf("%012d", seq),
+		Kind: req.Kind, Amount: req.Amount, Code: code, State: StateDeclined, Batch: t.cur.Number,
+		Orig: orig, pan: req.PAN,
+	}
+	if code == CodeApproved {
+		x.State = StateApproved
+		if req.Kind != KindReversal {
+			x.AuthCode = "A" + strconv.Itoa(100000 + seq%100000)[1:]
+		}
+	}
+	if req.Kind == KindReversal && orig != nil {
+		x.pan = orig.pan
+		if x.Amount == 0 {
+			x.Amount = orig.Amount
+		}
+	}
+	l.txns = append(l.txns, x)
+	l.byRRN[x.RRN] = x
+	if req.Kind == KindSale || req.Kind == KindRefund || req.Kind == KindVoid {
+		t.fin[req.STAN] = x
+	}
+	t.cur.txns = append(t.cur.txns, x)
+	return x
+}
+
+func result(x *Txn) Result {
+	return Result{Code: x.Code, RRN: x.RRN, AuthCode: x.AuthCode, Seq: x.Seq}
+}
+
+func (l *Ledger) expired(expiry string) bool {
+	if !expiryValid(expiry) {
+		return false
+	}
+	yy, _ := strconv.Atoi(expiry[:2])
+	mm, _ := strconv.Atoi(expiry[2:])
+	now := l.now()
+	return (2000+yy)*12+mm < now.Year()*12+int(now.Month())
+}
+
+func (l *Ledger) sale(t *terminal, req Request) Result {
+	code := l.saleCode(req)
+	if code == CodeApproved {
+		l.cards[req.PAN].Balance -= req.Amount
+	}
+	return result(l.record(t, req, code, nil))
+}
+
+// saleCode decides a sale, in the order documented in docs/acquirer.md.
+func (l *Ledger) saleCode(req Request) string {
+	if !Luhn(req.PAN) {
+		return CodeInvalidCard
+	}
+	c, ok := l.cards[req.PAN]
+	if !ok {
+		c = &Card{PAN: req.PAN, Balance: l.defBalance}
+		l.cards[req.PAN] = c
+	}
+	switch {
+	case c.Status == CardInvalid:
+		return CodeInvalidCard
+	case c.Status == CardLost:
+		return CodeLost
+	case c.Status == CardStolen:
+		return CodeStolen
+	case c.Force != "":
+		return c.Force
+	case l.expired(c.Expiry) || l.expired(req.Expiry):
+		return CodeExpired
+	case req.Amount >= MagicAmountMin && req.Amount <= MagicAmountMax && req.Amount%100 != 0:
+		return fmt.Sprintf("%02d", req.Amount%100)
+	case req.Amount == 0:
+		return CodeInvalidAmount
+	case c.Limit > 0 && req.Amount > c.Limit:
+		return CodeLimitExceeded
+	case req.Amount > c.Balance:
+		return CodeNoFunds
+	}
+	return CodeApproved
+}
+
+// original finds the original of a refund or void: by RRN, or by the
+// terminal's STAN when no RRN is given.
+func (l *Ledger) original(t *terminal, req Request) *Txn {
+	if req.OrigRRN != "" {
+		return l.byRRN[req.OrigRRN]
+	}
+	if req.OrigSTAN != "" {
+		return t.fin[req.OrigSTAN]
+	}
+	return nil
+}
+
+func (l *Ledger) refund(t *terminal, req Request) Result {
+	orig := l.original(t, req)
+	code := CodeApproved
+	switch {
+	case !Luhn(req.PAN):
+		code = CodeInvalidCard
+	case orig == nil:
+		code = CodeNotFound
+	case orig.Kind != KindSale || orig.Code != CodeApproved:
+		code = CodeInvalidTxn
+	case orig.State != StateApproved:
+		code = CodeNoAction
+	case orig.pan != req.PAN:
+		code = CodeNotPermittedCard
+	case req.Amount == 0 || req.Amount > orig.Amount-orig.Refunded:
+		code = CodeInvalidAmount
+	}
+	if code == CodeApproved {
+		l.cards[req.PAN].Balance += req.Amount
+		orig.Refunded += req.Amount
+	}
+	return result(l.record(t, req, code, orig))
+}
+
+func (l *Ledger) void(t *terminal, req Request) Result {
+	orig := l.original(t, req)
+	code := CodeApproved
+	switch {
+	case !Luhn(req.PAN):
+		code = CodeInvalidCard
+	case orig == nil:
+		code = CodeNotFound
+	case orig.Kind != KindSale || orig.Code != CodeApproved:
+		code = CodeInvalidTxn
+	case orig.State != StateApproved:
+		code = CodeNoAction
+	case orig.pan != req.PAN:
+		code = CodeNotPermittedCard
+	case orig.Terminal != t.id || orig.Batch != t.cur.Number:
+		code = CodeNotPermittedTerm
+	case orig.Refunded > 0:
+		code = CodeInvalidTxn
+	case req.Amount != orig.Amount:
+		code = CodeInvalidAmount
+	}
+	if code == CodeApproved {
+		l.cards[req.PAN].Balance += req.Amount
+		orig.State = StateVoided
+	}
+	return result(l.record(t, req, code, orig))
+}
+
+// reverse undoes the original exactly once. Every later reversal of the
+// same original answers 00 and changes nothing.
+func (l *Ledger) reverse(t *terminal, req Request) Result {
+	stan := req.OrigSTAN
+	if stan == "" {
+		stan = req.STAN
+	}
+	orig := t.fin[stan]
+	if orig == nil {
+		return result(l.record(t, req, CodeNotFound, nil))
+	}
+	if orig.State == StateApproved {
+		card := l.cards[orig.pan]
+		switch orig.Kind {
+		case KindSale:
+			card.Balance += orig.Amount - orig.Refunded
+		case KindRefund:
+			card.Balance -= orig.Amount
+			orig.Orig.Refunded -= orig.Amount
+		case KindVoid:
+			card.Balance -= orig.Orig.Amount
+			orig.Orig.State = StateApproved
+		}
+		orig.State = StateReversed
+	}
+	// Declined, voided or already reversed: nothing (more) to undo.
+	return result(l.record(t, req, CodeApproved, orig))
+}

@@ -32,7 +32,9 @@ func TestStepTransitions(t *testing.T) {
 		return Txn{Ref: "000001-000001", Kind: KindSale, Amount: 1000, State: s, Receipt: r}
 	}
 	at := func(typ EventType) Event { return Event{Type: typ, At: t0} }
-	resp := func(code string) Event { return Event{Type: EvResponse, At: t0, Code: code, RRN: "123456789012", AuthCode: "A1B2C3"} }
+	resp := func(code string) Event {
+		return Event{Type: EvResponse, At: t0, Code: code, RRN: "123456789012", AuthCode: "A1B2C3"}
+	}
 	P, S := ActPersist, ActSend
 	tests := []tc{
 		{"begin persists then sends", sale(StateCreated, ""), Policy{}, at(EvBegin), StateJournaled, "", []ActionType{P, S}, false},

@@ -46,29 +46,29 @@ type RealtimeOptions struct {
 	Clock Clock
 }
 
-// Realtime is a Pacer that makes the host wait as long as the link and the
+// RealtimePacer is a Pacer that makes the host wait as long as the link and the
 // print head would: each call adds the transfer time of its bytes and the
 // print time of its dot rows to a virtual busy-until time and waits for it.
 // Time the host spent not sending is not credited back beyond "now", so a
 // burst after a pause is paced from the moment it arrives. It is safe for
 // one goroutine; use one per stream.
-type Realtime struct {
+type RealtimePacer struct {
 	opts RealtimeOptions
 	busy time.Time // the printer is busy with earlier data until then
 }
 
-var _ Pacer = (*Realtime)(nil)
+var _ Pacer = (*RealtimePacer)(nil)
 
-// NewRealtime returns a realtime pacer.
-func NewRealtime(opts RealtimeOptions) *Realtime {
+// NewRealtimePacer returns a realtime pacer.
+func NewRealtimePacer(opts RealtimeOptions) *RealtimePacer {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock()
 	}
-	return &Realtime{opts: opts}
+	return &RealtimePacer{opts: opts}
 }
 
 // Cost is the time the link and the head need for n bytes and dots rows.
-func (r *Realtime) Cost(n, dots int) time.Duration {
+func (r *RealtimePacer) Cost(n, dots int) time.Duration {
 	var d time.Duration
 	if r.opts.BaudRate > 0 && n > 0 {
 		d += time.Duration(int64(n) * 10 * int64(time.Second) / int64(r.opts.BaudRate))
@@ -80,7 +80,7 @@ func (r *Realtime) Cost(n, dots int) time.Duration {
 }
 
 // Consumed implements Pacer.
-func (r *Realtime) Consumed(ctx context.Context, n, dots int) error {
+func (r *RealtimePacer) Consumed(ctx context.Context, n, dots int) error {
 	cost := r.Cost(n, dots)
 	if cost <= 0 {
 		return nil

@@ -13,7 +13,7 @@ import (
 
 func TestRealtimeBaudRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := escpos.NewRealtime(escpos.RealtimeOptions{BaudRate: 9600})
+		r := escpos.NewRealtimePacer(escpos.RealtimeOptions{BaudRate: 9600})
 		start := time.Now()
 		// 960 bytes at 9600 baud, 10 bits a byte: one second.
 		if err := r.Consumed(t.Context(), 960, 0); err != nil {
@@ -27,7 +27,7 @@ func TestRealtimeBaudRate(t *testing.T) {
 
 func TestRealtimePrintSpeedAddsToLink(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := escpos.NewRealtime(escpos.RealtimeOptions{BaudRate: 19200, DotLinesPerSecond: 2000})
+		r := escpos.NewRealtimePacer(escpos.RealtimeOptions{BaudRate: 19200, DotLinesPerSecond: 2000})
 		start := time.Now()
 		// 192 bytes = 100 ms on the link; 24 dot rows (one text line) = 12 ms.
 		for range 10 {
@@ -43,7 +43,7 @@ func TestRealtimePrintSpeedAddsToLink(t *testing.T) {
 
 func TestRealtimeDoesNotCreditIdleTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := escpos.NewRealtime(escpos.RealtimeOptions{BaudRate: 9600})
+		r := escpos.NewRealtimePacer(escpos.RealtimeOptions{BaudRate: 9600})
 		time.Sleep(time.Hour) // the host was idle (fake time inside the bubble)
 		start := time.Now()
 		if err := r.Consumed(t.Context(), 96, 0); err != nil {
@@ -57,12 +57,12 @@ func TestRealtimeDoesNotCreditIdleTime(t *testing.T) {
 
 func TestRealtimeZeroIsUnlimitedAndCtxStopsAWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fast := escpos.NewRealtime(escpos.RealtimeOptions{})
+		fast := escpos.NewRealtimePacer(escpos.RealtimeOptions{})
 		start := time.Now()
 		if err := fast.Consumed(t.Context(), 1<<20, 1<<20); err != nil || time.Since(start) != 0 {
 			t.Fatalf("unlimited pacer waited %v, err %v", time.Since(start), err)
 		}
-		slow := escpos.NewRealtime(escpos.RealtimeOptions{BaudRate: 10})
+		slow := escpos.NewRealtimePacer(escpos.RealtimeOptions{BaudRate: 10})
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 		defer cancel()
 		if err := slow.Consumed(ctx, 1000, 0); !errors.Is(err, context.DeadlineExceeded) {
@@ -129,7 +129,7 @@ var _ escpos.Clock = (*fakeClock)(nil)
 
 func TestRealtimeWithInjectedClock(t *testing.T) {
 	clk := newFakeClock()
-	r := escpos.NewRealtime(escpos.RealtimeOptions{BaudRate: 9600, Clock: clk})
+	r := escpos.NewRealtimePacer(escpos.RealtimeOptions{BaudRate: 9600, Clock: clk})
 	done := make(chan error, 1)
 	go func() { done <- r.Consumed(context.Background(), 9600, 0) }()
 	if d := <-clk.waiters; d != 10*time.Second {

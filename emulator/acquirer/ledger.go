@@ -80,18 +80,33 @@ func (s TxnState) String() string {
 // MarshalText implements encoding.TextMarshaler.
 func (s TxnState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// Totals are a batch's totals as the settlement fields carry them:
-// credits are refunds, debits are sales; counts and amounts of the
-// transactions that stand (approved, not voided, not reversed).
+// Totals are a batch's reconciliation totals, as the 0500 carries them
+// (see hostproto.Totals): a debit charges the cardholder, a credit pays
+// back. Counted are the transactions approved and not reversed; a voided
+// sale still counts as a debit and its void as a debit reversal.
 type Totals struct {
-	CreditsCount  int64 `json:"credits_count"`  // DE74
-	CreditsAmount int64 `json:"credits_amount"` // DE86
-	DebitsCount   int64 `json:"debits_count"`   // DE76
-	DebitsAmount  int64 `json:"debits_amount"`  // DE88
+	CreditsCount          int64 `json:"credits_count"`           // DE74 refunds
+	CreditReversalsCount  int64 `json:"credit_reversals_count"`  // DE75 voids of refunds
+	DebitsCount           int64 `json:"debits_count"`            // DE76 sales
+	DebitReversalsCount   int64 `json:"debit_reversals_count"`   // DE77 voids of sales
+	CreditsAmount         int64 `json:"credits_amount"`          // DE86
+	CreditReversalsAmount int64 `json:"credit_reversals_amount"` // DE87
+	DebitsAmount          int64 `json:"debits_amount"`           // DE88
+	DebitReversalsAmount  int64 `json:"debit_reversals_amount"`  // DE89
 }
 
-// Net is debits minus credits (DE97).
-func (t Totals) Net() int64 { return t.DebitsAmount - t.CreditsAmount }
+// Net is (debits − debit reversals) − (credits − credit reversals), DE97.
+func (t Totals) Net() int64 {
+	return (t.DebitsAmount - t.DebitReversalsAmount) - (t.CreditsAmount - t.CreditReversalsAmount)
+}
+
+// Record is one transaction a terminal lists in a batch upload (0320).
+type Record struct {
+	STAN   string `json:"stan"`
+	Type   Kind   `json:"type"` // sale, refund or void
+	Amount int64  `json:"amount"`
+	RRN    string `json:"rrn,omitempty"`
+}
 
 // Request is one message as the ledger sees it, independent of the wire.
 type Request struct {
@@ -108,13 +123,15 @@ type Request struct {
 	OrigRRN string
 	// OrigSTAN is the original's STAN (from DE90) for a reversal; empty
 	// means the reversal carries the original's STAN in DE11. For a
-	// refund or void it is used when OrigRRN is empty. For an upload it
-	// is the listed transaction's STAN (empty: DE11).
+	// refund or void it is used when OrigRRN is empty.
 	OrigSTAN string
 	// Totals are the terminal's totals (settlement).
 	Totals Totals
-	// UploadKind is the listed transaction's kind (upload).
-	UploadKind Kind
+	// Final marks the 0500 that closes a batch after an upload
+	// (processing code 960000); the first 0500 has 920000.
+	Final bool
+	// Records are the transactions listed by a batch upload.
+	Records []Record
 }
 
 // Result is the ledger's answer.
@@ -128,6 +145,8 @@ type Result struct {
 	Duplicate bool
 	// Host is the host's totals of the batch (settlement).
 	Host Totals
+	// Diffs is the difference report of a final settlement.
+	Diffs []Difference
 	// Seq is the ledger's number of the transaction recorded, 0 if none.
 	Seq int
 }
@@ -177,8 +196,12 @@ func (t *Txn) view() TxnView {
 	return v
 }
 
-func (t *Txn) standing() bool {
-	return t.State == StateApproved && (t.Kind == KindSale || t.Kind == KindRefund)
+// counted reports whether t counts in the batch totals: a sale, refund or
+// void that was approved and not reversed (a voided sale still counts,
+// and so does its void).
+func (t *Txn) counted() bool {
+	return (t.State == StateApproved || t.State == StateVoided) &&
+		(t.Kind == KindSale || t.Kind == KindRefund || t.Kind == KindVoid)
 }
 
 // LedgerOptions configure a Ledger. The zero value is usable.
@@ -405,9 +428,7 @@ func (r *Request) check() error {
 }
 
 func (r *Request) fingerprint() string {
-	return fmt.Sprintf("%d|%s|%d|%s|%s|%d|%d|%d|%d|%d",
-		r.Kind, r.PAN, r.Amount, r.OrigRRN, r.OrigSTAN,
-		r.Totals.CreditsCount, r.Totals.CreditsAmount, r.Totals.DebitsCount, r.Totals.DebitsAmount, r.UploadKind)
+	return fmt.Sprintf("%d|%s|%d|%s|%s|%v|%v|%v", r.Kind, r.PAN, r.Amount, r.OrigRRN, r.OrigSTAN, r.Totals, r.Final, r.Records)
 }
 
 func (l *Ledger) terminal(id string) *terminal {
@@ -550,7 +571,7 @@ func (l *Ledger) void(t *terminal, req Request) Result {
 		code = CodeInvalidCard
 	case orig == nil:
 		code = CodeNotFound
-	case orig.Kind != KindSale || orig.Code != CodeApproved:
+	case orig.Kind != KindSale && orig.Kind != KindRefund || orig.Code != CodeApproved:
 		code = CodeInvalidTxn
 	case orig.State != StateApproved:
 		code = CodeNoAction
@@ -564,7 +585,12 @@ func (l *Ledger) void(t *terminal, req Request) Result {
 		code = CodeInvalidAmount
 	}
 	if code == CodeApproved {
-		l.cards[req.PAN].Balance += req.Amount
+		if orig.Kind == KindSale {
+			l.cards[req.PAN].Balance += req.Amount
+		} else {
+			l.cards[req.PAN].Balance -= req.Amount
+			orig.Orig.Refunded -= req.Amount
+		}
 		orig.State = StateVoided
 	}
 	return result(l.record(t, req, code, orig))
@@ -589,9 +615,15 @@ func (l *Ledger) reverse(t *terminal, req Request) Result {
 		case KindRefund:
 			card.Balance -= orig.Amount
 			orig.Orig.Refunded -= orig.Amount
-		case KindVoid:
-			card.Balance -= orig.Orig.Amount
-			orig.Orig.State = StateApproved
+		case KindVoid: // reinstate the voided sale or refund
+			v := orig.Orig
+			v.State = StateApproved
+			if v.Kind == KindSale {
+				card.Balance -= v.Amount
+			} else {
+				card.Balance += v.Amount
+				v.Orig.Refunded += v.Amount
+			}
 		}
 		orig.State = StateReversed
 	}

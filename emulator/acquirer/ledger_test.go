@@ -221,7 +221,7 @@ func TestVoidRules(t *testing.T) {
 	s3 := step(t, l, sale("000011", pan, 100), "00")
 	batches, _ := l.Batches("T1")
 	host := batches[len(batches)-1].Host
-	step(t, l, acquirer.Request{Kind: acquirer.KindSettle, STAN: "000012", Totals: host}, "00")
+	step(t, l, settle("000012", host, false), "00")
 	step(t, l, void("000013", pan, s3.RRN, 100), "58")
 }
 
@@ -282,17 +282,34 @@ func TestReversalIdempotent(t *testing.T) {
 	step(t, l, other, "25")
 }
 
+func settle(stan string, tot acquirer.Totals, final bool) acquirer.Request {
+	return acquirer.Request{Kind: acquirer.KindSettle, STAN: stan, Totals: tot, Final: final}
+}
+
 func TestSettlementBalanced(t *testing.T) {
 	l := newLedger(t)
 	pan := acquirer.CardApprove
 	s := step(t, l, sale("000001", pan, 1000), "00")
 	step(t, l, sale("000002", pan, 2000), "00")
 	step(t, l, sale("000003", pan, 900051), "51")
-	step(t, l, refund("000004", pan, s.RRN, 400), "00")
+	r := step(t, l, refund("000004", pan, s.RRN, 400), "00")
 	step(t, l, sale("000005", pan, 50), "00")
 	step(t, l, reversal("000006", "000005"), "00")
-	want := acquirer.Totals{DebitsCount: 2, DebitsAmount: 3000, CreditsCount: 1, CreditsAmount: 400}
-	res := step(t, l, acquirer.Request{Kind: acquirer.KindSettle, STAN: "000007", Totals: want}, "00")
+	s7 := step(t, l, sale("000007", pan, 70), "00")
+	step(t, l, void("000008", pan, s7.RRN, 70), "00")
+	r9 := step(t, l, refund("000009", pan, s.RRN, 100), "00")
+	step(t, l, void("000010", pan, r9.RRN, 100), "00")
+	_ = r
+	want := acquirer.Totals{
+		DebitsCount: 3, DebitsAmount: 3070, DebitReversalsCount: 1, DebitReversalsAmount: 70,
+		CreditsCount: 2, CreditsAmount: 500, CreditReversalsCount: 1, CreditReversalsAmount: 100,
+	}
+	if want.Net() != 3000-400 {
+		t.Fatalf("Net %d", want.Net())
+	}
+	// Final 0500 without a 95 first: refused.
+	step(t, l, settle("000011", want, true), "12")
+	res := step(t, l, settle("000012", want, false), "00")
 	if res.Host != want {
 		t.Errorf("host totals %+v, want %+v", res.Host, want)
 	}
@@ -307,7 +324,7 @@ func TestSettlementBalanced(t *testing.T) {
 		t.Errorf("report %+v, want balanced without differences", r)
 	}
 	// The settlement answer is repeated if the 0500 is repeated.
-	again := step(t, l, acquirer.Request{Kind: acquirer.KindSettle, STAN: "000007", Totals: want}, "00")
+	again := step(t, l, settle("000012", want, false), "00")
 	if !again.Duplicate {
 		t.Error("repeated 0500 not detected as duplicate")
 	}
@@ -327,48 +344,52 @@ func TestSettlementUnbalancedUpload(t *testing.T) {
 	step(t, l, sale("000003", pan, 3000), "00") // terminal thinks 3100
 	step(t, l, sale("000004", pan, 500), "00")
 	step(t, l, reversal("000005", "000004"), "00") // host reversed, terminal still counts it
+	s6 := step(t, l, sale("000006", pan, 600), "00")
+	step(t, l, void("000007", pan, s6.RRN, 600), "00") // terminal lists the void as a refund
 
-	term := acquirer.Totals{DebitsCount: 3, DebitsAmount: 1000 + 3100 + 500}
-	res := step(t, l, acquirer.Request{Kind: acquirer.KindSettle, STAN: "000006", Totals: term}, "95")
-	if want := (acquirer.Totals{DebitsCount: 3, DebitsAmount: 6000}); res.Host != want {
+	term := acquirer.Totals{DebitsCount: 4, DebitsAmount: 1000 + 3100 + 500 + 600, CreditsCount: 1, CreditsAmount: 600}
+	res := step(t, l, settle("000008", term, false), "95")
+	if want := (acquirer.Totals{DebitsCount: 4, DebitsAmount: 6600, DebitReversalsCount: 1, DebitReversalsAmount: 600}); res.Host != want {
 		t.Errorf("host totals %+v, want %+v", res.Host, want)
 	}
-	// Upload outside of an unbalanced settlement is refused.
-	up := func(stan, orig string, amount int64) acquirer.Request {
-		return acquirer.Request{Kind: acquirer.KindUpload, STAN: stan, OrigSTAN: orig, PAN: pan, Amount: amount, UploadKind: acquirer.KindSale}
+	rec := func(stan string, k acquirer.Kind, amount int64) acquirer.Record {
+		return acquirer.Record{STAN: stan, Type: k, Amount: amount}
 	}
-	step(t, l, up("000007", "000001", 1000), "00")
-	step(t, l, up("000008", "000003", 3100), "00")
-	step(t, l, up("000009", "000004", 500), "00")
-	step(t, l, up("000010", "000077", 10), "00")
-	step(t, l, up("000010", "000077", 10), "00") // a repeat is not counted twice
-	step(t, l, acquirer.Request{Kind: acquirer.KindSettle, STAN: "000011", Totals: term}, "00")
+	up := func(stan string, recs ...acquirer.Record) acquirer.Request {
+		return acquirer.Request{Kind: acquirer.KindUpload, STAN: stan, Records: recs}
+	}
+	step(t, l, up("000009", rec("000001", acquirer.KindSale, 1000), rec("000003", acquirer.KindSale, 3100)), "00")
+	step(t, l, up("000010", rec("000004", acquirer.KindSale, 500), rec("000077", acquirer.KindSale, 10)), "00")
+	step(t, l, up("000010", rec("000004", acquirer.KindSale, 500), rec("000077", acquirer.KindSale, 10)), "00") // a repeat is not counted twice
+	step(t, l, up("000011", rec("000006", acquirer.KindSale, 600), rec("000007", acquirer.KindRefund, 600)), "00")
+	fin := step(t, l, settle("000012", term, true), "00")
 
 	bs, _ := l.Batches("T1")
 	rep := bs[0].Report
-	if rep == nil || rep.Balanced || rep.Uploaded != 4 {
-		t.Fatalf("report %+v, want unbalanced with 4 uploads", rep)
+	if rep == nil || rep.Balanced || rep.Uploaded != 6 {
+		t.Fatalf("report %+v, want unbalanced with 6 uploads", rep)
 	}
-	got := map[string]string{}
+	got := map[string]acquirer.DiffKind{}
 	for _, d := range rep.Differences {
-		got[d.STAN] = d.Reason
+		got[d.STAN] = d.Kind
 	}
-	want := map[string]string{
-		"000002": acquirer.DiffMissingAtTerminal,
-		"000003": acquirer.DiffAmount,
-		"000004": acquirer.DiffNotStanding,
-		"000077": acquirer.DiffMissingAtHost,
+	want := map[string]acquirer.DiffKind{
+		"000002": acquirer.HostOnly,
+		"000003": acquirer.AmountDiffers,
+		"000004": acquirer.ReversedAtHost,
+		"000007": acquirer.TypeDiffers,
+		"000077": acquirer.TerminalOnly,
 	}
-	if len(got) != len(want) {
+	if len(got) != len(want) || len(fin.Diffs) != len(want) {
 		t.Errorf("differences %+v, want %v", rep.Differences, want)
 	}
 	for k, v := range want {
 		if got[k] != v {
-			t.Errorf("difference for STAN %s = %q, want %q", k, got[k], v)
+			t.Errorf("difference for STAN %s = %v, want %v", k, got[k], v)
 		}
 	}
 	// After the close, an upload is refused.
-	step(t, l, up("000012", "000001", 1000), "12")
+	step(t, l, up("000013", rec("000001", acquirer.KindSale, 1000)), "12")
 }
 
 func TestInvalidRequest(t *testing.T) {

@@ -10,7 +10,7 @@ type BatchState int
 
 const (
 	BatchOpen      BatchState = iota + 1 // taking transactions
-	BatchUploading                       // settlement answered 95; waiting for 0320 uploads and the closing 0500
+	BatchUploading                       // settlement answered 95; waiting for 0320 uploads and the final 0500
 	BatchClosed                          // settled; a report is attached
 )
 
@@ -36,65 +36,83 @@ type Batch struct {
 	Closed   time.Time   `json:"closed,omitzero"`
 	Host     Totals      `json:"host_totals"` // the host's totals now (open) or at close
 	Txns     []TxnView   `json:"transactions"`
-	Uploads  []Upload    `json:"uploads,omitempty"`
+	Uploads  []Record    `json:"uploads,omitempty"`
 	Report   *Settlement `json:"report,omitempty"` // set once closed
 
 	txns     []*Txn
-	uploads  []Upload
+	uploads  []Record
 	terminal Totals // the totals of the first 0500
-}
-
-// Upload is one transaction the terminal listed in a 0320 batch upload.
-type Upload struct {
-	STAN   string `json:"stan"`
-	Type   Kind   `json:"type"`
-	Amount int64  `json:"amount"`
-	Card   string `json:"card"` // masked
 }
 
 // Settlement is the report attached to a closed batch.
 type Settlement struct {
-	Balanced bool   `json:"balanced"` // the first 0500 matched the host's totals
+	Balanced bool   `json:"balanced"` // the 920000 0500 matched the host's totals
 	Terminal Totals `json:"terminal"` // the terminal's totals in its first 0500
 	Host     Totals `json:"host"`     // the host's totals at close
-	Uploaded int    `json:"uploaded"` // 0320 messages received
-	// Differences compares the uploaded transactions with the host's,
-	// one entry per transaction that differs. Empty when balanced.
+	Uploaded int    `json:"uploaded"` // records received in 0320 uploads
+	// Differences compares the uploaded records with the host's
+	// transactions, one entry per transaction that differs. Empty when
+	// balanced.
 	Differences []Difference `json:"differences"`
 }
 
 // Difference is one transaction on which terminal and host disagree.
 type Difference struct {
-	STAN           string `json:"stan"`
-	RRN            string `json:"rrn,omitempty"`
-	Type           Kind   `json:"type"`
-	HostAmount     int64  `json:"host_amount"`     // 0 if the host has no standing transaction
-	TerminalAmount int64  `json:"terminal_amount"` // 0 if the terminal did not upload it
-	HostState      string `json:"host_state"`      // approved, declined, voided, reversed or "missing"
-	Reason         string `json:"reason"`
+	STAN           string   `json:"stan"`
+	RRN            string   `json:"rrn,omitempty"`
+	Type           Kind     `json:"type"`
+	Kind           DiffKind `json:"kind"`
+	TerminalAmount int64    `json:"terminal_amount"` // 0 if the terminal did not upload it
+	HostAmount     int64    `json:"host_amount"`     // 0 if the host does not count it
+	HostState      string   `json:"host_state"`      // approved, declined, voided, reversed or "missing"
 }
 
-// Difference reasons.
+// DiffKind says how a transaction differs; the letters are those of
+// hostproto.DifferenceKind, which carries them in the final 0510.
+type DiffKind byte
+
 const (
-	DiffMissingAtTerminal = "missing at terminal"  // the host holds it standing, the terminal did not upload it
-	DiffMissingAtHost     = "missing at host"      // uploaded, but the host has no such transaction
-	DiffNotStanding       = "not standing at host" // uploaded, but the host declined, voided or reversed it
-	DiffAmount            = "amount differs"
-	DiffType              = "type differs"
+	TerminalOnly   DiffKind = 'T' // uploaded, unknown to the host
+	HostOnly       DiffKind = 'H' // counted by the host, not uploaded
+	AmountDiffers  DiffKind = 'A'
+	ReversedAtHost DiffKind = 'R' // uploaded, but reversed (or declined) at the host
+	TypeDiffers    DiffKind = 'P'
 )
+
+var diffNames = map[DiffKind]string{
+	TerminalOnly: "terminal only", HostOnly: "host only", AmountDiffers: "amount differs",
+	ReversedAtHost: "reversed at host", TypeDiffers: "type differs",
+}
+
+func (k DiffKind) String() string {
+	if n, ok := diffNames[k]; ok {
+		return n
+	}
+	return fmt.Sprintf("DiffKind(%q)", rune(k))
+}
+
+// MarshalText implements encoding.TextMarshaler ("host only", …).
+func (k DiffKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 func (b *Batch) hostTotals() Totals {
 	var t Totals
 	for _, x := range b.txns {
-		if !x.standing() {
+		if !x.counted() {
 			continue
 		}
-		if x.Kind == KindSale {
+		switch {
+		case x.Kind == KindSale:
 			t.DebitsCount++
 			t.DebitsAmount += x.Amount
-		} else {
+		case x.Kind == KindRefund:
 			t.CreditsCount++
 			t.CreditsAmount += x.Amount
+		case x.Orig.Kind == KindSale:
+			t.DebitReversalsCount++
+			t.DebitReversalsAmount += x.Amount
+		default:
+			t.CreditReversalsCount++
+			t.CreditReversalsAmount += x.Amount
 		}
 	}
 	return t
@@ -110,28 +128,35 @@ func (b *Batch) view() Batch {
 	for i, x := range b.txns {
 		v.Txns[i] = x.view()
 	}
-	v.Uploads = append([]Upload(nil), b.uploads...)
+	v.Uploads = append([]Record(nil), b.uploads...)
 	return v
 }
 
-// settle implements 0500: balanced → 00 and close; unbalanced → 95 and
-// wait for uploads; the 0500 after a 95 closes with a difference report
-// and answers 00.
+// settle implements 0500. The first 0500 (Final false): balanced → 00
+// and the batch closes; unbalanced → 95 and the batch waits for uploads
+// (a repeated first 0500 with other totals compares again and drops the
+// uploads so far). The final 0500 (after a 95) closes the batch with a
+// difference report and answers 00; without a 95 before it answers 12.
 func (l *Ledger) settle(t *terminal, req Request) Result {
 	b := t.cur
 	host := b.hostTotals()
 	res := Result{Code: CodeApproved, Host: host}
-	switch b.State {
-	case BatchOpen:
+	switch {
+	case !req.Final:
 		b.terminal = req.Totals
+		b.uploads = nil
 		if req.Totals != host {
 			b.State = BatchUploading
 			res.Code = CodeReconcileError
 			return res
 		}
 		l.close(t, &Settlement{Balanced: true, Terminal: req.Totals, Host: host, Differences: []Difference{}})
-	case BatchUploading:
-		l.close(t, &Settlement{Terminal: b.terminal, Host: host, Uploaded: len(b.uploads), Differences: diff(b)})
+	case b.State == BatchUploading:
+		rep := &Settlement{Terminal: b.terminal, Host: host, Uploaded: len(b.uploads), Differences: diff(b)}
+		res.Diffs = rep.Differences
+		l.close(t, rep)
+	default:
+		res.Code = CodeInvalidTxn
 	}
 	return res
 }
@@ -148,21 +173,13 @@ func (l *Ledger) close(t *terminal, rep *Settlement) {
 	t.dedupe[0] = map[dedupeKey]dedupeEntry{}
 }
 
-// upload records one 0320. Uploads are accepted (00) while the batch
-// waits for them, and answered 12 otherwise.
+// upload records a 0320's records. Uploads are accepted (00) while the
+// batch waits for them (after a 95), and answered 12 otherwise.
 func (l *Ledger) upload(t *terminal, req Request) Result {
 	if t.cur.State != BatchUploading {
 		return Result{Code: CodeInvalidTxn}
 	}
-	stan := req.OrigSTAN
-	if stan == "" {
-		stan = req.STAN
-	}
-	kind := req.UploadKind
-	if kind == 0 {
-		kind = KindSale
-	}
-	t.cur.uploads = append(t.cur.uploads, Upload{STAN: stan, Type: kind, Amount: req.Amount, Card: MaskPAN(req.PAN)})
+	t.cur.uploads = append(t.cur.uploads, req.Records...)
 	return Result{Code: CodeApproved}
 }
 
@@ -171,28 +188,35 @@ func diff(b *Batch) []Difference {
 	out := []Difference{}
 	host := map[string]*Txn{}
 	for _, x := range b.txns {
-		if x.Kind == KindSale || x.Kind == KindRefund {
+		if x.Kind == KindSale || x.Kind == KindRefund || x.Kind == KindVoid {
 			host[x.STAN] = x
 		}
 	}
 	seen := map[string]bool{}
 	for _, u := range b.uploads {
+		if seen[u.STAN] {
+			continue
+		}
 		seen[u.STAN] = true
 		x, ok := host[u.STAN]
+		d := Difference{STAN: u.STAN, RRN: u.RRN, Type: u.Type, TerminalAmount: u.Amount, HostState: "missing"}
 		switch {
 		case !ok:
-			out = append(out, Difference{STAN: u.STAN, Type: u.Type, TerminalAmount: u.Amount, HostState: "missing", Reason: DiffMissingAtHost})
-		case !x.standing():
-			out = append(out, Difference{STAN: u.STAN, RRN: x.RRN, Type: x.Kind, TerminalAmount: u.Amount, HostState: x.State.String(), Reason: DiffNotStanding})
+			d.Kind = TerminalOnly
+		case !x.counted():
+			d.Kind, d.RRN, d.HostState = ReversedAtHost, x.RRN, x.State.String()
 		case x.Kind != u.Type:
-			out = append(out, Difference{STAN: u.STAN, RRN: x.RRN, Type: x.Kind, HostAmount: x.Amount, TerminalAmount: u.Amount, HostState: x.State.String(), Reason: DiffType})
+			d.Kind, d.RRN, d.HostState, d.HostAmount = TypeDiffers, x.RRN, x.State.String(), x.Amount
 		case x.Amount != u.Amount:
-			out = append(out, Difference{STAN: u.STAN, RRN: x.RRN, Type: x.Kind, HostAmount: x.Amount, TerminalAmount: u.Amount, HostState: x.State.String(), Reason: DiffAmount})
+			d.Kind, d.RRN, d.HostState, d.HostAmount = AmountDiffers, x.RRN, x.State.String(), x.Amount
+		default:
+			continue
 		}
+		out = append(out, d)
 	}
 	for _, x := range b.txns {
-		if x.standing() && !seen[x.STAN] {
-			out = append(out, Difference{STAN: x.STAN, RRN: x.RRN, Type: x.Kind, HostAmount: x.Amount, HostState: x.State.String(), Reason: DiffMissingAtTerminal})
+		if x.counted() && !seen[x.STAN] {
+			out = append(out, Difference{STAN: x.STAN, RRN: x.RRN, Type: x.Kind, Kind: HostOnly, HostAmount: x.Amount, HostState: x.State.String()})
 		}
 	}
 	return out

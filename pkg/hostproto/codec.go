@@ -1,0 +1,341 @@
+package hostproto
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// fieldSet is a set of field numbers 1..128.
+type fieldSet [2]uint64
+
+func setOf(ids ...int) fieldSet {
+	var s fieldSet
+	for _, id := range ids {
+		s.add(id)
+	}
+	return s
+}
+
+func (s *fieldSet) add(id int)               { s[(id-1)/64] |= 1 << (63 - uint((id-1)%64)) }
+func (s fieldSet) has(id int) bool           { return s[(id-1)/64]&(1<<(63-uint((id-1)%64))) != 0 }
+func (s fieldSet) union(o fieldSet) fieldSet { return fieldSet{s[0] | o[0], s[1] | o[1]} }
+
+// layout says which fields a message type may and must carry.
+type layout struct {
+	allowed  fieldSet
+	required fieldSet
+}
+
+// packer writes one message. Fields may be put in any order, each once;
+// finish lays them out in ascending order. The first error sticks; later
+// calls do nothing.
+type packer struct {
+	body  []byte
+	set   fieldSet
+	spans [maxField + 1][2]uint16 // [start, end) of each field in body
+	cur   int                     // field being written
+	err   error
+}
+
+func (p *packer) fail(id int, err error) {
+	if p.err == nil {
+		p.err = &PackError{Field: id, Err: err}
+	}
+}
+
+// begin starts field id and returns its definition, or nil after an error.
+func (p *packer) begin(id int) *fieldDef {
+	if p.err != nil {
+		return nil
+	}
+	if id < 2 || id > maxField || defs[id] == nil || p.set.has(id) {
+		p.fail(id, fmt.Errorf("%w: field %d put twice or not in profile", ErrUnexpectedField, id))
+		return nil
+	}
+	p.end()
+	p.set.add(id)
+	p.cur = id
+	p.spans[id][0] = uint16(len(p.body))
+	return defs[id]
+}
+
+// end closes the field being written.
+func (p *packer) end() {
+	if p.cur != 0 {
+		p.spans[p.cur][1] = uint16(len(p.body))
+		p.cur = 0
+	}
+}
+
+// str puts a text field. A fixed an/ans field shorter than its length is
+// right-padded with spaces; a fixed n field must have the exact length.
+func (p *packer) str(id int, v string) {
+	d := p.begin(id)
+	if d == nil {
+		return
+	}
+	if i := badByte(d.format, []byte(v)); i >= 0 {
+		p.fail(id, &charsetError{format: d.format, pos: i, b: v[i]})
+		return
+	}
+	switch {
+	case d.lenDigits > 0:
+		if len(v) == 0 || len(v) > d.length {
+			p.fail(id, fmt.Errorf("%w: length %d, want 1..%d", ErrBadField, len(v), d.length))
+			return
+		}
+		p.body = appendPadded(p.body, uint64(len(v)), d.lenDigits)
+		p.body = append(p.body, v...)
+	case len(v) == d.length:
+		p.body = append(p.body, v...)
+	case len(v) < d.length && (d.format == fmtAN || d.format == fmtANS):
+		p.body = append(p.body, v...)
+		for i := len(v); i < d.length; i++ {
+			p.body = append(p.body, ' ')
+		}
+	default:
+		p.fail(id, fmt.Errorf("%w: length %d, want %d", ErrBadField, len(v), d.length))
+	}
+}
+
+// num puts a fixed n field, zero-padded to its length.
+func (p *packer) num(id int, v uint64) {
+	d := p.begin(id)
+	if d == nil {
+		return
+	}
+	if d.lenDigits != 0 || d.format != fmtN {
+		p.fail(id, fmt.Errorf("%w: not a fixed numeric field", ErrBadField))
+		return
+	}
+	if v >= pow10(d.length) {
+		p.fail(id, fmt.Errorf("%w: value %d does not fit in %d digits", ErrBadField, v, d.length))
+		return
+	}
+	p.body = appendPadded(p.body, v, d.length)
+}
+
+// amount puts a non-negative amount in a fixed n field.
+func (p *packer) amount(id int, a Amount) {
+	if a < 0 {
+		if p.begin(id) != nil {
+			p.fail(id, fmt.Errorf("%w: negative amount %s", ErrBadField, a))
+		}
+		return
+	}
+	p.num(id, uint64(a))
+}
+
+func pow10(n int) uint64 {
+	v := uint64(1)
+	for range n {
+		v *= 10
+	}
+	return v
+}
+
+// appendPadded appends v as exactly width decimal digits (v must fit).
+func appendPadded(dst []byte, v uint64, width int) []byte {
+	var buf [20]byte
+	for i := width - 1; i >= 0; i-- {
+		buf[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(dst, buf[:width]...)
+}
+
+// finish checks the layout and assembles MTI, bitmap and body.
+func (p *packer) finish(mti MTI, l *layout) ([]byte, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	p.end()
+	for id := 2; id <= maxField; id++ {
+		if l.required.has(id) && !p.set.has(id) {
+			return nil, &PackError{Field: id, Err: ErrMissingField}
+		}
+		if p.set.has(id) && !l.allowed.has(id) {
+			return nil, &PackError{Field: id, Err: fmt.Errorf("%w: %s does not carry it", ErrUnexpectedField, mti)}
+		}
+	}
+	bitmapLen := 8
+	bm := p.set
+	if bm[1] != 0 {
+		bitmapLen = 16
+		bm.add(1)
+	}
+	out := make([]byte, 0, 4+bitmapLen+len(p.body))
+	out = append(out, mti...)
+	for i := 0; i < bitmapLen; i++ {
+		out = append(out, byte(bm[i/8]>>(56-8*uint(i%8))))
+	}
+	for id := 2; id <= maxField; id++ {
+		if p.set.has(id) {
+			out = append(out, p.body[p.spans[id][0]:p.spans[id][1]]...)
+		}
+	}
+	return out, nil
+}
+
+// unpacked is a message split into fields, not yet interpreted. Field
+// values are substrings of one copy of the message.
+type unpacked struct {
+	raw  string
+	mti  MTI
+	set  fieldSet
+	vals [maxField + 1]string
+	err  error
+}
+
+// split parses MTI, bitmap and every field. It checks formats and lengths
+// but not which fields the message type needs.
+func (u *unpacked) split(b []byte) error {
+	if len(b) < 4 {
+		return &UnpackError{Field: 0, Raw: clip(b, 4), Err: fmt.Errorf("%w: %d bytes, need 4 for the MTI", ErrShortMessage, len(b))}
+	}
+	u.raw = string(b)
+	s := u.raw
+	if badByte(fmtN, b[:4]) >= 0 {
+		return &UnpackError{Field: 0, Raw: b[:4], Err: fmt.Errorf("%w: MTI %q is not four digits", ErrUnknownMTI, s[:4])}
+	}
+	u.mti = MTI(s[:4])
+	off := 4
+	if len(s) < off+8 {
+		return &UnpackError{Field: 1, Raw: b[off:], Err: fmt.Errorf("%w: %d bitmap bytes, need 8", ErrShortMessage, len(s)-off)}
+	}
+	for i := range 8 {
+		u.set[0] |= uint64(s[off+i]) << (56 - 8*uint(i))
+	}
+	off += 8
+	if u.set.has(1) {
+		if len(s) < off+8 {
+			return &UnpackError{Field: 1, Raw: b[off-8:], Err: fmt.Errorf("%w: bit 1 announces a secondary bitmap but only %d bytes follow", ErrShortMessage, len(s)-off)}
+		}
+		for i := range 8 {
+			u.set[1] |= uint64(s[off+i]) << (56 - 8*uint(i))
+		}
+		off += 8
+	}
+	for id := 2; id <= maxField; id++ {
+		if !u.set.has(id) {
+			continue
+		}
+		d := defs[id]
+		if d == nil {
+			return &UnpackError{Field: id, Err: fmt.Errorf("%w: the bitmap announces field %d", ErrUnknownField, id)}
+		}
+		n := d.length
+		if d.lenDigits > 0 {
+			if len(s) < off+d.lenDigits {
+				return &UnpackError{Field: id, Raw: b[off:], Err: fmt.Errorf("%w: length prefix needs %d bytes, %d left", ErrShortMessage, d.lenDigits, len(s)-off)}
+			}
+			v, err := parseDigits(s[off:off+d.lenDigits], d.lenDigits)
+			if err != nil {
+				return &UnpackError{Field: id, Raw: b[off : off+d.lenDigits], Err: fmt.Errorf("%w: length prefix is not %d digits", ErrBadField, d.lenDigits)}
+			}
+			if v == 0 || v > uint64(d.length) {
+				return &UnpackError{Field: id, Raw: b[off : off+d.lenDigits], Err: fmt.Errorf("%w: length %d, want 1..%d", ErrBadField, v, d.length)}
+			}
+			n = int(v)
+			off += d.lenDigits
+		}
+		if len(s) < off+n {
+			return &UnpackError{Field: id, Raw: b[off:], Err: fmt.Errorf("%w: field needs %d bytes, %d left", ErrShortMessage, n, len(s)-off)}
+		}
+		if i := badByte(d.format, b[off:off+n]); i >= 0 {
+			return &UnpackError{Field: id, Raw: b[off : off+n], Err: &charsetError{format: d.format, pos: i, b: b[off+i]}}
+		}
+		u.vals[id] = s[off : off+n]
+		off += n
+	}
+	if off != len(s) {
+		return &UnpackError{Field: -1, Raw: b[off:], Err: fmt.Errorf("%w: %d bytes", ErrTrailingBytes, len(s)-off)}
+	}
+	return nil
+}
+
+func clip(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// check verifies the message against a layout.
+func (u *unpacked) check(l *layout) error {
+	for id := 2; id <= maxField; id++ {
+		if u.set.has(id) && !l.allowed.has(id) {
+			return &UnpackError{Field: id, Raw: []byte(u.vals[id]), Err: fmt.Errorf("%w: %s does not carry it", ErrUnexpectedField, u.mti)}
+		}
+		if l.required.has(id) && !u.set.has(id) {
+			return &UnpackError{Field: id, Err: fmt.Errorf("%w: %s needs it", ErrMissingField, u.mti)}
+		}
+	}
+	return nil
+}
+
+func (u *unpacked) fail(id int, err error) {
+	if u.err == nil {
+		u.err = &UnpackError{Field: id, Raw: []byte(u.vals[id]), Err: err}
+	}
+}
+
+// text returns a field with trailing spaces removed (fixed an/ans fields
+// are space-padded on the wire).
+func (u *unpacked) text(id int) string { return strings.TrimRight(u.vals[id], " ") }
+
+// num returns a numeric field's value; "" (absent) is 0.
+func (u *unpacked) num(id int) uint64 {
+	v := u.vals[id]
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		u.fail(id, fmt.Errorf("%w: not a number", ErrBadField))
+	}
+	return n
+}
+
+func (u *unpacked) amount(id int) Amount { return Amount(u.num(id)) }
+
+func (u *unpacked) stan(id int) STAN {
+	if u.vals[id] == "" {
+		return 0
+	}
+	v := u.num(id)
+	if v == 0 {
+		u.fail(id, fmt.Errorf("%w: STAN 000000 is not valid", ErrBadField))
+	}
+	return STAN(v)
+}
+
+func (u *unpacked) times() Times {
+	t := Times{Transmission: DateTime(u.vals[7]), LocalTime: u.vals[12], LocalDate: u.vals[13]}
+	if t.Transmission != "" {
+		if err := t.Transmission.Validate(); err != nil {
+			u.fail(7, err)
+		}
+	}
+	return t
+}
+
+// putTimes writes DE7, DE12 and DE13 (each if set).
+func (p *packer) putTimes(t Times) {
+	if t.Transmission != "" {
+		if err := t.Transmission.Validate(); err != nil {
+			if p.begin(7) != nil {
+				p.fail(7, err)
+			}
+			return
+		}
+		p.str(7, string(t.Transmission))
+	}
+	if t.LocalTime != "" {
+		p.str(12, t.LocalTime)
+	}
+	if t.LocalDate != "" {
+		p.str(13, t.LocalDate)
+	}
+}

@@ -1,0 +1,26 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrSymbol is wrapped by a SymbolError: barcode or QR data that its
+	// symbology cannot encode.
+	ErrSymbol = errors.New("render: cannot encode symbol")
+	// ErrWrite is wrapped by a WriteError: the output writer failed.
+	ErrWrite = errors.New("render: write failed")
+)
+
+// WriteError reports a failure to write a rendering; Err is the writer's
+// error (or the encoder's).
+type WriteError struct {
+	Format string // "png", "html"
+	Err    error
+}
+
+func (e *WriteError) Error() string { return fmt.Sprintf("render: writing %s: %v", e.Format, e.Err) }
+
+// Unwrap returns both ErrWrite and the cause, for errors.Is and errors.As.
+func (e *WriteError) Unwrap() []error { return []error{ErrWrite, e.Err} }

@@ -1,0 +1,270 @@
+package render
+
+import (
+	"fmt"
+	"image/color"
+	"strings"
+
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/codabar"
+	"github.com/boombuler/barcode/code128"
+	"github.com/boombuler/barcode/code39"
+	"github.com/boombuler/barcode/code93"
+	"github.com/boombuler/barcode/ean"
+	"github.com/boombuler/barcode/qr"
+	"github.com/boombuler/barcode/twooffive"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/oned"
+
+	"github.com/poshil/hil/emulator/escpos/paper"
+)
+
+// HRI character cells (Font A and Font B) and the gap between bars and HRI.
+const (
+	hriGap = 4
+)
+
+func hriCell(f paper.Font) (int, int) {
+	if f == paper.FontB {
+		return 9, 17
+	}
+	return 12, 24
+}
+
+// Modules returns the bar pattern of a one-dimensional barcode, one bool a
+// module (true for a bar), without quiet zones, and the text a printer puts
+// in the human-readable interpretation (check digits included).
+func Modules(sym paper.Symbology, data string) ([]bool, string, error) {
+	var bc barcode.Barcode
+	var err error
+	hri := data
+	switch sym {
+	case paper.UPCA:
+		if len(data) != 11 && len(data) != 12 {
+			return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: "want 11 or 12 digits"}
+		}
+		bc, err = ean.Encode("0" + data)
+		if err == nil {
+			hri = bc.Content()[1:]
+		}
+	case paper.UPCE:
+		return upce(data)
+	case paper.EAN13, paper.EAN8:
+		if n := len(data); (sym == paper.EAN13 && n != 12 && n != 13) || (sym == paper.EAN8 && n != 7 && n != 8) {
+			return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: "wrong number of digits"}
+		}
+		bc, err = ean.Encode(data)
+		if err == nil {
+			hri = bc.Content()
+		}
+	case paper.Code39:
+		d := strings.TrimSuffix(strings.TrimPrefix(data, "*"), "*")
+		bc, err = code39.Encode(d, false, false)
+		hri = "*" + d + "*"
+	case paper.ITF:
+		bc, err = twooffive.Encode(data, true)
+	case paper.Codabar:
+		d := strings.ToUpper(data)
+		if len(d) < 2 || !strings.ContainsAny(d[:1], "ABCD") || !strings.ContainsAny(d[len(d)-1:], "ABCD") {
+			d = "A" + d + "A"
+		}
+		bc, err = codabar.Encode(d)
+	case paper.Code93:
+		bc, err = code93.Encode(data, true, true)
+	case paper.Code128:
+		bc, err = code128.Encode(data)
+	default:
+		return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: "unknown symbology"}
+	}
+	if err != nil {
+		return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: err.Error()}
+	}
+	b := bc.Bounds()
+	mods := make([]bool, b.Dx())
+	for x := range mods {
+		mods[x] = isInk(bc.At(b.Min.X+x, b.Min.Y))
+	}
+	return mods, hri, nil
+}
+
+// upce encodes UPC-E: 6 digits (number system 0 assumed), 7 (with number
+// system) or 8 (with check digit).
+func upce(data string) ([]bool, string, error) {
+	d := data
+	if len(d) == 6 {
+		d = "0" + d
+	}
+	bm, err := oned.NewUPCEWriter().Encode(d, gozxing.BarcodeFormat_UPC_E, 0, 1,
+		map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 0})
+	if err != nil {
+		return nil, "", &SymbolError{Symbology: string(paper.UPCE), Data: data, Reason: err.Error()}
+	}
+	mods := make([]bool, bm.GetWidth())
+	for x := range mods {
+		mods[x] = bm.Get(x, 0)
+	}
+	if len(d) == 7 {
+		// The check digit is that of the expanded UPC-A number.
+		d += upcECheck(d)
+	}
+	return mods, d, nil
+}
+
+// upcECheck returns the check digit of a 7-digit UPC-E number.
+func upcECheck(d string) string {
+	a := upcEtoA(d)
+	sum := 0
+	for i := 0; i < 11; i++ {
+		v := int(a[i] - '0')
+		if i%2 == 0 {
+			v *= 3
+		}
+		sum += v
+	}
+	return string(rune('0' + (10-sum%10)%10))
+}
+
+// upcEtoA expands a UPC-E number (number system + 6 digits) to the first
+// 11 digits of its UPC-A form.
+func upcEtoA(d string) string {
+	ns, m := d[0:1], d[1:7]
+	switch m[5] {
+	case '0', '1', '2':
+		return ns + m[0:2] + m[5:6] + "0000" + m[2:5]
+	case '3':
+		return ns + m[0:3] + "00000" + m[3:5]
+	case '4':
+		return ns + m[0:4] + "00000" + m[4:5]
+	default:
+		return ns + m[0:5] + "0000" + m[5:6]
+	}
+}
+
+func isInk(c color.Color) bool {
+	return color.GrayModel.Convert(c).(color.Gray).Y < 0x80
+}
+
+func align(j paper.Justify, x, area, w int) int {
+	switch j {
+	case paper.Center:
+		return x + max((area-w)/2, 0)
+	case paper.Right:
+		return x + max(area-w, 0)
+	}
+	return x
+}
+
+func prepareBarcode(b *paper.Barcode) prepared {
+	mw := b.ModuleWidth
+	if mw <= 0 {
+		mw = 3
+	}
+	bh := b.Height
+	if bh <= 0 {
+		bh = 162
+	}
+	hcw, hch := hriCell(b.HRIFont)
+	above := b.HRI == paper.HRIAbove || b.HRI == paper.HRIBoth
+	below := b.HRI == paper.HRIBelow || b.HRI == paper.HRIBoth
+	h := bh
+	if above {
+		h += hch + hriGap
+	}
+	if below {
+		h += hch + hriGap
+	}
+	mods, hri, err := Modules(b.Symbology, b.Data)
+	if err != nil {
+		return prepared{height: h, draw: nothing}
+	}
+	return prepared{height: h, draw: func(c *canvas, y int) {
+		w := len(mods) * mw
+		x0 := align(b.Align, b.X, b.AreaWidth, w)
+		hx := align(paper.Center, x0, w, len(hri)*hcw)
+		if above {
+			drawHRI(c, hri, hx, y, hcw, hch)
+			y += hch + hriGap
+		}
+		for i, m := range mods {
+			if m {
+				c.fill(x0+i*mw, y, x0+(i+1)*mw, y+bh, black)
+			}
+		}
+		y += bh
+		if below {
+			drawHRI(c, hri, hx, y+hriGap, hcw, hch)
+		}
+	}}
+}
+
+func drawHRI(c *canvas, s string, x, y, cw, ch int) {
+	for _, r := range s {
+		if r > ' ' {
+			c.glyph(glyphFor(r, cw, ch), x, y, 1, 1, black)
+		}
+		x += cw
+	}
+}
+
+// QRModules returns the module matrix of a QR code (model 2) for data at
+// the error correction level, without the quiet zone: size×size, row-major,
+// true for a dark module.
+func QRModules(data string, level paper.ECLevel) ([]bool, int, error) {
+	lv := qr.M
+	switch level {
+	case paper.ECLevelL:
+		lv = qr.L
+	case paper.ECLevelQ:
+		lv = qr.Q
+	case paper.ECLevelH:
+		lv = qr.H
+	}
+	bc, err := qr.Encode(data, lv, qr.Auto)
+	if err != nil {
+		return nil, 0, &SymbolError{Symbology: "QR", Data: data, Reason: err.Error()}
+	}
+	b := bc.Bounds()
+	n := b.Dx()
+	mods := make([]bool, n*n)
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			mods[y*n+x] = isInk(bc.At(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	return mods, n, nil
+}
+
+func prepareQR(q *paper.QR) prepared {
+	ms := q.ModuleSize
+	if ms <= 0 {
+		ms = 3
+	}
+	mods, n, err := QRModules(q.Data, q.ECLevel)
+	if err != nil {
+		return prepared{draw: nothing}
+	}
+	return prepared{height: n * ms, draw: func(c *canvas, y int) {
+		x0 := align(q.Align, q.X, q.AreaWidth, n*ms)
+		for my := 0; my < n; my++ {
+			for mx := 0; mx < n; mx++ {
+				if mods[my*n+mx] {
+					c.fill(x0+mx*ms, y+my*ms, x0+(mx+1)*ms, y+(my+1)*ms, black)
+				}
+			}
+		}
+	}}
+}
+
+// SymbolError reports data that a barcode or QR symbology cannot encode.
+type SymbolError struct {
+	Symbology string
+	Data      string
+	Reason    string
+}
+
+func (e *SymbolError) Error() string {
+	return fmt.Sprintf("render: cannot encode %q as %s: %s", e.Data, e.Symbology, e.Reason)
+}
+
+// Unwrap returns ErrSymbol.
+func (e *SymbolError) Unwrap() error { return ErrSymbol }

@@ -1,0 +1,233 @@
+package render
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/poshil/hil/emulator/escpos/paper"
+)
+
+// Text renders r as plain UTF-8 text. See AppendText.
+func Text(r *paper.Receipt) []byte {
+	return AppendText(nil, r)
+}
+
+// AppendText appends the text rendering of r to dst and returns the
+// extended buffer, so that a caller rendering many receipts can reuse one.
+//
+// Every printed line gives one line of text. A run starts at column
+// X / (cell width + character spacing) of its font, so justification, tabs
+// and absolute positions come out as spaces; a character takes as many
+// columns as its horizontal magnification, twice that for an East Asian
+// wide character (a double-width "A" is "A" and a space). Blank feeds give
+// one empty line per line height fed (the last printed line's height, or
+// 30 dots). Images, barcodes, QR codes, cuts and drawer pulses give marker
+// lines: "[IMAGE 384x120]", "[BARCODE EAN13] 4006381333931",
+// "[QR] https://…", "[CUT]" or "[PARTIAL CUT]", "[DRAWER 2]". Control
+// characters in barcode and QR data are written as \xNN so that a marker
+// stays on one line. Trailing spaces are trimmed.
+func AppendText(dst []byte, r *paper.Receipt) []byte {
+	if r == nil {
+		return dst
+	}
+	unit := defaultLineDots
+	for _, e := range r.Elements {
+		switch e := e.(type) {
+		case paper.Line:
+			dst = appendLine(dst, &e)
+			if e.Height > 0 {
+				unit = e.Height
+			}
+		case *paper.Line:
+			dst = appendLine(dst, e)
+			if e.Height > 0 {
+				unit = e.Height
+			}
+		case paper.Feed:
+			dst = appendFeed(dst, e.Dots, unit)
+		case *paper.Feed:
+			dst = appendFeed(dst, e.Dots, unit)
+		case paper.Image:
+			dst = appendImageMarker(dst, &e)
+		case *paper.Image:
+			dst = appendImageMarker(dst, e)
+		case paper.Barcode:
+			dst = appendBarcodeMarker(dst, &e)
+		case *paper.Barcode:
+			dst = appendBarcodeMarker(dst, e)
+		case paper.QR:
+			dst = appendEscaped(append(dst, "[QR] "...), e.Data)
+			dst = append(dst, '\n')
+		case *paper.QR:
+			dst = appendEscaped(append(dst, "[QR] "...), e.Data)
+			dst = append(dst, '\n')
+		case paper.Cut:
+			dst = appendCutMarker(dst, e.Partial)
+		case *paper.Cut:
+			dst = appendCutMarker(dst, e.Partial)
+		case paper.Drawer:
+			dst = appendDrawerMarker(dst, e.Pin)
+		case *paper.Drawer:
+			dst = appendDrawerMarker(dst, e.Pin)
+		}
+	}
+	return dst
+}
+
+// defaultLineDots is the line height assumed for feeds before any line was
+// printed: the 1/6-inch default line spacing at 180 dpi.
+const defaultLineDots = 30
+
+func appendFeed(dst []byte, dots, unit int) []byte {
+	for n := (dots + unit/2) / unit; n > 0; n-- {
+		dst = append(dst, '\n')
+	}
+	return dst
+}
+
+func appendImageMarker(dst []byte, im *paper.Image) []byte {
+	dst = append(dst, "[IMAGE "...)
+	dst = strconv.AppendInt(dst, int64(im.Width), 10)
+	dst = append(dst, 'x')
+	dst = strconv.AppendInt(dst, int64(im.Height), 10)
+	return append(dst, "]\n"...)
+}
+
+func appendBarcodeMarker(dst []byte, b *paper.Barcode) []byte {
+	dst = append(dst, "[BARCODE "...)
+	dst = append(dst, b.Symbology...)
+	dst = append(dst, "] "...)
+	dst = appendEscaped(dst, b.Data)
+	return append(dst, '\n')
+}
+
+func appendCutMarker(dst []byte, partial bool) []byte {
+	if partial {
+		return append(dst, "[PARTIAL CUT]\n"...)
+	}
+	return append(dst, "[CUT]\n"...)
+}
+
+func appendDrawerMarker(dst []byte, pin int) []byte {
+	dst = append(dst, "[DRAWER "...)
+	dst = strconv.AppendInt(dst, int64(pin), 10)
+	return append(dst, "]\n"...)
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// appendEscaped appends s with control characters as \xNN.
+func appendEscaped(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7F {
+			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xF])
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// appendLine appends one printed line and its newline.
+func appendLine(dst []byte, l *paper.Line) []byte {
+	start := len(dst)
+	col := 0 // columns written so far on this line
+	for i := range l.Runs {
+		run := &l.Runs[i]
+		adv := run.CellWidth + run.CharSpacing
+		if adv <= 0 {
+			adv = 12
+		}
+		if c := run.X / adv; c > col {
+			dst = appendSpaces(dst, c-col)
+			col = c
+		}
+		mag := run.Style.Width
+		if mag < 1 {
+			mag = 1
+		}
+		s := run.Text
+		for len(s) > 0 {
+			c := s[0]
+			if c < utf8.RuneSelf {
+				if mag == 1 {
+					// Copy the longest printable ASCII stretch at once.
+					n := 0
+					for n < len(s) && s[n] >= 0x20 && s[n] < 0x7F {
+						n++
+					}
+					if n > 0 {
+						dst = append(dst, s[:n]...)
+						col += n
+						s = s[n:]
+						continue
+					}
+				}
+				if c < 0x20 || c == 0x7F {
+					c = ' '
+				}
+				dst = append(dst, c)
+				dst = appendSpaces(dst, mag-1)
+				col += mag
+				s = s[1:]
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s)
+			dst = append(dst, s[:size]...)
+			s = s[size:]
+			if isWide(r) {
+				dst = appendSpaces(dst, 2*(mag-1))
+				col += 2 * mag
+			} else {
+				dst = appendSpaces(dst, mag-1)
+				col += mag
+			}
+		}
+	}
+	// Trim trailing spaces.
+	end := len(dst)
+	for end > start && dst[end-1] == ' ' {
+		end--
+	}
+	dst = dst[:end]
+	return append(dst, '\n')
+}
+
+const spaces = "                                                                "
+
+func appendSpaces(dst []byte, n int) []byte {
+	for n > len(spaces) {
+		dst = append(dst, spaces...)
+		n -= len(spaces)
+	}
+	if n > 0 {
+		dst = append(dst, spaces[:n]...)
+	}
+	return dst
+}
+
+// isWide reports whether r is an East Asian wide or fullwidth character,
+// which a printer prints in two cells (a double-byte character) and a
+// terminal shows in two columns.
+func isWide(r rune) bool {
+	if r < 0x1100 {
+		return false
+	}
+	switch {
+	case r <= 0x115F, // Hangul Jamo initials
+		r >= 0x2E80 && r <= 0x303E, // CJK radicals … CJK symbols and punctuation
+		r >= 0x3041 && r <= 0x33FF, // kana, bopomofo, CJK compatibility
+		r >= 0x3400 && r <= 0x4DBF, // CJK extension A
+		r >= 0x4E00 && r <= 0x9FFF, // CJK Unified Ideographs
+		r >= 0xA000 && r <= 0xA4CF, // Yi
+		r >= 0xAC00 && r <= 0xD7A3, // Hangul syllables
+		r >= 0xF900 && r <= 0xFAFF, // CJK compatibility ideographs
+		r >= 0xFE30 && r <= 0xFE4F, // CJK compatibility forms
+		r >= 0xFF00 && r <= 0xFF60, // fullwidth forms
+		r >= 0xFFE0 && r <= 0xFFE6, // fullwidth signs
+		r >= 0x20000 && r <= 0x3FFFD: // CJK extensions B…
+		return true
+	}
+	return false
+}

@@ -73,12 +73,12 @@ func TestParseErrors(t *testing.T) {
 		{"printr paper-out", 1, 1, "printr"},
 		{"\n\n  printer paper-gone", 3, 11, "paper-gone"},
 		{"printer", 1, 8, "printer"},
-		{"acquirer decline", 1, 10, "decline"},                          // code missing
-		{"acquirer decline code=00", 1, 18, "code=00"},                   // approval
-		{"acquirer decline code=5", 1, 18, "code=5"},                     // one char
-		{"acquirer delay by=fast", 1, 16, "by=fast"},                     // bad duration
-		{"acquirer delay by=-1s", 1, 16, "by=-1s"},                       // negative
-		{"acquirer drop-response mti=200", 1, 24, "mti=200"},             // three digits
+		{"acquirer decline", 1, 10, "decline"},                                           // code missing
+		{"acquirer decline code=00", 1, 18, "code=00"},                                   // approval
+		{"acquirer decline code=5", 1, 18, "code=5"},                                     // one char
+		{"acquirer delay by=fast", 1, 16, "by=fast"},                                     // bad duration
+		{"acquirer delay by=-1s", 1, 16, "by=-1s"},                                       // negative
+		{"acquirer drop-response mti=200", 1, 24, "mti=200"},                             // three digits
 		{"acquirer drop-response card=4242424242424242", 1, 24, "card=4242424242424242"}, // full PAN refused
 		{"acquirer drop-response nth=0", 1, 24, "nth=0"},
 		{"acquirer drop-response nth=1 nth=2", 1, 30, "nth=2"},

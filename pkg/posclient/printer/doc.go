@@ -1,0 +1,49 @@
+// Package printer talks to ESC/POS receipt printers for the POS client:
+// transports, real-time status, readiness, verified printing, failover and
+// electronic receipts.
+//
+// # Transports
+//
+// [Open] takes a URL: serial:///dev/ttyUSB0?baud=38400 (go.bug.st/serial;
+// ptys work too), tcp://host:9100, or file:///dev/usb/lp0 (plain
+// os.OpenFile, since usblp devices are not ttys). Everything above the
+// transport works on an io.ReadWriteCloser ([New]), so tests can use
+// net.Pipe and vendors can bring their own connection. A file:// printer
+// that cannot be read (unidirectional USB, a plain file) has no status:
+// [Printer.Status] returns [ErrStatusUnsupported] and [Printer.Print] never
+// confirms.
+//
+// # Status
+//
+// [Printer.Status] sends DLE EOT 1, 2, 3 and 4 and decodes the four answers
+// into a [Status], checking the fixed bits of each byte ((b & 0x93) == 0x12).
+// The replies are read by one goroutine per printer with a [ReplyParser]
+// that follows Epson's identification rules: Automatic Status Back blocks,
+// XON/XOFF and header-to-NUL responses are told apart from status bytes and
+// never taken for an answer. A missing answer is a [ReplyError] wrapping
+// [ErrNoReply] after Options.ReplyTimeout (or when ctx ends); a byte that is
+// not a status byte wraps [ErrBadReply]. [Printer.Ready] turns a status
+// into a [StatusError] wrapping [ErrPaperOut], [ErrCoverOpen], [ErrCutter],
+// [ErrOffline] and so on.
+//
+// # Verified printing
+//
+// [Printer.Print] returns nil only when the printer confirms the job. By
+// default it appends GS ( H fn 48 with a fresh four-character process ID
+// and waits for the printer's 37 22 <id> 00, which Epson printers send when
+// everything before it has been printed. While it waits it polls the
+// status and fails at once on paper out, cover open or an error. A printer
+// that does not implement GS ( H is confirmed by its status once
+// Options.ConfirmTimeout has passed. Any other outcome is a [PrintError]
+// matching [ErrNotConfirmed] (and the reason, such as [ErrPaperOut]): the
+// caller marks the receipt owed.
+//
+// [Failover] groups printers: a job goes to the first that is ready and
+// confirms it.
+//
+// # E-receipts
+//
+// A [ReceiptSink] takes receipts delivered electronically. [FileSink]
+// stores one JSON and one text file per receipt in a directory; the card
+// number in them is masked like on paper.
+package printer

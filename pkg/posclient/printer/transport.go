@@ -1,0 +1,260 @@
+package printer
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"go.bug.st/serial"
+)
+
+// DefaultBaud is the serial speed used when a serial URL gives none; it is
+// the factory setting of current Epson TM printers.
+const DefaultBaud = 38400
+
+// DefaultTCPPort is the raw printing ("JetDirect") port.
+const DefaultTCPPort = "9100"
+
+// Open connects to the printer named by url and returns it ready for use:
+//
+//	serial:///dev/ttyUSB0?baud=38400&databits=8&parity=none&stopbits=1
+//	tcp://10.0.0.5:9100            (port 9100 when left out)
+//	file:///dev/usb/lp0            (a printer device or a plain file)
+//
+// Serial ports (ttyUSB, ttyACM, ttyS, ptys) go through go.bug.st/serial in
+// raw mode; modem lines are left alone, since ptys do not have them. A
+// file:// URL is opened with plain os.OpenFile: a character device is opened
+// read-write when it allows it (bidirectional USB printers answer status),
+// else write-only; a regular file is appended to and has no status. On a
+// write-only printer Status returns ErrStatusUnsupported and Print never
+// confirms.
+//
+// ctx bounds the connection attempt. Errors are a *URLError (ErrBadURL) or
+// a *TransportError wrapping the cause.
+func Open(ctx context.Context, rawURL string, opts *Options) (*Printer, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, &URLError{URL: rawURL, Reason: err.Error()}
+	}
+	o := opts.withDefaults()
+	if opts == nil || opts.Name == "" {
+		o.Name = rawURL
+	}
+	switch u.Scheme {
+	case "serial":
+		return openSerial(ctx, rawURL, u, &o)
+	case "tcp":
+		return openTCP(ctx, rawURL, u, &o)
+	case "file":
+		return openFile(ctx, rawURL, u, &o)
+	case "":
+		return nil, &URLError{URL: rawURL, Reason: "no scheme; want serial://, tcp:// or file://"}
+	}
+	return nil, &URLError{URL: rawURL, Reason: "unknown scheme " + strconv.Quote(u.Scheme) + "; want serial, tcp or file"}
+}
+
+// urlPath returns the device path of a serial:// or file:// URL, accepting
+// both serial:///dev/x and serial:/dev/x.
+func urlPath(rawURL string, u *url.URL) (string, error) {
+	p := u.Path
+	if u.Opaque != "" {
+		p = u.Opaque
+	}
+	if u.Host != "" && u.Host != "localhost" {
+		return "", &URLError{URL: rawURL, Reason: "host " + strconv.Quote(u.Host) + " not allowed; write " + u.Scheme + ":///path"}
+	}
+	if p == "" {
+		return "", &URLError{URL: rawURL, Reason: "no device path"}
+	}
+	return p, nil
+}
+
+func openSerial(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+	path, err := urlPath(rawURL, u)
+	if err != nil {
+		return nil, err
+	}
+	mode := &serial.Mode{BaudRate: DefaultBaud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit}
+	for key, vals := range u.Query() {
+		v := vals[len(vals)-1]
+		bad := func(want string) error {
+			return &URLError{URL: rawURL, Reason: key + "=" + strconv.Quote(v) + ": want " + want}
+		}
+		switch key {
+		case "baud":
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return nil, bad("a positive number such as 38400")
+			}
+			mode.BaudRate = n
+		case "databits":
+			n, err := strconv.Atoi(v)
+			if err != nil || (n != 7 && n != 8) {
+				return nil, bad("7 or 8")
+			}
+			mode.DataBits = n
+		case "parity":
+			switch strings.ToLower(v) {
+			case "none", "n":
+				mode.Parity = serial.NoParity
+			case "even", "e":
+				mode.Parity = serial.EvenParity
+			case "odd", "o":
+				mode.Parity = serial.OddParity
+			default:
+				return nil, bad("none, even or odd")
+			}
+		case "stopbits":
+			switch v {
+			case "1":
+				mode.StopBits = serial.OneStopBit
+			case "2":
+				mode.StopBits = serial.TwoStopBits
+			default:
+				return nil, bad("1 or 2")
+			}
+		default:
+			return nil, &URLError{URL: rawURL, Reason: "unknown parameter " + strconv.Quote(key) + "; want baud, databits, parity or stopbits"}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	port, err := serial.Open(path, mode)
+	if err != nil {
+		return nil, &TransportError{Printer: rawURL, Op: "open", Err: wrapSerial(err)}
+	}
+	return New(serialPort{port}, o), nil
+}
+
+// serialPort adapts a serial.Port to io.ReadWriteCloser with errors that
+// unwrap.
+type serialPort struct{ p serial.Port }
+
+func (s serialPort) Read(b []byte) (int, error) {
+	n, err := s.p.Read(b)
+	return n, wrapSerial(err)
+}
+
+func (s serialPort) Write(b []byte) (int, error) {
+	n, err := s.p.Write(b)
+	return n, wrapSerial(err)
+}
+
+func (s serialPort) Close() error { return wrapSerial(s.p.Close()) }
+
+// SerialError is a go.bug.st/serial *PortError made to unwrap: PortError
+// formats its cause with %w but has no Unwrap method, which cuts the chain.
+// SerialError unwraps to the sentinel that matches the port error code
+// (fs.ErrNotExist, fs.ErrPermission, ErrBusy, ErrClosed) and to the
+// PortError itself.
+type SerialError struct {
+	Port *serial.PortError
+}
+
+func (e *SerialError) Error() string { return "serial: " + e.Port.Error() }
+
+// Code returns the go.bug.st/serial error code.
+func (e *SerialError) Code() serial.PortErrorCode { return e.Port.Code() }
+
+// Unwrap returns the matching sentinel, if any, and the PortError.
+func (e *SerialError) Unwrap() []error {
+	errs := []error{e.Port}
+	switch e.Port.Code() {
+	case serial.PortNotFound:
+		errs = append(errs, fs.ErrNotExist)
+	case serial.PermissionDenied:
+		errs = append(errs, fs.ErrPermission)
+	case serial.PortBusy:
+		errs = append(errs, ErrBusy)
+	case serial.PortClosed:
+		errs = append(errs, ErrClosed)
+	}
+	return errs
+}
+
+func wrapSerial(err error) error {
+	var pe *serial.PortError
+	if errors.As(err, &pe) {
+		return &SerialError{Port: pe}
+	}
+	return err
+}
+
+func openTCP(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+	if u.Host == "" {
+		return nil, &URLError{URL: rawURL, Reason: "no host; want tcp://host:9100"}
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		return nil, &URLError{URL: rawURL, Reason: "tcp URLs take only host and port"}
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), DefaultTCPPort)
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
+	}
+	return New(conn, o), nil
+}
+
+func openFile(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+	path, err := urlPath(rawURL, u)
+	if err != nil {
+		return nil, err
+	}
+	if u.RawQuery != "" {
+		return nil, &URLError{URL: rawURL, Reason: "file URLs take no parameters"}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
+	}
+	switch {
+	case fi.Mode().IsRegular():
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
+		}
+		return NewWriteOnly(f, o), nil
+	case fi.Mode()&fs.ModeDevice != 0:
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err == nil {
+			return newPrinter(&deviceFile{f}, true, o), nil
+		}
+		f, err2 := os.OpenFile(path, os.O_WRONLY, 0)
+		if err2 != nil {
+			return nil, &TransportError{Printer: rawURL, Op: "open", Err: err2}
+		}
+		o.Logger.Debug("printer device opened write-only", "printer", rawURL, "read-write error", err)
+		return NewWriteOnly(f, o), nil
+	}
+	return nil, &URLError{URL: rawURL, Reason: "not a device or a regular file: " + fi.Mode().String()}
+}
+
+// deviceFile is a printer device opened read-write. A device whose read
+// fails at once (usblp on a unidirectional interface: EINVAL) has no status;
+// the reader then stops with ErrStatusUnsupported.
+type deviceFile struct{ f *os.File }
+
+func (d *deviceFile) Read(b []byte) (int, error) {
+	n, err := d.f.Read(b)
+	if errors.Is(err, syscall.EINVAL) {
+		err = errors.Join(ErrStatusUnsupported, err)
+	}
+	return n, err
+}
+
+func (d *deviceFile) Write(b []byte) (int, error) { return d.f.Write(b) }
+func (d *deviceFile) Close() error                { return d.f.Close() }

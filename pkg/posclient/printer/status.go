@@ -27,7 +27,7 @@ const (
 	st3Unrecoverable   byte = 0x20
 	st3AutoRecoverable byte = 0x40
 	// n = 4: roll paper sensor.
-	st4NearEnd byte = 0x0C
+	st4NearEnd  byte = 0x0C
 	st4PaperOut byte = 0x60
 )
 

@@ -149,6 +149,9 @@ type Result struct {
 	Diffs []Difference
 	// Seq is the ledger's number of the transaction recorded, 0 if none.
 	Seq int
+	// Batch is the host batch the request was booked in (for a
+	// settlement: the batch it settled).
+	Batch int
 }
 
 // Txn is a recorded transaction.
@@ -473,7 +476,15 @@ func (l *Ledger) record(t *terminal, req Request, code string, orig *Txn) *Txn {
 }
 
 func result(x *Txn) Result {
-	return Result{Code: x.Code, RRN: x.RRN, AuthCode: x.AuthCode, Seq: x.Seq}
+	return Result{Code: x.Code, RRN: x.RRN, AuthCode: x.AuthCode, Seq: x.Seq, Batch: x.Batch}
+}
+
+// SignOn registers a terminal (0800 sign-on) and returns the number of
+// its open batch.
+func (l *Ledger) SignOn(terminal string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.terminal(terminal).cur.Number
 }
 
 func (l *Ledger) expired(expiry string) bool {
@@ -565,9 +576,12 @@ func (l *Ledger) refund(t *terminal, req Request) Result {
 
 func (l *Ledger) void(t *terminal, req Request) Result {
 	orig := l.original(t, req)
+	if req.PAN == "" && orig != nil {
+		req.PAN = orig.pan // a void need not carry the card number
+	}
 	code := CodeApproved
 	switch {
-	case !Luhn(req.PAN):
+	case req.PAN != "" && !Luhn(req.PAN):
 		code = CodeInvalidCard
 	case orig == nil:
 		code = CodeNotFound
@@ -628,5 +642,7 @@ func (l *Ledger) reverse(t *terminal, req Request) Result {
 		orig.State = StateReversed
 	}
 	// Declined, voided or already reversed: nothing (more) to undo.
-	return result(l.record(t, req, CodeApproved, orig))
+	res := result(l.record(t, req, CodeApproved, orig))
+	res.AuthCode = ""
+	return res
 }

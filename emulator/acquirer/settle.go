@@ -140,7 +140,7 @@ func (b *Batch) view() Batch {
 func (l *Ledger) settle(t *terminal, req Request) Result {
 	b := t.cur
 	host := b.hostTotals()
-	res := Result{Code: CodeApproved, Host: host}
+	res := Result{Code: CodeApproved, Host: host, Batch: b.Number}
 	switch {
 	case !req.Final:
 		b.terminal = req.Totals
@@ -177,10 +177,10 @@ func (l *Ledger) close(t *terminal, rep *Settlement) {
 // batch waits for them (after a 95), and answered 12 otherwise.
 func (l *Ledger) upload(t *terminal, req Request) Result {
 	if t.cur.State != BatchUploading {
-		return Result{Code: CodeInvalidTxn}
+		return Result{Code: CodeInvalidTxn, Batch: t.cur.Number}
 	}
 	t.cur.uploads = append(t.cur.uploads, req.Records...)
-	return Result{Code: CodeApproved}
+	return Result{Code: CodeApproved, Batch: t.cur.Number}
 }
 
 // diff compares the uploads with the batch's transactions, by STAN.

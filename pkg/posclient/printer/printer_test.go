@@ -1,0 +1,334 @@
+package printer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// testLogger routes the printer's logs to the test.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// pipePrinter connects a Printer to peer over net.Pipe. Everything is
+// closed when the test (or synctest bubble) ends.
+func pipePrinter(t *testing.T, peer *epsonPeer, opts *Options) (*Printer, net.Conn) {
+	t.Helper()
+	c1, c2 := net.Pipe()
+	var wg sync.WaitGroup
+	wg.Go(func() { peer.serve(c2) })
+	o := Options{Logger: testLogger(t)}
+	if opts != nil {
+		o = *opts
+		o.Logger = testLogger(t)
+	}
+	p := New(c1, &o)
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		c2.Close()
+		wg.Wait()
+	})
+	return p, c2
+}
+
+func TestStatusFromPeerStates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		p, _ := pipePrinter(t, peer, nil)
+		ctx := t.Context()
+		for _, tc := range []struct {
+			name string
+			raw  [4]byte
+			err  error
+		}{
+			{"ready", [4]byte{0x12, 0x12, 0x12, 0x12}, nil},
+			{"near end", [4]byte{0x12, 0x12, 0x12, 0x1E}, nil},
+			{"paper out", [4]byte{0x1A, 0x32, 0x12, 0x72}, ErrPaperOut},
+			{"cover open", [4]byte{0x1A, 0x16, 0x12, 0x12}, ErrCoverOpen},
+			{"cutter jam", [4]byte{0x1A, 0x52, 0x1A, 0x12}, ErrCutter},
+			{"offline", [4]byte{0x1A, 0x12, 0x12, 0x12}, ErrOffline},
+		} {
+			peer.set(tc.raw)
+			st, err := p.Status(ctx)
+			if err != nil {
+				t.Fatalf("%s: Status: %v", tc.name, err)
+			}
+			if st.Raw != tc.raw {
+				t.Errorf("%s: Raw % X, want % X", tc.name, st.Raw, tc.raw)
+			}
+			err = p.Ready(ctx)
+			var se *StatusError
+			if tc.err == nil && err != nil || tc.err != nil && (!errors.Is(err, tc.err) || !errors.As(err, &se)) {
+				t.Errorf("%s: Ready = %v, want %v", tc.name, err, tc.err)
+			}
+		}
+		// The requests on the wire are DLE EOT 1, 2, 3, 4, repeated.
+		got := peer.bytesReceived()
+		if !bytes.HasPrefix(got, []byte{0x10, 0x04, 1, 0x10, 0x04, 2, 0x10, 0x04, 3, 0x10, 0x04, 4}) {
+			t.Errorf("requests % X", got[:12])
+		}
+	})
+}
+
+func TestStatusSkipsStrayASBAndXON(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.before = []byte{0x11, 0x14, 0x00, 0x00, 0x00, 0x13} // XON, ASB (drawer high), XOFF
+		peer.set([4]byte{0x16, 0x12, 0x12, 0x1E})
+		p, _ := pipePrinter(t, peer, nil)
+		st, err := p.Status(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.DrawerPin3High || !st.PaperNearEnd || !st.Online {
+			t.Errorf("status %+v", st)
+		}
+		if asb, ok := p.LastASB(); !ok || asb != [4]byte{0x14, 0, 0, 0} {
+			t.Errorf("LastASB = % X, %v", asb, ok)
+		}
+	})
+}
+
+func TestStatusNoReplyTimesOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.silent = true
+		p, _ := pipePrinter(t, peer, &Options{ReplyTimeout: 700 * time.Millisecond})
+		start := time.Now()
+		_, err := p.Status(t.Context())
+		var re *ReplyError
+		if !errors.Is(err, ErrNoReply) || !errors.As(err, &re) || re.Request != "DLE EOT 1" {
+			t.Fatalf("err = %v, want a DLE EOT 1 ErrNoReply", err)
+		}
+		if d := time.Since(start); d != 700*time.Millisecond {
+			t.Errorf("gave up after %v, want the reply timeout", d)
+		}
+		// A context deadline shorter than the reply timeout wins.
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		defer cancel()
+		if _, err := p.Status(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want context.DeadlineExceeded", err)
+		}
+	})
+}
+
+func TestStatusWrongByte(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.wrong = []byte{0x0C} // a GS r style byte: fixed bits wrong for DLE EOT
+		p, _ := pipePrinter(t, peer, nil)
+		_, err := p.Status(t.Context())
+		var re *ReplyError
+		if !errors.Is(err, ErrBadReply) || !errors.As(err, &re) || !bytes.Equal(re.Got, []byte{0x0C}) {
+			t.Fatalf("err = %v, want ErrBadReply with the byte", err)
+		}
+		if !strings.Contains(err.Error(), "0C") {
+			t.Errorf("error %q does not show the byte", err)
+		}
+	})
+}
+
+func TestPrintConfirmedByProcessID(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		p, _ := pipePrinter(t, peer, nil)
+		job := []byte("\x1b@HELLO\n\x1dVB\x00")
+		for range 2 {
+			if err := p.Print(t.Context(), job); err != nil {
+				t.Fatalf("Print: %v", err)
+			}
+		}
+		got := peer.bytesReceived()
+		i := bytes.Index(got, job)
+		j := bytes.LastIndex(got, job)
+		if i < 0 || i == j {
+			t.Fatalf("jobs not on the wire: % X", got)
+		}
+		// Each job is followed by GS ( H 6 0 48 48 and a 4-character ID.
+		id1 := got[i+len(job):][:11]
+		id2 := got[j+len(job):][:11]
+		if !bytes.Equal(id1[:7], seqProcess) || !bytes.Equal(id2[:7], seqProcess) {
+			t.Fatalf("no GS ( H after the job: % X / % X", id1, id2)
+		}
+		if bytes.Equal(id1[7:], id2[7:]) {
+			t.Errorf("process ID reused: %q", id1[7:])
+		}
+		for _, c := range append(id1[7:], id2[7:]...) {
+			if c < 32 || c > 126 {
+				t.Errorf("process ID byte %02X out of 32–126", c)
+			}
+		}
+	})
+}
+
+func TestPrintFallsBackToStatusWithoutProcessID(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.noProcess = true
+		p, _ := pipePrinter(t, peer, &Options{ConfirmTimeout: 3 * time.Second, PollInterval: -1})
+		start := time.Now()
+		if err := p.Print(t.Context(), []byte("x\n")); err != nil {
+			t.Fatalf("Print: %v", err)
+		}
+		if d := time.Since(start); d != 3*time.Second {
+			t.Errorf("confirmed after %v, want ConfirmTimeout", d)
+		}
+		// Same printer, cover opened: the fallback status fails the job.
+		peer.set([4]byte{0x1A, 0x16, 0x12, 0x12})
+		err := p.Print(t.Context(), []byte("x\n"))
+		var pe *PrintError
+		if !errors.Is(err, ErrNotConfirmed) || !errors.Is(err, ErrCoverOpen) || !errors.As(err, &pe) || pe.Status == nil || !pe.Status.CoverOpen {
+			t.Errorf("err = %v, want a PrintError for cover open", err)
+		}
+	})
+}
+
+func TestPrintPaperRunsOutDuringJob(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.paperAtCut = true
+		p, _ := pipePrinter(t, peer, &Options{ConfirmTimeout: time.Minute, PollInterval: 200 * time.Millisecond})
+		start := time.Now()
+		err := p.Print(t.Context(), []byte("line\n\x1dVB\x00"))
+		var pe *PrintError
+		if !errors.Is(err, ErrPaperOut) || !errors.Is(err, ErrNotConfirmed) || !errors.As(err, &pe) {
+			t.Fatalf("err = %v, want a PrintError for paper out", err)
+		}
+		if pe.Status == nil || !pe.Status.PaperOut {
+			t.Errorf("PrintError.Status = %+v", pe.Status)
+		}
+		if d := time.Since(start); d != 200*time.Millisecond {
+			t.Errorf("failed after %v, want at the first poll", d)
+		}
+	})
+}
+
+func TestPrintConfirmStatusModeSendsNoProcessID(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		p, _ := pipePrinter(t, peer, &Options{Confirm: ConfirmStatus})
+		if err := p.Print(t.Context(), []byte("x\n")); err != nil {
+			t.Fatal(err)
+		}
+		if got := peer.bytesReceived(); bytes.Contains(got, seqProcess) || !bytes.HasSuffix(got, []byte{0x10, 0x04, 4}) {
+			t.Errorf("wire % X: want the job then DLE EOT 1–4, no GS ( H", got)
+		}
+	})
+}
+
+func TestPrintConnectionLost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.silent = true
+		p, far := pipePrinter(t, peer, &Options{PollInterval: -1})
+		errc := make(chan error, 1)
+		go func() { errc <- p.Print(t.Context(), []byte("x\n")) }()
+		synctest.Wait() // the job is written and Print is waiting for the reply
+		far.Close()
+		err := <-errc
+		var te *TransportError
+		if !errors.Is(err, ErrNotConfirmed) || !errors.As(err, &te) {
+			t.Fatalf("err = %v, want a PrintError wrapping a TransportError", err)
+		}
+		if _, err := p.Status(t.Context()); err == nil {
+			t.Error("Status after the connection ended: no error")
+		}
+	})
+}
+
+func TestWriteOnlyPrinter(t *testing.T) {
+	var buf closeBuffer
+	p := NewWriteOnly(&buf, &Options{Name: "file:///dev/usb/lp0"})
+	defer p.Close()
+	if _, err := p.Status(t.Context()); !errors.Is(err, ErrStatusUnsupported) {
+		t.Errorf("Status err = %v", err)
+	}
+	if err := p.Ready(t.Context()); !errors.Is(err, ErrStatusUnsupported) {
+		t.Errorf("Ready err = %v", err)
+	}
+	err := p.Print(t.Context(), []byte("job"))
+	if !errors.Is(err, ErrNotConfirmed) || !errors.Is(err, ErrStatusUnsupported) {
+		t.Errorf("Print err = %v", err)
+	}
+	if buf.String() != "job" {
+		t.Errorf("written %q", buf.String())
+	}
+}
+
+type closeBuffer struct{ bytes.Buffer }
+
+func (*closeBuffer) Close() error { return nil }
+
+func TestCloseIsIdempotentAndStopsWaiters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.silent = true
+		c1, c2 := net.Pipe()
+		go peer.serve(c2)
+		defer c2.Close()
+		p := New(c1, &Options{ReplyTimeout: time.Hour})
+		errc := make(chan error, 1)
+		go func() {
+			_, err := p.Status(context.Background())
+			errc <- err
+		}()
+		synctest.Wait()
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() { p.Close() })
+		}
+		wg.Wait()
+		if err := <-errc; err == nil || errors.Is(err, ErrNoReply) {
+			t.Errorf("Status during Close: %v, want a transport error", err)
+		}
+		if err := p.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+	})
+}
+
+// Ensure a Read that returns (0, nil), as go.bug.st/serial does on a read
+// timeout, is not taken for the end of the stream.
+func TestZeroReadIsNotEOF(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c1, c2 := net.Pipe()
+		peer := newPeer()
+		go peer.serve(c2)
+		defer c2.Close()
+		p := New(&zeroReads{Conn: c1, n: 5}, nil)
+		defer p.Close()
+		if _, err := p.Status(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+type zeroReads struct {
+	net.Conn
+	mu sync.Mutex
+	n  int
+}
+
+func (z *zeroReads) Read(b []byte) (int, error) {
+	z.mu.Lock()
+	if z.n > 0 {
+		z.n--
+		z.mu.Unlock()
+		return 0, nil
+	}
+	z.mu.Unlock()
+	return z.Conn.Read(b)
+}
+
+var _ io.ReadWriteCloser = (*zeroReads)(nil)

@@ -411,3 +411,20 @@ func BenchmarkPNG30Lines(b *testing.B) {
 		}
 	}
 }
+
+// padded returns img with m dots of paper added round it.
+func padded(img image.Image, m int) image.Image {
+	b := img.Bounds()
+	out := image.NewGray(image.Rect(0, 0, b.Dx()+2*m, b.Dy()+2*m))
+	for i := range out.Pix {
+		out.Pix[i] = 0xFF
+	}
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			if ink(img, b.Min.X+x, b.Min.Y+y) {
+				out.Pix[(y+m)*out.Stride+x+m] = 0
+			}
+		}
+	}
+	return out
+}

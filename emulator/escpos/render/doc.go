@@ -1,0 +1,71 @@
+// Package render draws what the emulated printer put on paper (a
+// paper.Receipt) as plain text, as a dot-accurate 1-bit PNG, or as a
+// self-contained HTML page.
+//
+// The three renderers read the same laid-out model, so they agree: a run of
+// text starts at the dot where the printer placed it, whatever justification,
+// margins and tabs did to it.
+//
+// # Text
+//
+// Text and AppendText give one line of text per printed line, characters
+// placed by column (a run's X divided by its cell width plus spacing), a
+// double-width character followed by a space, a CJK character taking two
+// columns (four at double width), and marker lines for what is not text:
+//
+//	[IMAGE 200x120]
+//	[BARCODE EAN13] 4006381333931
+//	[QR] https://r.example.com/000412
+//	[DRAWER 2]
+//	[CUT] or [PARTIAL CUT]
+//
+// Blank feeds give empty lines (one per line height), trailing spaces are
+// trimmed, and control characters in barcode and QR data are written as
+// \xNN. AppendText writes into a caller's buffer and does not allocate when
+// the buffer is large enough, so that scenario checks on large jobs stay
+// fast.
+//
+// # PNG
+//
+// PNG (and Image, which returns the picture) draw the paper one pixel a dot,
+// r.Width dots across: text with the embedded GNU Unifont glyphs scaled into
+// each font's cell (8×16 into Font A's 12×24 is an exact 3:2, so strokes stay
+// crisp; CJK ideographs from Unifont's 16×16 glyphs into 24×24), magnified
+// up to 8×8, bold, underlined (1 or 2 dots), reversed and upside down; bit
+// images dot for dot; barcodes (UPC-A, UPC-E, EAN13, EAN8, CODE39, ITF,
+// CODABAR, CODE93, CODE128) module by module with their human-readable
+// text; QR codes module by module at their error correction level. The
+// output is a paletted PNG of bit depth 1. Glyph bitmaps are scaled once and
+// cached; pixel buffers are pooled.
+//
+// Symbols are placed by their justification within their print area, as
+// the printer places them. The quiet zone round a symbol is the paper
+// round it: a barcode justified to the left margin of a 576-dot profile
+// touches the picture's left edge, as it touches the printable area's edge
+// on paper. Data a symbology cannot encode leaves the symbol's space blank,
+// as a printer leaves it; Modules and QRModules report why with a
+// SymbolError.
+//
+// # HTML
+//
+// HTML writes a page with inline CSS that shows the roll r.Width pixels
+// wide, text in monospace cells at the printer's positions and styles,
+// pictures as data: PNG URIs, cuts as dashed tear lines and drawer pulses as
+// notes. It loads nothing from the network.
+//
+// # Font
+//
+// The glyphs are a subset of GNU Unifont 15 (SIL Open Font License 1.1; see
+// fontdata/LICENSE): Latin, Greek, Cyrillic, punctuation, currency, box
+// drawing, CJK symbols, the CJK Unified Ideographs U+4E00–U+9FFF and the
+// halfwidth and fullwidth forms. No system font is used. `go generate`
+// rebuilds fontdata/unifont.bin.gz from /usr/share/unifont/unifont.hex
+// (Debian package unifont) with internal/fontgen. A character outside the
+// subset is drawn as U+FFFD.
+//
+// # Errors
+//
+// The renderers draw whatever the receipt holds and fail only when the
+// writer fails: a WriteError, which matches ErrWrite and the writer's own
+// error with errors.Is.
+package render

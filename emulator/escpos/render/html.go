@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"html"
-	"image"
 	"io"
 	"strconv"
 	"unicode/utf8"
@@ -150,9 +149,8 @@ func htmlImage(b *bytes.Buffer, im *paper.Image) {
 
 // htmlPicture writes a w×h one-byte-a-dot bitmap as an inline PNG at dot x.
 func htmlPicture(b *bytes.Buffer, pix []byte, w, h, x int, alt string) {
-	img := &image.Paletted{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h), Palette: palette}
 	var p bytes.Buffer
-	if err := encoder.Encode(&p, img); err != nil {
+	if err := encode1bit(&p, &canvas{w: w, h: h, pix: pix}); err != nil {
 		return // cannot happen writing to a bytes.Buffer
 	}
 	b.WriteString(`<img class="pic" alt="` + html.EscapeString(alt) + `" width="` + strconv.Itoa(w) +

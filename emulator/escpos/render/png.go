@@ -3,7 +3,6 @@ package render
 import (
 	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"sync"
 	"unicode/utf8"
@@ -19,24 +18,14 @@ const (
 
 var palette = color.Palette{color.Gray{Y: 0xFF}, color.Gray{Y: 0}}
 
-var encoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngPool{}}
-
-type pngPool struct{ p sync.Pool }
-
-func (p *pngPool) Get() *png.EncoderBuffer {
-	b, _ := p.p.Get().(*png.EncoderBuffer)
-	return b
-}
-func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
-
 var pixPool sync.Pool // *[]byte canvases
 
 // PNG draws r dot for dot, r.Width dots wide, and writes it to w as a 1-bit
 // PNG. See Image for what is drawn.
 func PNG(w io.Writer, r *paper.Receipt) error {
-	img, release := draw(r)
-	defer release()
-	if err := encoder.Encode(w, img); err != nil {
+	c := draw(r)
+	defer c.release()
+	if err := encode1bit(w, c); err != nil {
 		return &WriteError{Format: "png", Err: err}
 	}
 	return nil
@@ -57,14 +46,14 @@ func PNG(w io.Writer, r *paper.Receipt) error {
 // cannot encode is left blank, as the printer leaves it. Feeds are blank
 // paper; cuts and drawer pulses print nothing.
 func Image(r *paper.Receipt) *image.Paletted {
-	img, _ := draw(r)
-	// The caller keeps the image: do not return its pixels to the pool.
-	return img
+	c := draw(r)
+	// The caller keeps the image: its pixels do not go back to the pool.
+	return &image.Paletted{Pix: c.pix, Stride: c.w, Rect: image.Rect(0, 0, c.w, c.h), Palette: palette}
 }
 
-// draw lays out and draws r. release returns the pixel buffer to the pool
-// once the caller is done with the image.
-func draw(r *paper.Receipt) (*image.Paletted, func()) {
+// draw lays out and draws r on a canvas from the pool; c.release returns
+// it once the caller is done with it.
+func draw(r *paper.Receipt) *canvas {
 	width := r.Width
 	if width <= 0 {
 		width = 576
@@ -94,9 +83,14 @@ func draw(r *paper.Receipt) (*image.Paletted, func()) {
 		items[i].draw(c, y)
 		y += items[i].height
 	}
-	img := &image.Paletted{Pix: pix, Stride: width, Rect: image.Rect(0, 0, width, height), Palette: palette}
-	release := func() { pixPool.Put(&pix) }
-	return img, release
+	return c
+}
+
+// release returns the canvas's pixels to the pool.
+func (c *canvas) release() {
+	pix := c.pix
+	c.pix = nil
+	pixPool.Put(&pix)
 }
 
 // prepared is an element measured and ready to draw at a y.

@@ -78,11 +78,11 @@ func TestSaleRawBytes(t *testing.T) {
 	// Bitmap: fields 2, 3, 4, 7 | 11 | 41.
 	msg = append(msg, 0x72, 0x20, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00)
 	msg = append(msg, "16"+"4242424242424242"...) // DE2 LLVAR n..19
-	msg = append(msg, "000000"...)                 // DE3 sale
-	msg = append(msg, "000000001234"...)           // DE4 12.34
-	msg = append(msg, "1123100000"...)             // DE7 MMDDhhmmss
-	msg = append(msg, "000042"...)                 // DE11
-	msg = append(msg, "TERM0001"...)               // DE41 ans8
+	msg = append(msg, "000000"...)                // DE3 sale
+	msg = append(msg, "000000001234"...)          // DE4 12.34
+	msg = append(msg, "1123100000"...)            // DE7 MMDDhhmmss
+	msg = append(msg, "000042"...)                // DE11
+	msg = append(msg, "TERM0001"...)              // DE41 ans8
 	frame := append([]byte{0, byte(len(msg))}, msg...)
 	if _, err := c.Write(frame); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package printer
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -250,8 +251,14 @@ type deviceFile struct{ f *os.File }
 
 func (d *deviceFile) Read(b []byte) (int, error) {
 	n, err := d.f.Read(b)
-	if errors.Is(err, syscall.EINVAL) {
+	switch {
+	case errors.Is(err, syscall.EINVAL):
+		// usblp on a unidirectional interface.
 		err = errors.Join(ErrStatusUnsupported, err)
+	case errors.Is(err, io.EOF):
+		// A device that reads as empty (/dev/null, a printer that sends
+		// nothing) gives no status.
+		err = ErrStatusUnsupported
 	}
 	return n, err
 }

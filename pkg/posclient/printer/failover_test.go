@@ -1,0 +1,62 @@
+package printer
+
+import (
+	"errors"
+	"testing"
+	"testing/synctest"
+)
+
+func TestFailover(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		primaryPeer, backupPeer := newPeer(), newPeer()
+		primary, _ := pipePrinter(t, primaryPeer, nil)
+		backup, _ := pipePrinter(t, backupPeer, nil)
+		g := Failover(primary, backup)
+		g.Logger = testLogger(t)
+		job := []byte("receipt\n\x1dVB\x00")
+
+		// Both ready: the primary prints.
+		if err := g.Print(ctx, job); err != nil || g.Used() != 0 {
+			t.Fatalf("Print = %v, used %d; want the primary", err, g.Used())
+		}
+
+		// Primary out of paper before the job: skipped, the backup prints.
+		primaryPeer.set([4]byte{0x1A, 0x32, 0x12, 0x72})
+		if err := g.Print(ctx, job); err != nil || g.Used() != 1 {
+			t.Fatalf("Print = %v, used %d; want the backup", err, g.Used())
+		}
+		if err := g.Ready(ctx); err != nil {
+			t.Errorf("Ready with one good printer: %v", err)
+		}
+
+		// Primary ready but its roll runs out at the cut: not confirmed, so
+		// the backup prints the job again.
+		primaryPeer.set([4]byte{0x12, 0x12, 0x12, 0x12})
+		primaryPeer.mu.Lock()
+		primaryPeer.paperAtCut = true
+		primaryPeer.mu.Unlock()
+		if err := g.Print(ctx, job); err != nil || g.Used() != 1 {
+			t.Fatalf("Print = %v, used %d; want the backup after the primary failed", err, g.Used())
+		}
+
+		// Nothing works: a FailoverError naming each printer's reason.
+		backupPeer.set([4]byte{0x1A, 0x16, 0x12, 0x12})
+		err := g.Print(ctx, job)
+		var fe *FailoverError
+		if !errors.As(err, &fe) || len(fe.Errs) != 2 || !errors.Is(err, ErrNotConfirmed) ||
+			!errors.Is(err, ErrPaperOut) || !errors.Is(err, ErrCoverOpen) || g.Used() != -1 {
+			t.Fatalf("Print = %v (used %d), want a FailoverError for paper out and cover open", err, g.Used())
+		}
+		if err := g.Ready(ctx); !errors.Is(err, ErrCoverOpen) || !errors.Is(err, ErrPaperOut) {
+			t.Errorf("Ready = %v", err)
+		}
+	})
+}
+
+func TestFailoverEmpty(t *testing.T) {
+	g := Failover(nil)
+	if err := g.Print(t.Context(), nil); !errors.Is(err, ErrNoPrinter) {
+		t.Errorf("Print = %v", err)
+	}
+}

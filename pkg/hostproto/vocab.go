@@ -250,7 +250,7 @@ func (a Amount) String() string {
 	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
 }
 
-// PAN is a primary account number. String, GoString, LogValue and
+// PAN is a primary account number. String, Format, GoString, LogValue and
 // MarshalText all return the masked form (first 6, last 4), so a PAN put
 // in a log line, an error or a JSON document never shows the full number.
 // Use [PAN.Reveal] where the full number is needed (the wire).
@@ -259,6 +259,7 @@ type PAN string
 var (
 	_ fmt.Stringer   = PAN("")
 	_ fmt.GoStringer = PAN("")
+	_ fmt.Formatter  = PAN("")
 	_ slog.LogValuer = PAN("")
 )
 
@@ -283,6 +284,12 @@ func (p PAN) Masked() string {
 
 // String returns the masked PAN.
 func (p PAN) String() string { return p.Masked() }
+
+// Format formats the masked PAN with any verb and flags, so that no verb
+// (not even a wrong one such as %d) prints the full number.
+func (p PAN) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, fmt.FormatString(f, verb), p.Masked())
+}
 
 // GoString returns the masked PAN, quoted, so %#v does not reveal it.
 func (p PAN) GoString() string { return strconv.Quote(p.Masked()) }

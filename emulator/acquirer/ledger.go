@@ -646,3 +646,23 @@ func (l *Ledger) reverse(t *terminal, req Request) Result {
 	res.AuthCode = ""
 	return res
 }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (k *Kind) UnmarshalText(b []byte) error {
+	return parseName(b, kindNames[:], (*int)(k), "transaction type")
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TxnState) UnmarshalText(b []byte) error {
+	return parseName(b, stateNames[:], (*int)(s), "transaction state")
+}
+
+func parseName(b []byte, names []string, dst *int, what string) error {
+	for i, n := range names {
+		if n != "" && n == string(b) {
+			*dst = i
+			return nil
+		}
+	}
+	return fmt.Errorf("acquirer: unknown %s %q", what, b)
+}

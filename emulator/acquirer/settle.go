@@ -248,3 +248,19 @@ func (l *Ledger) Terminals() []string {
 	}
 	return out
 }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *BatchState) UnmarshalText(b []byte) error {
+	return parseName(b, batchStateNames[:], (*int)(s), "batch state")
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (k *DiffKind) UnmarshalText(b []byte) error {
+	for v, n := range diffNames {
+		if n == string(b) {
+			*k = v
+			return nil
+		}
+	}
+	return fmt.Errorf("acquirer: unknown difference kind %q", b)
+}

@@ -66,6 +66,12 @@ type Run struct {
 	// CharSpacing is the right-side spacing (ESC SP / FS S) in dots added
 	// after every character cell, before magnification.
 	CharSpacing int
+	// Kanji is set on runs of double-byte characters (printed in FS &
+	// mode): every character of the run takes two cells across
+	// (2×CellWidth), e.g. a 24×24 CJK cell with CellWidth 12. Runs of
+	// single-byte characters, ASCII in double-byte mode included, have it
+	// false and take one cell per character.
+	Kanji bool
 }
 
 // Element is one thing on the paper, in feed order: a printed line of text,
@@ -119,6 +125,13 @@ const (
 	Codabar Symbology = "CODABAR"
 	Code93  Symbology = "CODE93"
 	Code128 Symbology = "CODE128"
+	// Symbologies of GS k form B on newer models (m = 74–79).
+	GS1128           Symbology = "GS1-128"
+	DataBarOmni      Symbology = "GS1 DATABAR OMNIDIRECTIONAL"
+	DataBarTruncated Symbology = "GS1 DATABAR TRUNCATED"
+	DataBarLimited   Symbology = "GS1 DATABAR LIMITED"
+	DataBarExpanded  Symbology = "GS1 DATABAR EXPANDED"
+	Code128Auto      Symbology = "CODE128 AUTO" // data without code-set selectors
 )
 
 // HRIPosition is where the human-readable interpretation of a barcode goes (GS H).

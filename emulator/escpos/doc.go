@@ -1,0 +1,43 @@
+// Package escpos emulates an ESC/POS receipt printer: a strict streaming
+// decoder, a printer with the state model and byte-exact status replies
+// of Epson TM-class printers, and the paper it prints (package paper).
+//
+// # Decoder
+//
+// [Decoder] turns a byte stream into typed [Command] values. It is pure
+// (no I/O) and incremental: bytes may be written in chunks of any size and
+// the commands do not depend on how the stream was split. Real-time
+// commands (DLE EOT, DLE ENQ, DLE DC4) are recognised wherever they appear,
+// inside another command's parameters or image data included, as the
+// Epson manuals require. Unknown or invalid sequences come out as
+// [Malformed] with their stream offset and are skipped; unknown functions
+// of the length-prefixed families (ESC (, GS (, FS (, GS 8 L) are skipped
+// by their length ([Extended]).
+//
+// # Printer
+//
+// [Printer] executes commands against a [Profile] (see [Profiles]): paper
+// (present, near-end, out, optionally a roll of finite length), cover,
+// autocutter error, head overheat, offline and its causes, drawer, ASB,
+// and a receive buffer of the profile's size. Printing stops while the
+// printer is offline; data received meanwhile waits in the buffer (bytes
+// beyond its size are lost and counted) and prints after recovery. Status
+// replies (DLE EOT 1–4, GS r, GS I, ASB, GS ( H, DLE DC4 8) are byte-exact
+// to the Epson tables; real-time replies go out at once, even offline.
+// The state verbs (SetPaper, SetCover, SetCutterJam, SetOnline, SetDrawer,
+// Overheat, PowerCycle) are what the admin API and fault plans call.
+//
+// # Paper
+//
+// What the printer prints is laid out in dots into [paper.Receipt] values:
+// lines of styled runs placed after margin, justification, tabs and
+// automatic wrapping, images, barcodes, QR codes, feeds, cuts and drawer
+// pulses. A receipt ends at a cut, or at [Printer.EndJob] when the client
+// goes away with paper printed.
+//
+// # Profiles
+//
+// Profiles are embedded JSON files (emulator/escpos/profiles): tm-t88 (the
+// default, Epson TM-T88-class 80 mm), generic-58 (58 mm, no cutter) and
+// zh-80 (Chinese 80 mm starting in GB18030 double-byte mode).
+package escpos

@@ -1,0 +1,1051 @@
+package escpos
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/poshil/hil/emulator/escpos/paper"
+)
+
+// Options configures a Printer. The zero value is a TM-T88-class printer
+// with an endless roll, logging nowhere, on the wall clock.
+type Options struct {
+	Profile string           // profile name; "" = DefaultProfile ("tm-t88")
+	Logger  *slog.Logger     // nil = discard
+	Now     func() time.Time // clock for overheat recovery and timestamps; nil = time.Now
+
+	// RollLengthMM is the length of the paper roll in millimetres; printing
+	// and feeding consume it and the paper runs out at its end. 0 = endless.
+	RollLengthMM int
+	// NearEndMM is the roll length left when the near-end sensor trips
+	// (profiles with a near-end sensor). 0 = a tenth of RollLengthMM.
+	NearEndMM int
+	// DrawerOpenLow makes an open drawer pull connector pin 3 LOW; by
+	// default an open drawer reads HIGH. DLE EOT 1, GS r 2 and the ASB all
+	// report the pin level, so the polarity applies to all of them.
+	DrawerOpenLow bool
+	// XONXOFF sends XOFF when the receive buffer becomes BUSY and XON when
+	// it is released (serial XON/XOFF flow control).
+	XONXOFF bool
+}
+
+// Printer is an emulated ESC/POS receipt printer: it takes the host's
+// bytes with Write, answers status requests on the writer given to
+// SetOutput, prints onto paper.Receipts and keeps the state that the
+// status bytes report. Real-time commands are answered inside Write; the
+// other commands are executed in order by a goroutine of the Printer, so
+// Write never waits for printing. All methods are safe for concurrent use.
+type Printer struct {
+	prof Profile
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time
+
+	mu      sync.Mutex
+	dec     *Decoder
+	rts     rtScanner
+	rtFound func(Command, int64)
+	rtHits  []rtItem
+	lay     *layout
+
+	// state
+	paper         PaperState
+	rollLeft      int // dots left on a finite roll; -1 endless
+	nearEndDots   int
+	coverOpen     bool
+	cutterJam     bool
+	cutterErr     bool
+	overheatUntil time.Time
+	overheated    bool
+	switchedOff   bool
+	drawerOpen    bool
+	asbMask       byte
+	lastASB       [4]byte
+	nearEndStop   bool
+	deselected    bool
+	busy          bool
+	overflow      int64
+	bytesIn       int64
+	lines, cuts   int64
+	pending       Command // a command pulled but not executed yet (printing stopped)
+	pendingSeen   bool    // EventCommand already sent for pending
+	clearGen      int     // incremented when the buffers are cleared
+
+	cur      *paper.Receipt
+	raw      []byte // host bytes accepted, from rawBase on
+	rawBase  int64
+	receipts []*paper.Receipt
+	seq      int
+	endJobs  int // EndJob calls waiting for the data before them to print
+
+	onReceipt []func(*paper.Receipt)
+	onEvent   []func(Event)
+	events    []Event
+	finished  []*paper.Receipt
+
+	// processing goroutine
+	work    chan struct{}
+	running bool
+	queued  bool
+	waiters []chan struct{}
+	timer   *time.Timer
+
+	// output goroutine
+	out     io.Writer
+	outBuf  []byte
+	outGen  int
+	writing bool
+	outWork chan struct{}
+
+	closed    bool
+	done      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+}
+
+// NewPrinter returns a running printer in its power-on state.
+func NewPrinter(opts Options) (*Printer, error) {
+	prof, err := LookupProfile(opts.Profile)
+	if err != nil {
+		return nil, err
+	}
+	p := &Printer{
+		prof:    prof,
+		opts:    opts,
+		log:     opts.Logger,
+		now:     opts.Now,
+		work:    make(chan struct{}, 1),
+		outWork: make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	p.log = p.log.With("printer", prof.Name)
+	if p.now == nil {
+		p.now = time.Now
+	}
+	p.rollLeft = -1
+	if opts.RollLengthMM > 0 {
+		p.rollLeft = p.mmToDots(opts.RollLengthMM)
+		ne := opts.NearEndMM
+		if ne <= 0 {
+			ne = opts.RollLengthMM / 10
+		}
+		p.nearEndDots = p.mmToDots(ne)
+	}
+	p.rtFound = func(c Command, end int64) { p.rtHits = append(p.rtHits, rtItem{c, end}) }
+	p.powerOnLocked()
+	p.lastASB = p.sensorsLocked().asb()
+	p.wg.Add(2)
+	go p.run()
+	go p.writer()
+	return p, nil
+}
+
+func (p *Printer) mmToDots(mm int) int { return mm * p.prof.DPI * 10 / 254 }
+
+// powerOnLocked puts the volatile state in its power-on values.
+func (p *Printer) powerOnLocked() {
+	p.dec = NewDecoder(DecoderOptions{Kanji: p.prof.KanjiAtPowerOn, CodeTable: p.prof.CodeTable, NoRealtime: true})
+	p.rts.reset()
+	p.lay = newLayout(p.prof)
+	p.asbMask = 0
+	p.nearEndStop = false
+	p.deselected = false
+	p.pending, p.pendingSeen = nil, false
+	p.clearGen++
+	p.raw = p.raw[:0]
+	p.rawBase = p.dec.Consumed()
+	if p.cur == nil || len(p.cur.Elements) == 0 {
+		p.cur = nil
+	}
+}
+
+// Profile returns the printer's profile.
+func (p *Printer) Profile() Profile { return cloneProfile(p.prof) }
+
+// SetOutput sets where replies go (the current connection); nil discards
+// them. Replies not yet written to the previous writer are dropped.
+func (p *Printer) SetOutput(w io.Writer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.out = w
+	p.outBuf = p.outBuf[:0]
+	p.outGen++
+	p.notifyIdleLocked()
+}
+
+// Write takes bytes from the host. Real-time commands in p are executed
+// and answered before Write returns; the rest goes into the receive
+// buffer and is executed by the printer's goroutine. Bytes that do not fit
+// a full receive buffer (while printing is stopped) are lost, as on a
+// real printer, counted in Status.OverflowBytes and logged; Write still
+// reports them written. It fails only after Close.
+func (p *Printer) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return 0, ErrClosed
+	}
+	p.tickLocked()
+	start := p.bytesIn
+	p.rtHits = p.rtHits[:0]
+	p.rts.scan(b, start, p.rtFound)
+	prev := 0
+	for _, h := range p.rtHits {
+		i := int(h.end - start)
+		p.acceptLocked(b[prev:i])
+		prev = i
+		p.realtimeLocked(h.cmd)
+	}
+	p.acceptLocked(b[prev:])
+	p.bytesIn += int64(len(b))
+	p.addEvent(Event{Kind: EventBytes})
+	p.kickLocked()
+	p.flushHooksUnlock()
+	return len(b), nil
+}
+
+// acceptLocked puts host bytes into the receive buffer.
+func (p *Printer) acceptLocked(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if p.haltedLocked() {
+		free := p.prof.BufferSize - p.dec.Buffered()
+		if free < len(b) {
+			lost := len(b) - max(free, 0)
+			p.overflow += int64(lost)
+			p.log.Warn("receive buffer overflow: bytes lost", "lost", lost, "buffer", p.prof.BufferSize, "total_lost", p.overflow)
+			b = b[:max(free, 0)]
+		}
+	}
+	p.dec.Write(b)
+	p.raw = append(p.raw, b...)
+	p.updateBusyLocked()
+}
+
+// haltedLocked reports whether processing has stopped: offline, or a
+// command waiting to be executed.
+func (p *Printer) haltedLocked() bool { return p.offlineLocked() || p.pending != nil }
+
+func (p *Printer) updateBusyLocked() {
+	free := p.prof.BufferSize - p.dec.Buffered()
+	if !p.haltedLocked() {
+		free = p.prof.BufferSize // being processed: the buffer drains at once
+	}
+	switch {
+	case !p.busy && free <= p.prof.BusyFree:
+		p.busy = true
+		if p.opts.XONXOFF {
+			p.sendLocked([]byte{XOF})
+		}
+	case p.busy && free >= p.prof.ReleaseFree:
+		p.busy = false
+		if p.opts.XONXOFF {
+			p.sendLocked([]byte{XON})
+		}
+	}
+}
+
+// sendLocked queues a reply for the output goroutine.
+func (p *Printer) sendLocked(b []byte) {
+	if p.out == nil {
+		return
+	}
+	p.outBuf = append(p.outBuf, b...)
+	select {
+	case p.outWork <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Printer) writer() {
+	defer p.wg.Done()
+	var buf []byte
+	for {
+		select {
+		case <-p.outWork:
+		case <-p.done:
+			return
+		}
+		for {
+			p.mu.Lock()
+			if len(p.outBuf) == 0 || p.out == nil {
+				p.outBuf = p.outBuf[:0]
+				p.writing = false
+				p.notifyIdleLocked()
+				p.mu.Unlock()
+				break
+			}
+			buf = append(buf[:0], p.outBuf...)
+			p.outBuf = p.outBuf[:0]
+			w, gen := p.out, p.outGen
+			p.writing = true
+			p.mu.Unlock()
+			if _, err := w.Write(buf); err != nil {
+				p.log.Warn("reply not delivered", "bytes", len(buf), "err", err)
+				p.mu.Lock()
+				if p.outGen == gen {
+					p.outBuf = p.outBuf[:0]
+				}
+				p.mu.Unlock()
+			}
+		}
+	}
+}
+
+// realtimeLocked executes a real-time command as its last byte arrives.
+func (p *Printer) realtimeLocked(c Command) {
+	p.log.Debug("real-time command", "cmd", c)
+	switch c := c.(type) {
+	case RealtimeStatus:
+		if b, ok := p.sensorsLocked().dleEOT(c.N); ok {
+			p.sendLocked([]byte{b})
+		}
+	case RealtimeRequest:
+		switch c.N {
+		case 1, 2:
+			if p.cutterErr && !p.cutterJam {
+				p.cutterErr = false
+				if c.N == 2 {
+					p.clearBuffersLocked()
+				}
+				p.log.Info("recovered from autocutter error", "request", c.N)
+				p.stateChangedLocked()
+			}
+		}
+	case RealtimePulse:
+		pin := 2
+		if c.Pin == 1 {
+			pin = 5
+		}
+		p.drawerKickLocked(paper.Drawer{Pin: pin, OnMS: int(c.Units) * 100, OffMS: int(c.Units) * 100})
+	case RealtimePowerOff:
+		p.sendLocked([]byte{0x3B, 0x30, NUL})
+	case RealtimeASB:
+		if c.M == 1 {
+			a := p.sensorsLocked().asb()
+			p.sendLocked(a[:])
+		}
+	case RealtimeClearBuffers:
+		p.clearBuffersLocked()
+		p.sendLocked([]byte{hdrProcessID, idClearBuf, NUL})
+		p.stateChangedLocked()
+	}
+}
+
+// clearBuffersLocked drops the receive and print buffers (DLE DC4 8,
+// DLE ENQ 2).
+func (p *Printer) clearBuffersLocked() {
+	p.dec.Discard()
+	p.raw = p.raw[:0]
+	p.rawBase = p.dec.Consumed()
+	p.lay.clearLine()
+	p.pending, p.pendingSeen = nil, false
+	p.clearGen++
+	p.deselected = false
+	p.updateBusyLocked()
+}
+
+func (p *Printer) drawerKickLocked(d paper.Drawer) {
+	p.putLocked(d, 0)
+	if p.prof.Drawer && d.Pin == 2 && !p.drawerOpen {
+		p.drawerOpen = true
+		p.stateChangedLocked()
+	}
+}
+
+// sensorsLocked is the state the status replies report.
+func (p *Printer) sensorsLocked() sensors {
+	nearEnd := p.prof.NearEndSensor && (p.paper == PaperNearEnd || p.paper == PaperOut)
+	return sensors{
+		drawerHigh:      p.drawerOpen != p.opts.DrawerOpenLow,
+		offline:         p.offlineLocked(),
+		coverOpen:       p.coverOpen,
+		waitingRecovery: p.cutterErr,
+		paperEndStop:    p.paperStopLocked(),
+		cutterError:     p.cutterErr,
+		autoRecoverable: p.overheated,
+		nearEnd:         nearEnd,
+		paperOut:        p.paper == PaperOut,
+	}
+}
+
+func (p *Printer) paperStopLocked() bool {
+	return p.paper == PaperOut || (p.nearEndStop && p.prof.NearEndSensor && p.paper == PaperNearEnd)
+}
+
+func (p *Printer) offlineLocked() bool { return len(p.offlineCausesLocked()) > 0 }
+
+func (p *Printer) offlineCausesLocked() []string {
+	var c []string
+	if p.coverOpen {
+		c = append(c, CauseCoverOpen)
+	}
+	if p.paperStopLocked() {
+		c = append(c, CausePaperEnd)
+	}
+	if p.cutterErr || p.overheated {
+		c = append(c, CauseError)
+	}
+	if p.switchedOff {
+		c = append(c, CauseSwitched)
+	}
+	return c
+}
+
+// stateChangedLocked sends the ASB when an enabled item changed, and
+// restarts processing when the printer came back online.
+func (p *Printer) stateChangedLocked() {
+	a := p.sensorsLocked().asb()
+	if p.asbMask != 0 {
+		items := asbItems(p.asbMask)
+		for i := range a {
+			if (a[i]^p.lastASB[i])&items[i] != 0 {
+				p.sendLocked(a[:])
+				break
+			}
+		}
+	}
+	p.lastASB = a
+	p.updateBusyLocked()
+	p.kickLocked()
+}
+
+// kickLocked wakes the processing goroutine.
+func (p *Printer) kickLocked() {
+	p.queued = true
+	select {
+	case p.work <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Printer) run() {
+	defer p.wg.Done()
+	for {
+		select {
+		case <-p.work:
+		case <-p.done:
+			return
+		}
+		p.process()
+	}
+}
+
+// process executes buffered commands until none is complete or printing
+// stops. Hooks run between commands without the lock held.
+func (p *Printer) process() {
+	p.mu.Lock()
+	p.running = true
+	for {
+		p.processLocked()
+		// Hooks first, so that a waiter woken by idleness sees their effects.
+		p.flushHooksUnlock()
+		p.mu.Lock()
+		if !p.queued || p.closed {
+			break
+		}
+	}
+	p.running = false
+	p.updateBusyLocked()
+	p.notifyIdleLocked()
+	p.mu.Unlock()
+}
+
+func (p *Printer) processLocked() {
+	for !p.closed {
+		p.queued = false
+		p.tickLocked()
+		if p.offlineLocked() {
+			break
+		}
+		c := p.pending
+		if c == nil {
+			var ok bool
+			if c, ok = p.dec.Next(); !ok {
+				p.finishEndJobsLocked()
+				break
+			}
+			p.pending, p.pendingSeen = c, false
+		}
+		if !p.pendingSeen && len(p.onEvent) > 0 {
+			p.pendingSeen = true
+			gen := p.clearGen
+			p.addEvent(Event{Kind: EventCommand, Command: c})
+			p.flushHooksUnlock()
+			p.mu.Lock()
+			if p.closed || p.offlineLocked() || p.clearGen != gen {
+				continue // stopped, or the buffers were cleared, by a hook
+			}
+		}
+		p.pending, p.pendingSeen = nil, false
+		p.execLocked(c)
+		p.updateBusyLocked()
+		if len(p.events) > 0 || len(p.finished) > 0 {
+			p.flushHooksUnlock()
+			p.mu.Lock()
+		}
+	}
+}
+
+// addEvent queues an event for the hooks (none are queued without hooks).
+func (p *Printer) addEvent(e Event) {
+	if len(p.onEvent) == 0 {
+		return
+	}
+	e.Bytes, e.Lines, e.Cuts = p.bytesIn, p.lines, p.cuts
+	p.events = append(p.events, e)
+}
+
+// flushHooksUnlock unlocks p.mu and calls the hooks with the events and
+// receipts collected under the lock.
+func (p *Printer) flushHooksUnlock() {
+	events, finished := p.events, p.finished
+	p.events, p.finished = nil, nil
+	onEvent, onReceipt := p.onEvent, p.onReceipt
+	p.mu.Unlock()
+	for _, e := range events {
+		for _, f := range onEvent {
+			f(e)
+		}
+	}
+	for _, r := range finished {
+		for _, f := range onReceipt {
+			f(r)
+		}
+	}
+}
+
+// putLocked puts an element on the paper, consuming dots of roll.
+func (p *Printer) putLocked(e paper.Element, dots int) {
+	if p.cur == nil {
+		p.seq++
+		p.cur = &paper.Receipt{Seq: p.seq, Profile: p.prof.Name, Width: p.prof.WidthDots, Columns: p.prof.Columns(0)}
+	}
+	p.cur.Elements = append(p.cur.Elements, e)
+	if _, isCut := e.(paper.Cut); isCut {
+		p.cuts++
+		p.addEvent(Event{Kind: EventCut, Element: e})
+	} else {
+		p.lines++
+		p.addEvent(Event{Kind: EventLine, Element: e})
+	}
+	if dots > 0 && p.rollLeft >= 0 {
+		p.rollLeft = max(0, p.rollLeft-dots)
+		switch {
+		case p.rollLeft == 0 && p.paper != PaperOut:
+			p.paper = PaperOut
+			p.log.Info("paper roll ran out")
+			p.stateChangedLocked()
+		case p.rollLeft <= p.nearEndDots && p.paper == PaperOK && p.prof.NearEndSensor:
+			p.paper = PaperNearEnd
+			p.log.Info("paper roll near its end", "dots_left", p.rollLeft)
+			p.stateChangedLocked()
+		}
+	}
+}
+
+// finishReceiptLocked ends the current receipt (at a cut, or at the end
+// of a job) with the host bytes consumed so far.
+func (p *Printer) finishReceiptLocked() {
+	end := p.dec.Consumed()
+	n := int(min(max(end-p.rawBase, 0), int64(len(p.raw))))
+	if p.cur != nil && len(p.cur.Elements) > 0 {
+		p.cur.Raw = slices.Clone(p.raw[:n])
+		p.receipts = append(p.receipts, p.cur)
+		p.finished = append(p.finished, p.cur)
+		p.log.Info("receipt finished", "seq", p.cur.Seq, "elements", len(p.cur.Elements), "cut", p.cur.Cut() != nil)
+	}
+	p.cur = nil
+	p.raw = append(p.raw[:0], p.raw[n:]...)
+	p.rawBase += int64(n)
+}
+
+func (p *Printer) finishEndJobsLocked() {
+	if p.endJobs > 0 {
+		p.endJobs = 0
+		p.finishReceiptLocked()
+	}
+}
+
+// EndJob tells the printer that the client went away: the paper printed
+// since the last cut becomes a receipt once the data received before the
+// call has been printed.
+func (p *Printer) EndJob() {
+	p.mu.Lock()
+	p.endJobs++
+	p.kickLocked()
+	p.mu.Unlock()
+}
+
+// Receipts returns the finished receipts, in order.
+func (p *Printer) Receipts() []*paper.Receipt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.receipts)
+}
+
+// OnReceipt registers f to be called with every finished receipt, on the
+// printer's goroutine, without locks held.
+func (p *Printer) OnReceipt(f func(*paper.Receipt)) {
+	p.mu.Lock()
+	p.onReceipt = append(p.onReceipt, f)
+	p.mu.Unlock()
+}
+
+// OnEvent registers f to be called for every Event, synchronously
+// between commands and without locks held: a hook may call the state
+// verbs (SetPaper …) and the effect applies before the next command. A
+// hook must not call WaitIdle.
+func (p *Printer) OnEvent(f func(Event)) {
+	p.mu.Lock()
+	p.onEvent = append(p.onEvent, f)
+	p.mu.Unlock()
+}
+
+// WaitIdle waits until every byte received so far has been processed and
+// every reply written. When processing has stopped because the printer
+// is offline with data still buffered, it returns an *OfflineError
+// (errors.Is ErrOffline) instead of waiting for recovery.
+func (p *Printer) WaitIdle(ctx context.Context) error {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return ErrClosed
+		}
+		p.tickLocked()
+		if p.idleLocked() {
+			var err error
+			if p.offlineLocked() && (p.dec.Buffered() > 0 || p.pending != nil || p.endJobs > 0) {
+				err = &OfflineError{Causes: p.offlineCausesLocked(), Buffered: p.dec.Buffered()}
+			}
+			p.mu.Unlock()
+			return err
+		}
+		ch := make(chan struct{})
+		p.waiters = append(p.waiters, ch)
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (p *Printer) idleLocked() bool {
+	return !p.running && !p.queued && !p.writing && len(p.outBuf) == 0
+}
+
+func (p *Printer) notifyIdleLocked() {
+	if !p.idleLocked() && !p.closed {
+		return
+	}
+	for _, ch := range p.waiters {
+		close(ch)
+	}
+	p.waiters = nil
+}
+
+// Close stops the printer's goroutines. It is idempotent.
+func (p *Printer) Close() error {
+	p.closeOnce.Do(func() {
+		p.mu.Lock()
+		p.closed = true
+		if p.timer != nil {
+			p.timer.Stop()
+		}
+		close(p.done)
+		p.notifyIdleLocked()
+		p.mu.Unlock()
+		p.wg.Wait()
+	})
+	return nil
+}
+
+// State verbs.
+
+// SetPaper sets what the paper sensors see. PaperOut stops printing
+// (offline); PaperOK after PaperOut is a new roll (of RollLengthMM when
+// set) and printing resumes with the data waiting in the buffer.
+func (p *Printer) SetPaper(s PaperState) {
+	p.verb(func() {
+		if s == PaperOK && p.opts.RollLengthMM > 0 {
+			p.rollLeft = p.mmToDots(p.opts.RollLengthMM)
+		}
+		p.paper = s
+	})
+}
+
+// SetCover opens or closes the roll cover. An open cover stops printing.
+// Closing it clears an autocutter error whose cause is gone.
+func (p *Printer) SetCover(open bool) {
+	p.verb(func() {
+		if p.coverOpen && !open && p.cutterErr && !p.cutterJam {
+			p.cutterErr = false
+		}
+		p.coverOpen = open
+	})
+}
+
+// SetCutterJam jams (true) or frees (false) the autocutter. A jam is an
+// autocutter error at once: the printer goes offline. Freeing the blade
+// removes the cause; the error stays until DLE ENQ 1 (recover and retry
+// from the stopped line), DLE ENQ 2 (recover and clear the buffers) or
+// closing the cover.
+func (p *Printer) SetCutterJam(jammed bool) {
+	p.verb(func() {
+		p.cutterJam = jammed
+		if jammed {
+			p.cutterErr = true
+		}
+	})
+}
+
+// SetOnline switches the printer offline (false) or back online (true),
+// as during power-on or a self-test; the other offline causes stay.
+func (p *Printer) SetOnline(online bool) {
+	p.verb(func() { p.switchedOff = !online })
+}
+
+// SetDrawer opens or closes the cash drawer (its switch on pin 3).
+func (p *Printer) SetDrawer(open bool) {
+	p.verb(func() { p.drawerOpen = open })
+}
+
+// Overheat overheats the head for d: an automatically recoverable error
+// that stops printing until Options.Now has passed the end of d. The
+// recovery is checked on every call into the printer and by a timer.
+func (p *Printer) Overheat(d time.Duration) {
+	p.verb(func() {
+		p.overheated = true
+		p.overheatUntil = p.now().Add(d)
+		if p.timer != nil {
+			p.timer.Stop()
+		}
+		p.timer = time.AfterFunc(d, p.tick)
+	})
+}
+
+// PowerCycle switches the printer off and on: the receive and print
+// buffers are lost, modes return to power-on values, GS a is disabled. The
+// paper, cover, drawer and a present cutter jam stay as they are.
+func (p *Printer) PowerCycle() {
+	p.verb(func() {
+		p.cutterErr = p.cutterJam
+		p.powerOnLocked()
+		p.log.Info("power cycled")
+	})
+}
+
+func (p *Printer) verb(f func()) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.tickLocked()
+	f()
+	p.stateChangedLocked()
+	p.flushHooksUnlock()
+}
+
+func (p *Printer) tick() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.tickLocked()
+	p.mu.Unlock()
+}
+
+// tickLocked ends an overheat whose time is over.
+func (p *Printer) tickLocked() {
+	if p.overheated && !p.now().Before(p.overheatUntil) {
+		p.overheated = false
+		p.log.Info("head cooled down")
+		p.stateChangedLocked()
+	}
+}
+
+// Status returns a snapshot of the printer's state.
+func (p *Printer) Status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tickLocked()
+	var errs []string
+	if p.cutterErr {
+		errs = append(errs, "cutter")
+	}
+	if p.overheated {
+		errs = append(errs, "overheat")
+	}
+	s := p.sensorsLocked()
+	return Status{
+		Profile:           p.prof.Name,
+		Online:            !s.offline,
+		Paper:             p.paper,
+		RollRemainingDots: p.rollLeft,
+		CoverOpen:         p.coverOpen,
+		CutterError:       p.cutterErr,
+		CutterJammed:      p.cutterJam,
+		Overheated:        p.overheated,
+		DrawerOpen:        p.drawerOpen,
+		DrawerPinHigh:     s.drawerHigh,
+		OfflineCauses:     p.offlineCausesLocked(),
+		Errors:            errs,
+		ASBMask:           p.asbMask,
+		Buffered:          p.dec.Buffered(),
+		BufferSize:        p.prof.BufferSize,
+		Busy:              p.busy,
+		OverflowBytes:     p.overflow,
+		Receipts:          len(p.receipts),
+		BytesReceived:     p.bytesIn,
+		LinesPrinted:      p.lines,
+		Cuts:              p.cuts,
+	}
+}
+
+// execLocked executes one command in receive-buffer order.
+func (p *Printer) execLocked(c Command) {
+	l := p.lay
+	if p.deselected {
+		if sp, ok := c.(SelectPeripheral); ok && sp.N&1 != 0 {
+			p.deselected = false
+		}
+		return
+	}
+	emit := func(e paper.Element) { p.putLocked(e, elementDots(e)) }
+	var err error
+	switch c := c.(type) {
+	case Text:
+		l.text(c, emit)
+	case LineFeed:
+		l.printLine(emit, 0)
+	case FormFeed:
+		if !l.lineEmpty() {
+			l.printLine(emit, 0)
+		}
+	case CarriageReturn, QRTransmitSize, Ignored, Extended, Symbol2D, IntlCharset, KanjiCodeSystem, MotionUnits:
+		// Accepted without effect on the paper (CR: automatic line feed off).
+	case Cancel:
+		l.clearLine()
+	case Tab:
+		l.tab()
+	case Initialize:
+		l.reset()
+	case DefaultLineSpacing:
+		l.lineSpacing = p.prof.LineSpacing
+	case LineSpacing:
+		l.lineSpacing = c.Dots
+	case PrintMode:
+		l.printMode(c.N)
+	case Emphasize:
+		l.bold = c.On
+	case Underline:
+		l.underline = c.Dots
+	case DoubleStrike:
+		l.dstrike = c.On
+	case SelectFont:
+		l.font = int(c.Font)
+	case CharSize:
+		l.width, l.height = c.Width, c.Height
+	case Reverse:
+		l.reverse = c.On
+	case UpsideDown:
+		l.upside = c.On
+	case Justification:
+		if l.lineEmpty() {
+			l.justify = c.Align
+		} else {
+			err = ignored("ESC a ignored: not at the beginning of a line")
+		}
+	case PrintFeedLines:
+		if l.lineEmpty() {
+			if c.N > 0 {
+				emit(paper.Feed{Dots: c.N * l.lineSpacing})
+			}
+		} else {
+			l.printLine(emit, max(0, c.N-1)*l.lineSpacing)
+		}
+	case PrintFeedDots:
+		if l.lineEmpty() {
+			if c.N > 0 {
+				emit(paper.Feed{Dots: c.N})
+			}
+		} else {
+			sp := l.lineSpacing
+			l.lineSpacing = c.N
+			l.printLine(emit, 0)
+			l.lineSpacing = sp
+		}
+	case PrintReverse:
+		if !l.lineEmpty() {
+			l.printLine(emit, 0)
+		}
+		err = ignored("ESC e: reverse feed is not emulated")
+	case RightSpacing:
+		l.charSpacing = c.Dots
+	case AbsolutePosition:
+		l.position(c.Dots)
+	case RelativePosition:
+		l.position(l.x + c.Dots)
+	case LeftMargin:
+		if l.lineEmpty() {
+			l.leftMargin = min(c.Dots, p.prof.WidthDots-1)
+			l.areaWidth = min(l.areaWidth, p.prof.WidthDots-l.leftMargin)
+		} else {
+			err = ignored("GS L ignored: not at the beginning of a line")
+		}
+	case PrintAreaWidth:
+		if l.lineEmpty() {
+			l.areaWidth = max(1, min(c.Dots, p.prof.WidthDots-l.leftMargin))
+		} else {
+			err = ignored("GS W ignored: not at the beginning of a line")
+		}
+	case SetTabs:
+		l.tabs = append([]int{}, c.Columns...)
+	case CodeTable:
+		if _, ok := codeTables[c.N]; !ok {
+			err = ignored("ESC t %d: code table not emulated, PC437 used", c.N)
+		}
+	case KanjiOn, KanjiOff:
+		// The decoder switched modes.
+	case KanjiPrintMode:
+		l.kanjiMode = c.N
+		l.kanjiUnderline = 0
+		if c.N&0x80 != 0 {
+			l.kanjiUnderline = 1
+		}
+	case KanjiUnderline:
+		l.kanjiUnderline = c.Dots
+	case KanjiQuad:
+		l.kanjiQuad = c.On
+	case KanjiSpacing:
+		l.kanjiLeft, l.kanjiRight = c.Left, c.Right
+	case SelectPeripheral:
+		p.deselected = c.N&1 == 0
+	case PaperSensor:
+		if c.Which == '4' {
+			p.nearEndStop = c.N&0x03 != 0
+			p.stateChangedLocked()
+		}
+	case BarcodeHeight:
+		l.bcHeight = c.Dots
+	case BarcodeWidth:
+		l.bcWidth = c.N
+	case HRIPosition:
+		l.hriPos = c.Pos
+	case HRIFont:
+		l.hriFont = c.Font
+	case Barcode:
+		var b paper.Barcode
+		if b, err = l.barcode(c); err == nil {
+			p.putLocked(b, l.barcodeHeight(b))
+		}
+	case QRModel:
+		l.qrModel = c.Model
+	case QRModuleSize:
+		l.qrModule = c.Dots
+	case QRErrorLevel:
+		l.qrLevel = c.Level
+	case QRStore:
+		l.qrData = c.Data
+	case QRPrint:
+		var q paper.QR
+		var h int
+		if q, h, err = l.qr(); err == nil {
+			p.putLocked(q, h)
+		}
+	case RasterImage:
+		var im paper.Image
+		if im, err = l.raster(c); err == nil {
+			emit(im)
+		}
+	case ColumnImage:
+		l.column(c)
+	case Graphics:
+		var im *paper.Image
+		if im, err = l.graphicsCmd(c); err == nil && im != nil {
+			emit(*im)
+		}
+	case Cut:
+		err = p.cutLocked(c.Partial, c.Feed)
+	case LegacyCut:
+		err = p.cutLocked(c.Partial, 0)
+	case DrawerPulse:
+		p.drawerKickLocked(paper.Drawer{Pin: c.Pin, OnMS: c.OnMS, OffMS: c.OffMS})
+	case ASBEnable:
+		p.asbMask = c.Mask & 0x4F
+		if p.asbMask != 0 {
+			a := p.sensorsLocked().asb()
+			p.lastASB = a
+			p.sendLocked(a[:])
+		}
+	case TransmitStatus:
+		if b, ok := p.sensorsLocked().gsR(c.N); ok {
+			p.sendLocked([]byte{b})
+		} else {
+			err = ignored("GS r %d: no such status", c.N)
+		}
+	case TransmitID:
+		if b := gsI(p.prof.ID, p.prof.KanjiEncoding != "" && p.prof.ID.Type&1 != 0, c.N); b != nil {
+			p.sendLocked(b)
+		} else {
+			err = ignored("GS I %d: no such information", c.N)
+		}
+	case ProcessID:
+		// Everything before it has been printed: this goroutine executes
+		// in order and nothing runs while the printer is offline.
+		p.sendLocked([]byte{hdrProcessID, idProcessID, c.ID[0], c.ID[1], c.ID[2], c.ID[3], NUL})
+	case Malformed:
+		p.log.Warn("malformed command skipped", "offset", c.Offset, "bytes", c.Bytes, "reason", c.Reason)
+	default:
+		if _, rt := c.(Realtime); !rt {
+			p.log.Debug("command not executed", "cmd", c)
+		}
+	}
+	var ig *ignoredError
+	if errors.As(err, &ig) {
+		p.log.Warn("command ignored", "cmd", c, "reason", err.Error())
+	}
+}
+
+// cutLocked cuts the paper: the receipt ends.
+func (p *Printer) cutLocked(partial bool, feed int) error {
+	if !p.prof.Cutter {
+		return ignored("cut ignored: profile %s has no cutter", p.prof.Name)
+	}
+	if !p.lay.lineEmpty() {
+		return ignored("cut ignored: not at the beginning of a line")
+	}
+	if feed > 0 {
+		p.putLocked(paper.Feed{Dots: feed}, feed)
+	}
+	p.putLocked(paper.Cut{Partial: partial}, 0)
+	p.finishReceiptLocked()
+	return nil
+}
+
+// elementDots is the paper an element uses.
+func elementDots(e paper.Element) int {
+	switch e := e.(type) {
+	case paper.Line:
+		return e.Height
+	case paper.Image:
+		return e.Height
+	case paper.Feed:
+		return e.Dots
+	}
+	return 0
+}

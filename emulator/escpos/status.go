@@ -1,0 +1,124 @@
+package escpos
+
+import (
+	"fmt"
+
+	"github.com/poshil/hil/emulator/escpos/paper"
+)
+
+// PaperState is the roll paper as the printer's sensors see it.
+type PaperState uint8
+
+const (
+	PaperOK      PaperState = iota // paper present, plenty left
+	PaperNearEnd                   // near-end sensor: little paper left (still prints)
+	PaperOut                       // end sensor: no paper; printing stops
+)
+
+func (s PaperState) String() string {
+	switch s {
+	case PaperOK:
+		return "ok"
+	case PaperNearEnd:
+		return "near-end"
+	case PaperOut:
+		return "out"
+	}
+	return fmt.Sprintf("paper(%d)", uint8(s))
+}
+
+// MarshalText encodes the state as "ok", "near-end" or "out".
+func (s PaperState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses "ok", "near-end" or "out".
+func (s *PaperState) UnmarshalText(b []byte) error {
+	v, err := ParsePaperState(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// ParsePaperState parses "ok", "near-end" or "out".
+func ParsePaperState(v string) (PaperState, error) {
+	switch v {
+	case "ok":
+		return PaperOK, nil
+	case "near-end":
+		return PaperNearEnd, nil
+	case "out":
+		return PaperOut, nil
+	}
+	return 0, fmt.Errorf("escpos: paper state %q: want ok, near-end or out", v)
+}
+
+// Offline causes, as listed in Status.OfflineCauses.
+const (
+	CauseCoverOpen = "cover-open"       // cover open
+	CausePaperEnd  = "paper-end"        // printing stopped by paper end (or near-end with ESC c 4)
+	CauseError     = "error"            // cutter error or head overheat
+	CauseSwitched  = "switched-offline" // SetOnline(false): offline by the operator (power-on wait, self-test…)
+)
+
+// Status is a snapshot of the printer's state, suitable for JSON.
+type Status struct {
+	Profile string     `json:"profile"`
+	Online  bool       `json:"online"`
+	Paper   PaperState `json:"paper"`
+	// RollRemainingDots is what is left of a roll of finite length
+	// (Options.RollLengthMM); -1 for an endless roll.
+	RollRemainingDots int      `json:"rollRemainingDots"`
+	CoverOpen         bool     `json:"coverOpen"`
+	CutterError       bool     `json:"cutterError"`  // autocutter error latched (recovered by DLE ENQ 1/2)
+	CutterJammed      bool     `json:"cutterJammed"` // the cause is still present
+	Overheated        bool     `json:"overheated"`   // head overheat (auto-recoverable)
+	DrawerOpen        bool     `json:"drawerOpen"`
+	DrawerPinHigh     bool     `json:"drawerPinHigh"` // drawer kick-out connector pin 3 level
+	OfflineCauses     []string `json:"offlineCauses"`
+	Errors            []string `json:"errors"`  // "cutter", "overheat"
+	ASBMask           byte     `json:"asbMask"` // GS a n
+	Buffered          int      `json:"buffered"`
+	BufferSize        int      `json:"bufferSize"`
+	Busy              bool     `json:"busy"`
+	OverflowBytes     int64    `json:"overflowBytes"` // bytes lost to receive-buffer overflow
+	Receipts          int      `json:"receipts"`
+	BytesReceived     int64    `json:"bytesReceived"`
+	LinesPrinted      int64    `json:"linesPrinted"`
+	Cuts              int64    `json:"cuts"`
+}
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+const (
+	EventCommand EventKind = iota + 1 // a command is about to be executed (Event.Command)
+	EventLine                         // a line or other element went onto the paper (Event.Lines = lines so far)
+	EventCut                          // the paper was cut (Event.Cuts = cuts so far)
+	EventBytes                        // bytes were received from the host (Event.Bytes = bytes so far)
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventCommand:
+		return "command"
+	case EventLine:
+		return "line"
+	case EventCut:
+		return "cut"
+	case EventBytes:
+		return "bytes"
+	}
+	return fmt.Sprintf("event(%d)", uint8(k))
+}
+
+// Event is passed to the hooks registered with Printer.OnEvent. Counters
+// are totals since the printer was created (PowerCycle does not reset them).
+type Event struct {
+	Kind    EventKind
+	Command Command       // EventCommand
+	Element paper.Element // EventLine: the element put on paper
+	Lines   int64         // text lines and other elements printed so far
+	Bytes   int64         // bytes received so far
+	Cuts    int64         // cuts so far
+}

@@ -1,0 +1,315 @@
+package escpos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/poshil/hil/emulator/escpos/paper"
+	"github.com/poshil/hil/emulator/escpos/render"
+)
+
+// AdminOptions configures an [Admin] server. The zero value listens on a
+// free loopback port.
+type AdminOptions struct {
+	// Addr is the address to listen on; "" means 127.0.0.1:0.
+	Addr string
+	// Logger receives request errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Admin serves the admin API of a printer over HTTP: its status, its
+// sensors and switches, and the receipts it printed. See [AdminHandler].
+type Admin struct {
+	ln   net.Listener
+	srv  *http.Server
+	wg   sync.WaitGroup
+	once sync.Once
+	err  error
+}
+
+// NewAdmin starts the admin API of p.
+func NewAdmin(p *Printer, opts AdminOptions) (*Admin, error) {
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &ServeError{Endpoint: "admin", Addr: addr, Err: err}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &Admin{ln: ln, srv: &http.Server{
+		Handler:           AdminHandler(p),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("admin", "err", err)
+		}
+	}()
+	return a, nil
+}
+
+// Addr is the address the admin API listens on.
+func (a *Admin) Addr() string { return a.ln.Addr().String() }
+
+// URL is the base URL of the admin API, e.g. http://127.0.0.1:41234.
+func (a *Admin) URL() string { return "http://" + a.Addr() }
+
+// Close stops the admin API and waits for it. It is idempotent.
+func (a *Admin) Close() error {
+	a.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.srv.Shutdown(ctx); err != nil {
+			a.err = a.srv.Close()
+		}
+		a.wg.Wait()
+	})
+	return a.err
+}
+
+// StateRequest is the body of POST /state: every field is optional, and
+// only the fields present change.
+type StateRequest struct {
+	Paper  *string `json:"paper,omitempty"`  // "ok", "near-end", "out"
+	Cover  *string `json:"cover,omitempty"`  // "open", "closed"
+	Cutter *string `json:"cutter,omitempty"` // "ok", "jammed"
+	Online *bool   `json:"online,omitempty"`
+	Drawer *string `json:"drawer,omitempty"` // "open", "closed"
+}
+
+// StateError is a bad POST /state body.
+type StateError struct {
+	Field string // the JSON key, "" for a body that is not a JSON object
+	Value string // the value as sent
+	Want  string // what is accepted
+}
+
+func (e *StateError) Error() string {
+	switch {
+	case e.Field == "":
+		return "escpos: state: " + e.Want
+	case e.Want == "":
+		return fmt.Sprintf("escpos: state: unknown key %q (known: paper, cover, cutter, online, drawer)", e.Field)
+	}
+	return fmt.Sprintf("escpos: state: %s: bad value %s (want %s)", e.Field, e.Value, e.Want)
+}
+
+// ErrBadState is wrapped by every *StateError.
+var ErrBadState = errors.New("escpos: bad state request")
+
+func (e *StateError) Unwrap() error { return ErrBadState }
+
+// ParseStateRequest decodes a POST /state body strictly: unknown keys and
+// values are errors (a *StateError), and nothing is applied.
+func ParseStateRequest(body []byte) (StateRequest, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return StateRequest{}, &StateError{Want: `the body must be a JSON object such as {"paper":"out"}`}
+	}
+	var req StateRequest
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // report the same error for the same body
+	for _, k := range keys {
+		v := raw[k]
+		var err error
+		switch k {
+		case "paper":
+			req.Paper, err = enumValue(k, v, "ok", "near-end", "out")
+		case "cover":
+			req.Cover, err = enumValue(k, v, "open", "closed")
+		case "cutter":
+			req.Cutter, err = enumValue(k, v, "ok", "jammed")
+		case "drawer":
+			req.Drawer, err = enumValue(k, v, "open", "closed")
+		case "online":
+			var b bool
+			if json.Unmarshal(v, &b) != nil {
+				err = &StateError{Field: k, Value: string(v), Want: "true or false"}
+			} else {
+				req.Online = &b
+			}
+		default:
+			err = &StateError{Field: k}
+		}
+		if err != nil {
+			return StateRequest{}, err
+		}
+	}
+	return req, nil
+}
+
+func enumValue(key string, v json.RawMessage, allowed ...string) (*string, error) {
+	var s string
+	if json.Unmarshal(v, &s) != nil || !slices.Contains(allowed, s) {
+		quoted := make([]string, len(allowed))
+		for i, a := range allowed {
+			quoted[i] = strconv.Quote(a)
+		}
+		return nil, &StateError{Field: key, Value: string(v), Want: strings.Join(quoted, ", ")}
+	}
+	return &s, nil
+}
+
+// Apply sets the printer's sensors and switches as req says.
+func (req StateRequest) Apply(p *Printer) {
+	if req.Paper != nil {
+		ps, _ := ParsePaperState(*req.Paper)
+		p.SetPaper(ps)
+	}
+	if req.Cover != nil {
+		p.SetCover(*req.Cover == "open")
+	}
+	if req.Cutter != nil {
+		p.SetCutterJam(*req.Cutter == "jammed")
+	}
+	if req.Online != nil {
+		p.SetOnline(*req.Online)
+	}
+	if req.Drawer != nil {
+		p.SetDrawer(*req.Drawer == "open")
+	}
+}
+
+// ReceiptInfo is one entry of GET /receipts.
+type ReceiptInfo struct {
+	N     int    `json:"n"`     // receipt number, 1-based
+	Lines int    `json:"lines"` // text lines printed
+	Cut   string `json:"cut"`   // "full", "partial" or "none"
+	Bytes int    `json:"bytes"` // host bytes consumed for it
+}
+
+// DescribeReceipt summarises r for GET /receipts.
+func DescribeReceipt(r *paper.Receipt) ReceiptInfo {
+	info := ReceiptInfo{N: r.Seq, Bytes: len(r.Raw), Cut: "none"}
+	for _, e := range r.Elements {
+		if _, ok := e.(paper.Line); ok {
+			info.Lines++
+		}
+	}
+	if c := r.Cut(); c != nil {
+		info.Cut = "full"
+		if c.Partial {
+			info.Cut = "partial"
+		}
+	}
+	return info
+}
+
+// AdminHandler is the admin API of p:
+//
+//	GET  /status            the printer's Status as JSON
+//	POST /state             set sensors and switches: {"paper":"ok|near-end|out",
+//	                        "cover":"open|closed","cutter":"ok|jammed",
+//	                        "online":true|false,"drawer":"open|closed"} (any subset);
+//	                        answers the new status, or 400 naming the bad key or value
+//	GET  /receipts          the receipts printed: [{"n":1,"lines":12,"cut":"full","bytes":420}]
+//	GET  /receipts/{n}.bin  the host bytes of receipt n
+//	GET  /receipts/{n}.txt  its text rendering
+//	GET  /receipts/{n}.png  its picture
+//	GET  /receipts/{n}.html its paper-roll page
+func AdminHandler(p *Printer) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, p.Status())
+	})
+	mux.HandleFunc("POST /state", func(w http.ResponseWriter, r *http.Request) {
+		var body bytes.Buffer
+		if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, 1<<16)); err != nil {
+			httpError(w, http.StatusBadRequest, "escpos: state: reading the body: "+err.Error())
+			return
+		}
+		req, err := ParseStateRequest(body.Bytes())
+		if err != nil {
+			httpError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		req.Apply(p)
+		writeJSON(w, http.StatusOK, p.Status())
+	})
+	mux.HandleFunc("GET /receipts", func(w http.ResponseWriter, r *http.Request) {
+		list := []ReceiptInfo{}
+		for _, rc := range p.Receipts() {
+			list = append(list, DescribeReceipt(rc))
+		}
+		writeJSON(w, http.StatusOK, list)
+	})
+	mux.HandleFunc("GET /receipts/{file}", func(w http.ResponseWriter, r *http.Request) {
+		file := r.PathValue("file")
+		num, ext, ok := strings.Cut(file, ".")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || n < 1 {
+			httpError(w, http.StatusNotFound, fmt.Sprintf("escpos: receipt %q: want /receipts/N.txt, .png, .html or .bin", file))
+			return
+		}
+		var rc *paper.Receipt
+		for _, c := range p.Receipts() {
+			if c.Seq == n {
+				rc = c
+			}
+		}
+		if rc == nil {
+			httpError(w, http.StatusNotFound, fmt.Sprintf("escpos: no receipt %d", n))
+			return
+		}
+		switch ext {
+		case "bin":
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Write(rc.Raw)
+		case "txt":
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write(render.Text(rc))
+		case "png":
+			var buf bytes.Buffer
+			if err := render.PNG(&buf, rc); err != nil {
+				httpError(w, http.StatusInternalServerError, err.Error())
+				return
+			}
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(buf.Bytes())
+		default:
+			httpError(w, http.StatusNotFound, fmt.Sprintf("escpos: receipt %d: unknown format %q (txt, png, html, bin)", n, ext))
+		}
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
+
+// httpError answers {"error": msg} with code.
+func httpError(w http.ResponseWriter, code int, msg string) {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}

@@ -1,0 +1,512 @@
+package escpos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/poshil/hil/internal/pty"
+)
+
+// Errors of the server.
+var (
+	// ErrServerClosed is returned by Start on a closed server.
+	ErrServerClosed = errors.New("escpos: server closed")
+	// ErrNoPTY is wrapped when a pty is asked for where none can be made.
+	ErrNoPTY = errors.New("escpos: virtual serial ports (pty) are not supported on this platform")
+)
+
+// ServeError is a failure to set up an endpoint of a [Server].
+type ServeError struct {
+	Endpoint string // "pty" or "tcp"
+	Addr     string // the address or link asked for
+	Err      error
+}
+
+func (e *ServeError) Error() string {
+	if e.Addr != "" {
+		return fmt.Sprintf("escpos: serve %s %s: %v", e.Endpoint, e.Addr, e.Err)
+	}
+	return fmt.Sprintf("escpos: serve %s: %v", e.Endpoint, e.Err)
+}
+
+func (e *ServeError) Unwrap() error { return e.Err }
+
+// ServerOptions configures a [Server]. The zero value serves TCP on a free
+// loopback port.
+type ServerOptions struct {
+	// PTY serves the printer on a new virtual serial port.
+	PTY bool
+	// PTYLink, if set, is a path where a symbolic link to the pty is made
+	// (removed by Close). It implies PTY.
+	PTYLink string
+	// TCP serves the printer on TCPAddr. It is implied when PTY is off.
+	TCP bool
+	// TCPAddr is the TCP address to listen on; "" means 127.0.0.1:0 (a free
+	// loopback port). Real printers listen on port 9100.
+	TCPAddr string
+	// Realtime paces consumption like the profile's printer: its baud rate
+	// on the pty and its print speed on both endpoints. Off by default: as
+	// fast as possible.
+	Realtime bool
+	// Pacer, if set, builds the pacer of each stream instead of Realtime;
+	// endpoint is "pty" or "tcp".
+	Pacer func(endpoint string) Pacer
+	// WrapConn, if set, wraps every client stream (each TCP connection;
+	// the pty once for the server's life) before it is used, e.g. to garble
+	// or delay bytes. Its Close must close the stream it wraps.
+	WrapConn func(io.ReadWriteCloser) io.ReadWriteCloser
+	// Clock times Stall and the realtime model; nil means the system clock.
+	Clock Clock
+	// Logger receives connection events; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server serves one [Printer] on a pty and/or TCP, in the manner of
+// net/http/httptest.Server.
+//
+// A printer is one device: one client session holds it at a time. A
+// session starts with the first bytes a client sends and ends when the
+// client goes away (TCP connection closed, last handle on the pty closed).
+// Other TCP connections are accepted meanwhile and wait, unread, their turn
+// in arrival order (the printer of a real port 9100 usually refuses or
+// stalls them instead). Replies go to the stream of the session that holds
+// the printer. At the end of a session with paper printed since the last
+// cut, the printer ends the job: the paper becomes a receipt.
+type Server struct {
+	p    *Printer
+	opts ServerOptions
+	log  *slog.Logger
+	clk  Clock
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	pty *pty.Pty
+	ln  net.Listener
+
+	// turn is the printer: a session sends on it to take the printer and
+	// receives from it to give it back.
+	turn chan struct{}
+
+	mu         sync.Mutex
+	started    bool
+	closed     bool
+	conns      map[*stream]struct{}
+	stallUntil time.Time
+	nextID     int
+
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	dots      atomic.Int64 // dot rows fed, for the pacers
+}
+
+// stream is one client stream: a TCP connection or the pty.
+type stream struct {
+	id       string
+	endpoint string
+	raw      interface {
+		SetReadDeadline(time.Time) error
+		Close() error
+	}
+	rw     io.ReadWriteCloser // raw, wrapped by WrapConn
+	log    *slog.Logger
+	pacer  Pacer
+	holds  bool        // the session holds the printer (only the stream's goroutine touches it)
+	hangup atomic.Bool // pty: the last client closed; drain and end the session
+}
+
+// NewServer starts serving p as opts say.
+func NewServer(p *Printer, opts ServerOptions) (*Server, error) {
+	s := NewUnstartedServer(p, opts)
+	if err := s.Start(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewUnstartedServer returns a server that serves nothing until Start.
+func NewUnstartedServer(p *Printer, opts ServerOptions) *Server {
+	if opts.PTYLink != "" {
+		opts.PTY = true
+	}
+	if !opts.PTY {
+		opts.TCP = true
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	clk := opts.Clock
+	if clk == nil {
+		clk = SystemClock()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		p: p, opts: opts, log: log, clk: clk,
+		ctx: ctx, cancel: cancel,
+		turn:  make(chan struct{}, 1),
+		conns: map[*stream]struct{}{},
+	}
+}
+
+// Start opens the endpoints and starts serving.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrServerClosed
+	}
+	if s.started {
+		return nil
+	}
+	s.started = true
+	if s.opts.PTY {
+		if !pty.Supported {
+			return &ServeError{Endpoint: "pty", Addr: s.opts.PTYLink, Err: ErrNoPTY}
+		}
+		pt, err := pty.Open(pty.Options{Link: s.opts.PTYLink})
+		if err != nil {
+			return &ServeError{Endpoint: "pty", Addr: s.opts.PTYLink, Err: err}
+		}
+		s.pty = pt
+	}
+	if s.opts.TCP {
+		addr := s.opts.TCPAddr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return &ServeError{Endpoint: "tcp", Addr: addr, Err: err}
+		}
+		s.ln = ln
+	}
+	s.p.OnEvent(func(e Event) {
+		if e.Kind != EventLine {
+			return
+		}
+		s.dots.Add(int64(elementDots(e.Element)))
+	})
+	if s.pty != nil {
+		st := s.newStream("pty", s.pty, s.pty)
+		s.conns[st] = struct{}{}
+		s.wg.Add(2)
+		go s.watchPTY(st)
+		go s.serveStream(st)
+		s.log.Info("serving", "pty", s.pty.Name())
+	}
+	if s.ln != nil {
+		s.wg.Add(1)
+		go s.accept()
+		s.log.Info("serving", "tcp", s.ln.Addr().String())
+	}
+	return nil
+}
+
+// PTY is the path clients should open (the link if one was asked for), or
+// "" when the server has no pty.
+func (s *Server) PTY() string {
+	if s.pty == nil {
+		return ""
+	}
+	return s.pty.Name()
+}
+
+// PTYDevice is the pty's device path (/dev/pts/N), or "".
+func (s *Server) PTYDevice() string {
+	if s.pty == nil {
+		return ""
+	}
+	return s.pty.Path()
+}
+
+// Addr is the TCP address the server listens on, or "" without TCP.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Printer is the printer served.
+func (s *Server) Printer() *Printer { return s.p }
+
+func (s *Server) newStream(endpoint string, raw interface {
+	SetReadDeadline(time.Time) error
+	Close() error
+}, rwc io.ReadWriteCloser) *stream {
+	s.nextID++
+	st := &stream{id: fmt.Sprintf("%s-%d", endpoint, s.nextID), endpoint: endpoint, raw: raw, rw: rwc}
+	if s.opts.WrapConn != nil {
+		st.rw = s.opts.WrapConn(rwc)
+	}
+	st.log = s.log.With("conn", st.id)
+	switch {
+	case s.opts.Pacer != nil:
+		st.pacer = s.opts.Pacer(endpoint)
+	case s.opts.Realtime:
+		prof := s.p.Profile()
+		ro := RealtimeOptions{Clock: s.clk, DotLinesPerSecond: prof.SpeedMMPerSec * prof.DPI * 10 / 254}
+		if endpoint == "pty" {
+			ro.BaudRate = prof.Baud
+		}
+		st.pacer = NewRealtimePacer(ro)
+	}
+	return st
+}
+
+func (s *Server) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.log.Error("accept", "err", err)
+			}
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		st := s.newStream("tcp", c, c)
+		s.conns[st] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		st.log.Info("connected", "remote", c.RemoteAddr().String())
+		go func() {
+			s.serveStream(st)
+			st.rw.Close()
+			s.mu.Lock()
+			delete(s.conns, st)
+			s.mu.Unlock()
+			st.log.Info("disconnected")
+		}()
+	}
+}
+
+// watchPTY turns the last client closing the pty into the end of the
+// pty's session.
+func (s *Server) watchPTY(st *stream) {
+	defer s.wg.Done()
+	for ev := range s.pty.Events() {
+		st.log.Debug("pty client", "event", ev.Kind.String(), "clients", ev.Clients)
+		if ev.Kind == pty.Closed && ev.Clients == 0 {
+			st.hangup.Store(true)
+			_ = s.pty.SetReadDeadline(time.Unix(1, 0)) // wake the reader
+		}
+	}
+}
+
+// take waits for the printer.
+func (s *Server) take(st *stream) error {
+	if st.holds {
+		return nil
+	}
+	select {
+	case s.turn <- struct{}{}:
+	case <-s.ctx.Done():
+		return s.ctx.Err()
+	}
+	st.holds = true
+	s.p.SetOutput(st.rw)
+	st.log.Debug("session start")
+	return nil
+}
+
+// release ends the stream's session: the job ends once everything the
+// session sent is printed, replies still queued are delivered, and the
+// printer is given back.
+func (s *Server) release(st *stream) {
+	if !st.holds {
+		return
+	}
+	s.p.EndJob()
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	if err := s.p.WaitIdle(ctx); err != nil {
+		st.log.Info("session ends with data not printed yet", "err", err)
+	}
+	cancel()
+	s.p.SetOutput(nil)
+	st.holds = false
+	<-s.turn
+	st.log.Debug("session end")
+}
+
+// serveStream feeds what a client sends to the printer until the stream
+// ends or the server closes.
+func (s *Server) serveStream(st *stream) {
+	defer s.wg.Done()
+	defer s.release(st)
+	buf := make([]byte, 32<<10)
+	for {
+		if err := s.waitStall(); err != nil {
+			return
+		}
+		n, err := st.rw.Read(buf)
+		if n > 0 {
+			if !s.feed(st, buf[:n]) {
+				return
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// Woken by Stall or a pty hang-up.
+			_ = st.raw.SetReadDeadline(time.Time{})
+			if st.hangup.Swap(false) {
+				if !s.drainPTY(st, buf) {
+					return
+				}
+				s.release(st)
+			}
+		default:
+			if s.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				st.log.Info("read", "err", err)
+			}
+			return
+		}
+	}
+}
+
+// drainPTY feeds what the last client wrote before it closed the pty.
+func (s *Server) drainPTY(st *stream, buf []byte) bool {
+	for {
+		n, err := s.pty.ReadAvailable(buf)
+		if err != nil {
+			st.log.Info("read", "err", err)
+			return false
+		}
+		if n == 0 {
+			return true
+		}
+		if !s.feed(st, buf[:n]) {
+			return false
+		}
+	}
+}
+
+func (s *Server) feed(st *stream, b []byte) bool {
+	if err := s.take(st); err != nil {
+		return false
+	}
+	before := s.dots.Load()
+	if _, err := s.p.Write(b); err != nil {
+		st.log.Error("printer", "err", err)
+		return false
+	}
+	if st.pacer != nil {
+		if err := s.p.WaitIdle(s.ctx); err != nil && s.ctx.Err() != nil {
+			return false
+		}
+		if err := st.pacer.Consumed(s.ctx, len(b), int(s.dots.Load()-before)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// waitStall blocks while the server is stalled.
+func (s *Server) waitStall() error {
+	for {
+		s.mu.Lock()
+		until := s.stallUntil
+		s.mu.Unlock()
+		now := s.clk.Now()
+		if !now.Before(until) {
+			return s.ctx.Err()
+		}
+		select {
+		case <-s.clk.After(until.Sub(now)):
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		}
+	}
+}
+
+// Stall makes the server stop reading from every client for d, as a
+// printer that hangs does: bytes pile up in the kernel buffers and the
+// clients' writes eventually block. Real-time commands are not answered
+// meanwhile. A later Stall replaces the end time.
+func (s *Server) Stall(d time.Duration) {
+	s.mu.Lock()
+	s.stallUntil = s.clk.Now().Add(d)
+	list := make([]*stream, 0, len(s.conns))
+	for st := range s.conns {
+		list = append(list, st)
+	}
+	s.mu.Unlock()
+	s.log.Info("stall", "for", d)
+	for _, st := range list {
+		_ = st.raw.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// DropConnections closes every TCP connection at once, as a printer that
+// resets or a network that fails does. The pty is not affected: a serial
+// line has no connection to drop. Each dropped session ends as if the
+// client had gone away.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	var list []*stream
+	for st := range s.conns {
+		if st.endpoint == "tcp" {
+			list = append(list, st)
+		}
+	}
+	s.mu.Unlock()
+	s.log.Info("drop connections", "n", len(list))
+	for _, st := range list {
+		_ = st.raw.Close()
+	}
+}
+
+// Close stops serving, closes every stream, and waits for the server's
+// goroutines. It does not close the Printer. It is idempotent.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		list := make([]*stream, 0, len(s.conns))
+		for st := range s.conns {
+			list = append(list, st)
+		}
+		s.mu.Unlock()
+		s.cancel()
+		if s.ln != nil {
+			s.ln.Close()
+		}
+		for _, st := range list {
+			st.rw.Close()
+		}
+		if s.pty != nil {
+			s.pty.Close()
+		}
+		done := make(chan struct{})
+		go func() { s.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			s.mu.Lock()
+			var stuck []string
+			for st := range s.conns {
+				stuck = append(stuck, st.id)
+			}
+			s.mu.Unlock()
+			s.log.Warn("close is waiting for streams", "streams", stuck)
+			<-done
+		}
+	})
+	return nil
+}

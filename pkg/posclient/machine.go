@@ -39,6 +39,7 @@ type Event struct {
 	AuthCode  string // EvResponse
 	Reason    string // free text for the journal (why it failed)
 	MaybeSent bool   // EvSendFailed: bytes may have reached the host
+	STAN      uint32 // EvReversalDue: a fresh STAN for the reversal (used if it has none yet)
 }
 
 // ActionType names what the driver must do.
@@ -254,6 +255,9 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 			break
 		}
 		t.ReversalAttempts++
+		if t.ReversalSTAN == 0 {
+			t.ReversalSTAN = ev.STAN
+		}
 		t.State = StateReversalSent
 		repeat := t.ReversalAttempts > 1
 		mti := "0400"

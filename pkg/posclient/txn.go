@@ -16,6 +16,9 @@ const (
 	KindSale   Kind = "sale"
 	KindRefund Kind = "refund" // partial refund of an approved sale, to the same card
 	KindVoid   Kind = "void"   // full cancellation of an approved sale of the open batch
+	// KindSettlement rows record a settlement's messages; they are never
+	// reversed or counted.
+	KindSettlement Kind = "settlement"
 )
 
 // State is where a transaction is in its lifecycle. See the package
@@ -148,6 +151,7 @@ type Txn struct {
 	LocalTime    time.Time `json:"local_time"` // DE12/13 of the request
 
 	ReversalReason   string    `json:"reversal_reason,omitempty"` // DE39 of the 0400: 98 no response, 06 other
+	ReversalSTAN     uint32    `json:"reversal_stan,omitempty"`   // DE11 of the 0400, kept by its repeats
 	ReversalAttempts int       `json:"reversal_attempts,omitempty"`
 	NextReversalAt   time.Time `json:"next_reversal_at,omitzero"`
 	ReversalCode     string    `json:"reversal_code,omitempty"` // DE39 of the 0410

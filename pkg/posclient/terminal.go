@@ -1,0 +1,496 @@
+package posclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/poshil/hil/pkg/hostproto"
+)
+
+// Terminal is the POS client: it runs sales, refunds, voids, settlement,
+// reprints and recovery against a host, a journal and a printer. Its
+// methods are safe for concurrent use; operations run one at a time, as on
+// a real till.
+type Terminal struct {
+	cfg Config
+	j   Journal
+	log *slog.Logger
+
+	mu   sync.Mutex // serialises operations and guards conn
+	conn net.Conn   // host connection, signed on; nil when down
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// New validates cfg, fills in its defaults and returns a Terminal. It does
+// not connect or recover: call Recover at start.
+func New(cfg Config) (*Terminal, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Terminal{cfg: cfg, j: cfg.Journal, log: cfg.Logger, closed: make(chan struct{})}, nil
+}
+
+// Config returns the terminal's configuration with defaults filled in.
+func (t *Terminal) Config() Config { return t.cfg }
+
+// Close drops the host connection. It does not close the journal, which
+// belongs to the caller. Close is idempotent; later operations fail with
+// ErrClosed.
+func (t *Terminal) Close() error {
+	t.closeOnce.Do(func() {
+		close(t.closed)
+		t.mu.Lock()
+		t.dropConn()
+		t.mu.Unlock()
+	})
+	return nil
+}
+
+// begin takes the operation lock.
+func (t *Terminal) begin(ctx context.Context) (func(), error) {
+	select {
+	case <-t.closed:
+		return nil, ErrClosed
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	return t.mu.Unlock, nil
+}
+
+func (t *Terminal) crash(step string) {
+	if t.cfg.CrashHook != nil {
+		t.cfg.CrashHook(step)
+	}
+}
+
+// SaleRequest is what Sale needs: the card as read and the amount.
+type SaleRequest struct {
+	Amount int64  // minor units, > 0
+	PAN    string // full card number; used in flight only, never stored
+	Expiry string // YYMM, optional
+}
+
+// Sale charges the card. A decline is a Result with State declined and a
+// nil error. When the host gives no usable answer, the error is an
+// *InDoubtError and the Result says whether the reversal went through.
+// Nothing is sent (and the error says why) when the printer is not ready
+// under RefuseWhenNotReady, or when an earlier reversal cannot be
+// delivered.
+func (t *Terminal) Sale(ctx context.Context, req SaleRequest) (Result, error) {
+	if err := checkAmount(req.Amount); err != nil {
+		return Result{}, err
+	}
+	if err := checkPAN(req.PAN); err != nil {
+		return Result{}, err
+	}
+	if req.Expiry != "" && len(req.Expiry) != 4 {
+		return Result{}, &InputError{Arg: "expiry", Reason: "want YYMM"}
+	}
+	done, err := t.begin(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer done()
+	mode, err := t.receiptMode(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	tx := t.newTxn(KindSale, req.Amount, NewCard(req.PAN, t.cfg.CardKey))
+	tx.ReceiptMode = mode
+	return t.online(ctx, tx, req.PAN, req.Expiry, nil)
+}
+
+// RefundRequest names the original sale and the card presented for the
+// refund.
+type RefundRequest struct {
+	OrigRef string // the original sale's reference
+	Amount  int64  // minor units; 0 refunds everything that is left
+	PAN     string // the card presented: it must be the original card
+	Expiry  string // YYMM, optional
+}
+
+// Refund pays money back to the card of an approved sale, partially or in
+// full. It refuses, before anything is sent, a card other than the
+// original (ErrOtherCard), an original that is not an approved sale or was
+// voided (ErrNotRefundable) and an amount above what is left
+// (ErrExceedsRefundable).
+func (t *Terminal) Refund(ctx context.Context, req RefundRequest) (Result, error) {
+	if req.Amount < 0 {
+		return Result{}, &InputError{Arg: "amount", Reason: "negative"}
+	}
+	if err := checkPAN(req.PAN); err != nil {
+		return Result{}, err
+	}
+	done, err := t.begin(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer done()
+	orig, left, err := t.original(ctx, req.OrigRef, req.PAN)
+	if err != nil {
+		return Result{}, err
+	}
+	amount := req.Amount
+	if amount == 0 {
+		amount = left
+	}
+	if amount > left {
+		return Result{}, fmt.Errorf("%w: %d asked, %d left of %s", ErrExceedsRefundable, amount, left, orig.Ref)
+	}
+	mode, err := t.receiptMode(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	tx := t.newTxn(KindRefund, amount, orig.Card)
+	tx.OrigRef, tx.ReceiptMode = orig.Ref, mode
+	return t.online(ctx, tx, req.PAN, req.Expiry, &orig)
+}
+
+// Void cancels an approved sale of the open batch in full. The card must
+// be the original's; a sale with refunds cannot be voided.
+func (t *Terminal) Void(ctx context.Context, origRef, pan string) (Result, error) {
+	if err := checkPAN(pan); err != nil {
+		return Result{}, err
+	}
+	done, err := t.begin(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer done()
+	orig, left, err := t.original(ctx, origRef, pan)
+	if err != nil {
+		return Result{}, err
+	}
+	batch, err := t.j.Batch(ctx, t.cfg.TerminalID)
+	if err != nil {
+		return Result{}, err
+	}
+	if orig.Batch != batch || orig.Settled {
+		return Result{}, fmt.Errorf("%w: %s is not in the open batch; refund it instead", ErrNotRefundable, orig.Ref)
+	}
+	if left != orig.Amount {
+		return Result{}, fmt.Errorf("%w: %s has refunds; refund the rest instead", ErrNotRefundable, orig.Ref)
+	}
+	mode, err := t.receiptMode(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	tx := t.newTxn(KindVoid, orig.Amount, orig.Card)
+	tx.OrigRef, tx.ReceiptMode = orig.Ref, mode
+	return t.online(ctx, tx, pan, "", &orig)
+}
+
+// original loads and checks the original of a refund or void.
+func (t *Terminal) original(ctx context.Context, ref, pan string) (Txn, int64, error) {
+	if ref == "" {
+		return Txn{}, 0, &InputError{Arg: "reference", Reason: "empty"}
+	}
+	orig, err := t.j.Get(ctx, ref)
+	if err != nil {
+		return Txn{}, 0, err
+	}
+	if orig.Kind != KindSale || orig.State != StateApproved {
+		return Txn{}, 0, fmt.Errorf("%w: %s is a %s in state %s", ErrNotRefundable, ref, orig.Kind, orig.State)
+	}
+	if !orig.Card.SameAs(NewCard(pan, t.cfg.CardKey)) {
+		return Txn{}, 0, fmt.Errorf("%w: %s was paid with %s", ErrOtherCard, ref, orig.Card.Masked)
+	}
+	linked, err := t.j.Find(ctx, Query{OrigRef: ref})
+	if err != nil {
+		return Txn{}, 0, err
+	}
+	left := Refundable(orig, linked)
+	if left == 0 {
+		return Txn{}, 0, fmt.Errorf("%w: nothing left of %s (voided or fully refunded)", ErrNotRefundable, ref)
+	}
+	return orig, left, nil
+}
+
+func checkAmount(a int64) error {
+	if a <= 0 || a > int64(hostproto.MaxAmount) {
+		return &InputError{Arg: "amount", Reason: "must be between 1 and 999999999999 minor units"}
+	}
+	return nil
+}
+
+func checkPAN(pan string) error {
+	if len(pan) < 12 || len(pan) > 19 {
+		return &InputError{Arg: "card number", Reason: "want 12 to 19 digits"}
+	}
+	for i := 0; i < len(pan); i++ {
+		if pan[i] < '0' || pan[i] > '9' {
+			return &InputError{Arg: "card number", Reason: "digits only"}
+		}
+	}
+	if !hostproto.Luhn(pan) {
+		return &InputError{Arg: "card number", Reason: "check digit wrong"}
+	}
+	return nil
+}
+
+// receiptMode runs the printer check before a transaction.
+func (t *Terminal) receiptMode(ctx context.Context) (ReceiptState, error) {
+	if t.cfg.Printer == nil {
+		return ReceiptElectronic, nil
+	}
+	err := t.cfg.Printer.Ready(ctx)
+	if err == nil {
+		return ReceiptPrinted, nil
+	}
+	if t.cfg.NotReady == RefuseWhenNotReady {
+		return "", fmt.Errorf("%w: %w", ErrPrinterNotReady, err)
+	}
+	t.log.Warn("printer not ready; receipt goes electronic", "err", err)
+	return ReceiptElectronic, nil
+}
+
+// newTxn numbers nothing yet: online assigns STAN and reference.
+func (t *Terminal) newTxn(k Kind, amount int64, card Card) Txn {
+	return Txn{Kind: k, TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID, Amount: amount,
+		Currency: t.cfg.Currency, Card: card, State: StateCreated}
+}
+
+// Ref formats a transaction reference from batch and STAN.
+func Ref(batch, stan uint32) string { return fmt.Sprintf("%06d-%06d", batch, stan) }
+
+// online runs one financial transaction: drain reversals, number it,
+// journal it, send it, read the answer, deliver the receipt.
+func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig *Txn) (Result, error) {
+	if err := t.drainReversals(ctx); err != nil {
+		return Result{}, err
+	}
+	stan, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
+	if err != nil {
+		return Result{}, err
+	}
+	batch, err := t.j.Batch(ctx, t.cfg.TerminalID)
+	if err != nil {
+		return Result{}, err
+	}
+	now := t.cfg.Now()
+	tx.STAN, tx.Batch, tx.Ref, tx.LocalTime = stan, batch, Ref(batch, stan), now
+	req := t.financialRequest(tx, pan, expiry, orig)
+	m := NewMachine(tx, t.cfg.Policy)
+	log := t.log.With("ref", tx.Ref, "stan", stan, "kind", tx.Kind)
+
+	acts, err := m.Step(Event{Type: EvBegin, At: now})
+	if err != nil {
+		return Result{}, err
+	}
+	if err := t.exec(ctx, m, acts, journalMsg(req)); err != nil {
+		return ResultOf(m.Txn()), err
+	}
+	t.crash(CrashAfterJournalWrite)
+
+	// Send. A dial failure means nothing left the terminal.
+	if err := t.connect(ctx); err != nil {
+		log.Warn("host unreachable; nothing sent", "err", err)
+		if err2 := t.step(ctx, m, Event{Type: EvSendFailed, At: t.cfg.Now(), Reason: err.Error()}, nil); err2 != nil {
+			return ResultOf(m.Txn()), err2
+		}
+		return ResultOf(m.Txn()), err
+	}
+	if n, err := t.write(req); err != nil {
+		log.Warn("send failed", "err", err, "bytes", n)
+		if err2 := t.step(ctx, m, Event{Type: EvSendFailed, At: t.cfg.Now(), Reason: err.Error(), MaybeSent: n > 0}, nil); err2 != nil {
+			return ResultOf(m.Txn()), err2
+		}
+		if n == 0 {
+			return ResultOf(m.Txn()), err
+		}
+		return t.inDoubt(ctx, m, err)
+	}
+	t.crash(CrashAfterSend)
+	if err := t.step(ctx, m, Event{Type: EvSent, At: t.cfg.Now()}, nil); err != nil {
+		return ResultOf(m.Txn()), err
+	}
+
+	msg, err := t.await(ctx, hostproto.MTIFinancialResponse, hostproto.STAN(stan))
+	if err != nil {
+		log.Warn("no usable answer; transaction in doubt", "err", err)
+		if err2 := t.step(ctx, m, Event{Type: EvNoResponse, At: t.cfg.Now(), Reason: err.Error()}, nil); err2 != nil {
+			return ResultOf(m.Txn()), err2
+		}
+		return t.inDoubt(ctx, m, err)
+	}
+	resp := msg.(*hostproto.FinancialResponse)
+	t.crash(CrashAfterResponse)
+	ev := Event{Type: EvResponse, At: t.cfg.Now(), Code: string(resp.ResponseCode), RRN: resp.RRN, AuthCode: resp.AuthCode}
+	acts, err = m.Step(ev)
+	if err != nil {
+		return ResultOf(m.Txn()), err
+	}
+	// The first action persists the answer; the approval is durable before
+	// the receipt goes to the printer.
+	if err := t.exec(ctx, m, acts[:1], journalMsg(resp)); err != nil {
+		return ResultOf(m.Txn()), err
+	}
+	if m.Txn().State == StateApproved {
+		t.crash(CrashAfterApproval)
+	}
+	if err := t.exec(ctx, m, acts[1:], nil); err != nil {
+		return ResultOf(m.Txn()), err
+	}
+	log.Info("answered", "code", resp.ResponseCode, "state", m.Txn().State, "receipt", m.Txn().Receipt)
+	return ResultOf(m.Txn()), nil
+}
+
+// inDoubt tries the queued reversal once, now, and reports the outcome.
+// Further tries happen before the next online transaction, at settlement
+// and in Recover.
+func (t *Terminal) inDoubt(ctx context.Context, m *Machine, cause error) (Result, error) {
+	if err := t.reverseOnce(ctx, m); err != nil {
+		t.log.Warn("reversal not delivered yet", "ref", m.Txn().Ref, "err", err)
+		if errors.Is(err, ErrCorruptJournal) {
+			return ResultOf(m.Txn()), err
+		}
+	}
+	tx := m.Txn()
+	return ResultOf(tx), &InDoubtError{Ref: tx.Ref, State: tx.State, Err: cause}
+}
+
+// step feeds one event to m and executes the actions; msg, if not nil,
+// goes into the first journal row.
+func (t *Terminal) step(ctx context.Context, m *Machine, ev Event, msg *Message) error {
+	acts, err := m.Step(ev)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, m, acts, msg)
+}
+
+// exec performs actions in order. msg is attached to the first Persist.
+// Print and e-receipt actions feed their outcome back into m.
+func (t *Terminal) exec(ctx context.Context, m *Machine, acts []Action, msg *Message) error {
+	for _, a := range acts {
+		switch a.Type {
+		case ActPersist:
+			e := Entry{At: a.Txn.Updated, Txn: a.Txn, Note: a.Note, Message: msg}
+			msg = nil
+			if err := t.j.Append(context.WithoutCancel(ctx), e); err != nil {
+				return fmt.Errorf("posclient: journal %s: %w", a.Txn.Ref, err)
+			}
+		case ActSend, ActSendReversal, ActWait:
+			// Driven by online and reverseOnce, which own the connection.
+		case ActPrint:
+			ev := t.print(ctx, a.Txn)
+			if err := t.step(ctx, m, ev, nil); err != nil {
+				return err
+			}
+		case ActEReceipt:
+			ev := t.eReceipt(ctx, a.Txn)
+			if err := t.step(ctx, m, ev, nil); err != nil {
+				return err
+			}
+		case ActNotify:
+			t.log.Warn(a.Note, "ref", a.Txn.Ref, "state", a.Txn.State, "receipt", a.Txn.Receipt)
+		}
+	}
+	return nil
+}
+
+// print delivers the customer receipt of tx and says how it went.
+func (t *Terminal) print(ctx context.Context, tx Txn) Event {
+	if t.cfg.Printer == nil {
+		return Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: "no printer"}
+	}
+	job, err := t.receiptJob(ctx, tx, 0)
+	if err != nil {
+		return Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: err.Error()}
+	}
+	t.crash(CrashMidPrint)
+	if err := t.cfg.Printer.Print(ctx, job); err != nil {
+		t.log.Warn("receipt not confirmed", "ref", tx.Ref, "err", err)
+		return Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: err.Error()}
+	}
+	return Event{Type: EvPrinted, At: t.cfg.Now()}
+}
+
+func (t *Terminal) eReceipt(ctx context.Context, tx Txn) Event {
+	if t.cfg.EReceipt == nil {
+		return Event{Type: EvEReceiptFailed, At: t.cfg.Now(), Reason: "no e-receipt sink"}
+	}
+	r, err := t.receiptOf(ctx, tx, 0)
+	if err == nil {
+		err = t.cfg.EReceipt.Deliver(ctx, r)
+	}
+	if err != nil {
+		return Event{Type: EvEReceiptFailed, At: t.cfg.Now(), Reason: err.Error()}
+	}
+	return Event{Type: EvEReceiptSent, At: t.cfg.Now()}
+}
+
+// financialRequest builds the 0200 of tx.
+func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *hostproto.FinancialRequest {
+	r := &hostproto.FinancialRequest{
+		ProcessingCode: procOf(tx.Kind),
+		PAN:            hostproto.PAN(pan),
+		Amount:         hostproto.Amount(tx.Amount),
+		Times:          hostproto.TimesAt(tx.LocalTime),
+		STAN:           hostproto.STAN(tx.STAN),
+		Expiry:         hostproto.Expiry(expiry),
+		EntryMode:      "051",
+		ConditionCode:  "00",
+		TerminalID:     tx.TerminalID,
+		MerchantID:     tx.MerchantID,
+		Currency:       currencyNumeric[tx.Currency],
+		Batch:          hostproto.BatchNumber(tx.Batch),
+	}
+	if orig != nil {
+		r.RRN = orig.RRN
+		r.Original = originalOf(*orig)
+		if tx.Kind == KindVoid {
+			r.AuthCode = orig.AuthCode
+		}
+	}
+	return r
+}
+
+func procOf(k Kind) hostproto.ProcessingCode {
+	switch k {
+	case KindRefund:
+		return hostproto.ProcRefund
+	case KindVoid:
+		return hostproto.ProcVoid
+	}
+	return hostproto.ProcSale
+}
+
+func originalOf(o Txn) hostproto.OriginalData {
+	return hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: hostproto.STAN(o.STAN),
+		Transmission: hostproto.DateTimeOf(o.LocalTime)}
+}
+
+// reversalRequest builds the 0400/0401 of tx from the journal alone: no
+// card number is needed, the host finds the original by DE90.
+func (t *Terminal) reversalRequest(tx Txn, repeat bool) *hostproto.ReversalRequest {
+	reason := hostproto.ResponseCode(tx.ReversalReason)
+	if reason == "" {
+		reason = hostproto.RCReversalNoResponse
+	}
+	return &hostproto.ReversalRequest{
+		Repeat:         repeat,
+		ProcessingCode: procOf(tx.Kind),
+		Amount:         hostproto.Amount(tx.Amount),
+		Times:          hostproto.TimesAt(t.cfg.Now()),
+		STAN:           hostproto.STAN(tx.ReversalSTAN),
+		RRN:            tx.RRN,
+		AuthCode:       tx.AuthCode,
+		Reason:         reason,
+		TerminalID:     tx.TerminalID,
+		MerchantID:     tx.MerchantID,
+		Currency:       currencyNumeric[tx.Currency],
+		Batch:          hostproto.BatchNumber(tx.Batch),
+		Original:       originalOf(tx),
+	}
+}

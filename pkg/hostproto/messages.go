@@ -433,6 +433,13 @@ func Decode(b []byte) (Message, error) {
 	if u.err != nil {
 		return nil, u.err
 	}
+	// A required space-padded field that holds only spaces decodes to ""
+	// and could not be sent again: treat it as missing.
+	for _, id := range [...]int{37, 38, 41, 42} {
+		if m.layout().required.has(id) && u.text(id) == "" {
+			return nil, &UnpackError{Field: id, Raw: []byte(u.vals[id]), Err: fmt.Errorf("%w: the field holds only spaces", ErrMissingField)}
+		}
+	}
 	return m, nil
 }
 

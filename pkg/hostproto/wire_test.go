@@ -509,6 +509,7 @@ func TestDecodeErrors(t *testing.T) {
 		// A 0800 does not carry DE4.
 		{"unexpected field", wire(t, "0800", "B220000000800000"+"0400000000000000",
 			"000000", "000000001234", "1123080000", "000007", testTID, "001"), 3, ErrUnexpectedField},
+		{"terminal id all spaces", mutate(t, 83, "        "), 41, ErrMissingField},
 		{"empty", nil, 0, ErrShortMessage},
 		{"MTI only", []byte("0200"), 1, ErrShortMessage},
 		{"secondary bitmap cut", []byte("0200\xF2\x38\x00\x00\x08\xC0\x80\x10\x00\x00"), 1, ErrShortMessage},

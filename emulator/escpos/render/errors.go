@@ -11,6 +11,8 @@ var (
 	ErrSymbol = errors.New("render: cannot encode symbol")
 	// ErrWrite is wrapped by a WriteError: the output writer failed.
 	ErrWrite = errors.New("render: write failed")
+	// ErrTooLong: the receipt is longer than MaxHeight dots.
+	ErrTooLong = errors.New("render: receipt longer than MaxHeight dots")
 )
 
 // WriteError reports a failure to write a rendering; Err is the writer's

@@ -33,6 +33,9 @@ type cellGlyph struct {
 	dots   []byte
 }
 
+// maxCachedGlyphs bounds the cache: every CJK ideograph in two sizes.
+const maxCachedGlyphs = 1 << 16
+
 var glyphCache struct {
 	sync.RWMutex
 	m map[glyphKey]*cellGlyph
@@ -49,7 +52,8 @@ func glyphFor(r rune, cw, ch int) *cellGlyph {
 	}
 	g = scaleGlyph(r, cw, ch)
 	glyphCache.Lock()
-	if glyphCache.m == nil {
+	if glyphCache.m == nil || len(glyphCache.m) >= maxCachedGlyphs {
+		// Start afresh rather than grow without bound on odd cell sizes.
 		glyphCache.m = make(map[glyphKey]*cellGlyph)
 	}
 	if old := glyphCache.m[k]; old != nil {

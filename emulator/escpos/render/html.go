@@ -61,6 +61,7 @@ func writeHTML(b *bytes.Buffer, r *paper.Receipt) {
 	if width <= 0 {
 		width = 576
 	}
+	width = min(width, MaxWidth)
 	title := "Receipt " + strconv.Itoa(r.Seq)
 	if r.Profile != "" {
 		title += " (" + r.Profile + ")"
@@ -96,6 +97,7 @@ func writeHTML(b *bytes.Buffer, r *paper.Receipt) {
 			htmlImage(b, e)
 		default: // barcodes and QR codes: drawn as PNG draws them
 			p := prepare(e, width)
+			p.height = min(p.height, MaxHeight)
 			if p.height <= 0 {
 				continue
 			}
@@ -137,7 +139,8 @@ func htmlDrawer(b *bytes.Buffer, d *paper.Drawer) {
 }
 
 func htmlImage(b *bytes.Buffer, im *paper.Image) {
-	if im.Width <= 0 || im.Height <= 0 {
+	// Bits bounds the picture: there is nothing to draw without them.
+	if im.Width <= 0 || im.Height <= 0 || len(im.Bits) < (im.Width+7)/8*im.Height {
 		return
 	}
 	c := &canvas{w: im.Width, h: im.Height, pix: make([]byte, im.Width*im.Height)}
@@ -166,7 +169,7 @@ func htmlLine(b *bytes.Buffer, l *paper.Line) {
 	upside := false
 	for i := range l.Runs {
 		run := &l.Runs[i]
-		asc = max(asc, max(run.CellHeight, 1)*max(run.Style.Height, 1))
+		asc = max(asc, clamp(run.CellHeight, 1, maxCell)*clamp(run.Style.Height, 1, maxMag))
 		upside = upside || run.Style.UpsideDown
 	}
 	h = max(h, asc)
@@ -183,8 +186,8 @@ func htmlLine(b *bytes.Buffer, l *paper.Line) {
 
 func htmlRun(b *bytes.Buffer, run *paper.Run, asc int) {
 	st := &run.Style
-	mw, mh := max(st.Width, 1), max(st.Height, 1)
-	cw, ch := run.CellWidth, run.CellHeight
+	mw, mh := clamp(st.Width, 1, maxMag), clamp(st.Height, 1, maxMag)
+	cw, ch := clamp(run.CellWidth, 0, maxCell), clamp(run.CellHeight, 0, maxCell)
 	if cw <= 0 || ch <= 0 {
 		cw, ch = 12, 24
 	}

@@ -25,6 +25,9 @@ var pixPool sync.Pool // *[]byte canvases
 func PNG(w io.Writer, r *paper.Receipt) error {
 	c := draw(r)
 	defer c.release()
+	if c.tooLong {
+		return ErrTooLong
+	}
 	if err := encode1bit(w, c); err != nil {
 		return &WriteError{Format: "png", Err: err}
 	}
@@ -58,16 +61,19 @@ func draw(r *paper.Receipt) *canvas {
 	if width <= 0 {
 		width = 576
 	}
+	width = min(width, MaxWidth)
 	items := make([]prepared, 0, len(r.Elements))
 	height := 0
 	for _, e := range r.Elements {
+		if height >= MaxHeight {
+			break
+		}
 		p := prepare(e, width)
+		p.height = clamp(p.height, 0, MaxHeight)
 		height += p.height
 		items = append(items, p)
 	}
-	if height <= 0 {
-		height = 1 // a PNG needs at least one row
-	}
+	height = clamp(height, 1, MaxHeight) // a PNG needs at least one row
 	n := width * height
 	var pix []byte
 	bp, _ := pixPool.Get().(*[]byte)
@@ -77,7 +83,7 @@ func draw(r *paper.Receipt) *canvas {
 	} else {
 		pix = make([]byte, n)
 	}
-	c := &canvas{w: width, h: height, pix: pix}
+	c := &canvas{w: width, h: height, pix: pix, tooLong: height == MaxHeight}
 	y := 0
 	for i := range items {
 		items[i].draw(c, y)
@@ -129,8 +135,9 @@ func prepare(e paper.Element, width int) prepared {
 
 // canvas is a one-byte-a-dot bitmap: 0 paper, 1 ink.
 type canvas struct {
-	w, h int
-	pix  []byte
+	w, h    int
+	pix     []byte
+	tooLong bool // the paper was cut short at MaxHeight
 }
 
 // fill sets the rectangle [x0,x1)×[y0,y1), clipped, to v.
@@ -175,7 +182,7 @@ func (c *canvas) glyph(g *cellGlyph, x, y, mw, mh int, v byte) {
 
 func (c *canvas) image(im *paper.Image, top int) {
 	stride := (im.Width + 7) / 8
-	if im.Width <= 0 || len(im.Bits) < stride*im.Height {
+	if im.Width <= 0 || im.Height <= 0 || len(im.Bits) < stride*im.Height {
 		return
 	}
 	for y := 0; y < im.Height; y++ {
@@ -218,9 +225,14 @@ func prepareLine(l *paper.Line, width int) prepared {
 	asc := l.Ascent
 	for i := range l.Runs {
 		run := &l.Runs[i]
-		asc = max(asc, run.CellHeight*max(run.Style.Height, 1))
+		ch := clamp(run.CellHeight, 0, maxCell)
+		if ch == 0 {
+			ch = 24
+		}
+		asc = max(asc, ch*clamp(run.Style.Height, 1, maxMag))
 	}
-	h = max(h, asc)
+	asc = clamp(asc, 0, MaxHeight)
+	h = clamp(max(h, asc), 0, MaxHeight)
 	return prepared{height: h, draw: func(c *canvas, y int) {
 		upside := false
 		for i := range l.Runs {
@@ -236,13 +248,13 @@ func prepareLine(l *paper.Line, width int) prepared {
 // drawRun draws a run's characters standing on the baseline.
 func drawRun(c *canvas, run *paper.Run, baseline int) {
 	st := &run.Style
-	mw, mh := max(st.Width, 1), max(st.Height, 1)
-	cw, ch := run.CellWidth, run.CellHeight
+	mw, mh := clamp(st.Width, 1, maxMag), clamp(st.Height, 1, maxMag)
+	cw, ch := clamp(run.CellWidth, 0, maxCell), clamp(run.CellHeight, 0, maxCell)
 	if cw <= 0 || ch <= 0 {
 		cw, ch = 12, 24
 	}
 	top := baseline - ch*mh
-	x := run.X
+	x := clamp(run.X, -maxX, maxX)
 	ink, bg := byte(black), byte(white)
 	if st.Reverse {
 		ink, bg = white, black
@@ -254,7 +266,10 @@ func drawRun(c *canvas, run *paper.Run, baseline int) {
 			cells = 2
 		}
 		gw := cw * cells
-		adv := (gw + run.CharSpacing*cells) * mw
+		adv := (gw + clamp(run.CharSpacing, 0, maxCell)*cells) * mw
+		if x >= c.w {
+			break // the rest of the run is off the paper
+		}
 		if st.Reverse {
 			c.fill(x, top, x+adv, baseline, bg)
 		}

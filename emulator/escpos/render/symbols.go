@@ -155,11 +155,11 @@ func align(j paper.Justify, x, area, w int) int {
 }
 
 func prepareBarcode(b *paper.Barcode) prepared {
-	mw := b.ModuleWidth
+	mw := clamp(b.ModuleWidth, 0, maxModule)
 	if mw <= 0 {
 		mw = 3
 	}
-	bh := b.Height
+	bh := clamp(b.Height, 0, MaxHeight)
 	if bh <= 0 {
 		bh = 162
 	}
@@ -235,7 +235,7 @@ func QRModules(data string, level paper.ECLevel) ([]bool, int, error) {
 }
 
 func prepareQR(q *paper.QR) prepared {
-	ms := q.ModuleSize
+	ms := clamp(q.ModuleSize, 0, maxModule)
 	if ms <= 0 {
 		ms = 3
 	}

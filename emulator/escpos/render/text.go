@@ -79,7 +79,7 @@ func AppendText(dst []byte, r *paper.Receipt) []byte {
 const defaultLineDots = 30
 
 func appendFeed(dst []byte, dots, unit int) []byte {
-	for n := (dots + unit/2) / unit; n > 0; n-- {
+	for n := (clamp(dots, 0, MaxHeight) + unit/2) / unit; n > 0; n-- {
 		dst = append(dst, '\n')
 	}
 	return dst
@@ -135,18 +135,15 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 	col := 0 // columns written so far on this line
 	for i := range l.Runs {
 		run := &l.Runs[i]
-		adv := run.CellWidth + run.CharSpacing
+		adv := clamp(run.CellWidth, 0, maxCell) + clamp(run.CharSpacing, 0, maxCell)
 		if adv <= 0 {
 			adv = 12
 		}
-		if c := run.X / adv; c > col {
+		if c := clamp(run.X, 0, maxX) / adv; c > col {
 			dst = appendSpaces(dst, c-col)
 			col = c
 		}
-		mag := run.Style.Width
-		if mag < 1 {
-			mag = 1
-		}
+		mag := clamp(run.Style.Width, 1, maxMag)
 		s := run.Text
 		for len(s) > 0 {
 			c := s[0]

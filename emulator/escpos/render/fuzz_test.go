@@ -1,0 +1,126 @@
+package render
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/poshil/hil/emulator/escpos/paper"
+)
+
+// receiptFromBytes builds an arbitrary receipt, odd values included, from
+// fuzz input: the renderers must draw whatever a confused printer produced.
+func receiptFromBytes(data []byte) *paper.Receipt {
+	next := func(n int) []byte {
+		if len(data) < n {
+			data = append(data, make([]byte, n-len(data))...)
+		}
+		b := data[:n]
+		data = data[n:]
+		return b
+	}
+	i16 := func() int { return int(int16(binary.LittleEndian.Uint16(next(2)))) }
+	r := &paper.Receipt{Width: int(binary.LittleEndian.Uint16(next(2))) % 1200, Columns: 48}
+	for len(data) > 0 && len(r.Elements) < 64 {
+		switch next(1)[0] % 7 {
+		case 0:
+			var l paper.Line
+			for n := next(1)[0] % 4; n > 0; n-- {
+				st := next(2)
+				l.Runs = append(l.Runs, paper.Run{
+					X: i16(), Text: string(next(int(next(1)[0] % 16))),
+					Style: paper.Style{Font: paper.Font(st[0] % 3), Bold: st[0]&4 != 0, Underline: int(st[0]>>3) % 4,
+						Width: int(st[1] % 10), Height: int(st[1] / 10 % 10), Reverse: st[0]&0x20 != 0, UpsideDown: st[0]&0x40 != 0},
+					CellWidth: int(int8(next(1)[0])), CellHeight: int(int8(next(1)[0])), CharSpacing: int(int8(next(1)[0])),
+				})
+			}
+			l.Height, l.Ascent = i16()%400, i16()%400
+			r.Elements = append(r.Elements, l)
+		case 1:
+			w, h := int(next(1)[0]), int(next(1)[0])
+			r.Elements = append(r.Elements, paper.Image{X: i16(), Width: w, Height: h, Bits: next(int(next(1)[0]) * 4)})
+		case 2:
+			syms := []paper.Symbology{paper.UPCA, paper.UPCE, paper.EAN13, paper.EAN8, paper.Code39, paper.ITF, paper.Codabar, paper.Code93, paper.Code128, "X"}
+			b := next(4)
+			r.Elements = append(r.Elements, paper.Barcode{Symbology: syms[int(b[0])%len(syms)], Data: string(next(int(b[1] % 20))),
+				Height: int(b[2]), ModuleWidth: int(int8(b[3])), HRI: paper.HRIPosition(b[0] % 4), Align: paper.Justify(b[1] % 4), X: i16(), AreaWidth: i16()})
+		case 3:
+			b := next(3)
+			r.Elements = append(r.Elements, paper.QR{Data: string(next(int(b[0] % 40))), ModuleSize: int(int8(b[1])), ECLevel: paper.ECLevel(b[2] % 4),
+				Align: paper.Justify(b[2] % 3), X: i16(), AreaWidth: i16()})
+		case 4:
+			r.Elements = append(r.Elements, paper.Feed{Dots: i16() % 4000})
+		case 5:
+			r.Elements = append(r.Elements, paper.Cut{Partial: next(1)[0]&1 != 0})
+		case 6:
+			r.Elements = append(r.Elements, paper.Drawer{Pin: int(next(1)[0])})
+		}
+	}
+	return r
+}
+
+func FuzzRender(f *testing.F) {
+	f.Add([]byte{0x40, 0x02, 0, 2, 0x11, 0, 0, 5, 'H', 'e', 'l', 'l', 'o', 12, 24, 0, 30, 0, 24, 0})
+	f.Add([]byte{0x40, 0x02, 2, 8, 13, 80, 2, 0, 0, 0x40, 0x02, '4', '0', '0', '6', '3', '8', '1', '3', '3', '3', '9', '3', '1'})
+	f.Add([]byte{0x40, 0x02, 3, 10, 6, 1, 0, 0, 0x40, 0x02, 'h', 't', 't', 'p', 's', ':', '/', '/', 'x', '.', 'y', 5, 1})
+	f.Add([]byte{0x40, 0x02, 1, 16, 2, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 6, 2, 4, 30, 0})
+	f.Add([]byte{0, 0, 0, 3, 0xFF, 0x7F, 0xFF, 0xFF, 3, 0xE4, 0xB8, 0xAD, 0x7F, 0x7F, 0x7F, 0xFF, 0x7F, 0xFF, 0x7F})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := receiptFromBytes(data)
+		text := Text(r)
+		markers := 0
+		for _, e := range r.Elements {
+			switch e.(type) {
+			case paper.Image, paper.Barcode, paper.QR, paper.Cut, paper.Drawer:
+				markers++
+			}
+		}
+		got := 0
+		for _, line := range strings.Split(string(text), "\n") {
+			if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") || strings.HasPrefix(line, "[BARCODE ") || strings.HasPrefix(line, "[QR] ") {
+				got++
+			}
+		}
+		if got < markers {
+			t.Fatalf("%d markers for %d non-text elements:\n%s", got, markers, text)
+		}
+		var buf bytes.Buffer
+		if err := PNG(&buf, r); err != nil {
+			if errors.Is(err, ErrTooLong) {
+				return
+			}
+			t.Fatal(err)
+		}
+		img, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatalf("our PNG does not decode: %v", err)
+		}
+		if w := img.Bounds().Dx(); w != min(max(r.Width, 0), MaxWidth) && !(r.Width <= 0 && w == 576) {
+			t.Fatalf("PNG %d dots wide for a %d-dot receipt", w, r.Width)
+		}
+		buf.Reset()
+		if err := HTML(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestTooLong(t *testing.T) {
+	r := &paper.Receipt{Width: 64}
+	for range 5 {
+		r.Elements = append(r.Elements, paper.Feed{Dots: MaxHeight / 4})
+	}
+	if err := PNG(&bytes.Buffer{}, r); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("error %v, want ErrTooLong", err)
+	}
+	if h := Image(r).Bounds().Dy(); h != MaxHeight {
+		t.Errorf("Image is %d dots long, want the first %d", h, MaxHeight)
+	}
+	r.Elements = r.Elements[:2]
+	if err := PNG(&bytes.Buffer{}, r); err != nil {
+		t.Errorf("a receipt of half the limit: %v", err)
+	}
+}

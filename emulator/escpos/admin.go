@@ -288,6 +288,14 @@ func AdminHandler(p *Printer) http.Handler {
 			}
 			w.Header().Set("Content-Type", "image/png")
 			w.Write(buf.Bytes())
+		case "html":
+			var buf bytes.Buffer
+			if err := render.HTML(&buf, rc); err != nil {
+				httpError(w, http.StatusInternalServerError, err.Error())
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(buf.Bytes())
 		default:
 			httpError(w, http.StatusNotFound, fmt.Sprintf("escpos: receipt %d: unknown format %q (txt, png, html, bin)", n, ext))
 		}

@@ -147,6 +147,10 @@ func TestAdminReceipts(t *testing.T) {
 	if code != 200 || ctype != "image/png" || err != nil || img.Bounds().Dx() != p.Profile().WidthDots {
 		t.Fatalf("1.png: %d %s %v", code, ctype, err)
 	}
+	code, body, ctype = httpDo(t, "GET", a.URL()+"/receipts/1.html", "")
+	if code != 200 || ctype != "text/html; charset=utf-8" || !strings.Contains(string(body), "<i>C</i><i>O</i><i>F</i>") || !strings.Contains(string(body), "<html") {
+		t.Fatalf("1.html: %d %s\n%s", code, ctype, body)
+	}
 	for _, bad := range []string{"2.txt", "1.pdf", "x.txt", "0.bin"} {
 		if code, body, _ := httpDo(t, "GET", a.URL()+"/receipts/"+bad, ""); code != 404 || !bytes.Contains(body, []byte("error")) {
 			t.Errorf("GET /receipts/%s: %d %s", bad, code, body)

@@ -430,8 +430,26 @@ func (r *Request) check() error {
 	return nil
 }
 
+// fingerprint is the content of a request that a repeat must match
+// (everything but Repeat and the STAN, which is the key).
 func (r *Request) fingerprint() string {
-	return fmt.Sprintf("%d|%s|%d|%s|%s|%v|%v|%v", r.Kind, r.PAN, r.Amount, r.OrigRRN, r.OrigSTAN, r.Totals, r.Final, r.Records)
+	b := make([]byte, 0, 64)
+	b = strconv.AppendInt(b, int64(r.Kind), 10)
+	b = append(b, '|')
+	b = append(b, r.PAN...)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, r.Amount, 10)
+	b = append(b, '|')
+	b = append(b, r.OrigRRN...)
+	b = append(b, '|')
+	b = append(b, r.OrigSTAN...)
+	switch r.Kind {
+	case KindSettle:
+		b = fmt.Appendf(b, "|%v|%v", r.Totals, r.Final)
+	case KindUpload:
+		b = fmt.Appendf(b, "|%v", r.Records)
+	}
+	return string(b)
 }
 
 func (l *Ledger) terminal(id string) *terminal {
@@ -449,8 +467,13 @@ func (l *Ledger) terminal(id string) *terminal {
 // record appends a transaction with the next sequence number and RRN.
 func (l *Ledger) record(t *terminal, req Request, code string, orig *Txn) *Txn {
 	seq := len(l.txns) + 1
+	var rrn [12]byte
+	for i, v := 11, seq; i >= 0; i-- {
+		rrn[i] = byte('0' + v%10)
+		v /= 10
+	}
 	x := &Txn{
-		Seq: seq, Time: l.now(), Terminal: t.id, STAN: req.STAN, RRN: fmt.Sprintf("%012d", seq),
+		Seq: seq, Time: l.now(), Terminal: t.id, STAN: req.STAN, RRN: string(rrn[:]),
 		Kind: req.Kind, Amount: req.Amount, Code: code, State: StateDeclined, Batch: t.cur.Number,
 		Orig: orig, pan: req.PAN,
 	}

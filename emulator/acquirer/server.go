@@ -1,6 +1,7 @@
 package acquirer
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -78,7 +79,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
-	counts map[string]int
+	counts map[countKey]int
 	closed bool
 
 	closeOnce sync.Once
@@ -108,7 +109,7 @@ func NewServer(opts Options) (*Server, error) {
 		log:    opts.Logger,
 		after:  opts.After,
 		conns:  map[*conn]struct{}{},
-		counts: map[string]int{},
+		counts: map[countKey]int{},
 	}
 	if s.ledger == nil {
 		s.ledger = NewLedger(LedgerOptions{Now: opts.Now, DefaultBalance: opts.DefaultBalance})
@@ -290,8 +291,13 @@ func (s *Server) startConn(nc net.Conn) error {
 
 // count returns the 1-based number of requests with this MTI and
 // processing code read so far.
+type countKey struct {
+	mti  hostproto.MTI
+	proc hostproto.ProcessingCode
+}
+
 func (s *Server) count(mti hostproto.MTI, proc hostproto.ProcessingCode) int {
-	k := string(mti) + "/" + string(proc)
+	k := countKey{mti, proc}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts[k]++
@@ -316,6 +322,7 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	br        *bufio.Reader // one read syscall for header and body
 	wmu       sync.Mutex
 	closeOnce sync.Once
 }
@@ -334,11 +341,12 @@ func (c *conn) serve() {
 	defer c.s.wg.Done()
 	defer c.close()
 	c.log.Debug("connected")
+	c.br = bufio.NewReaderSize(c.nc, 4096)
 	for {
 		if c.s.opts.IdleTimeout > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(c.s.opts.IdleTimeout))
 		}
-		body, err := hostproto.ReadFrame(c.nc, c.s.opts.MaxFrame)
+		body, err := hostproto.ReadFrame(c.br, c.s.opts.MaxFrame)
 		if err != nil {
 			c.readFailed(err)
 			return
@@ -419,7 +427,10 @@ func (c *conn) later(d time.Duration, fn func() error) {
 // apply runs the before-ledger action, the ledger and the after-ledger
 // stage of one exchange.
 func (c *conn) apply(in *inbound, ex *Exchange, act Action, f Interceptor) error {
-	log := c.log.With("mti", ex.MTI, "stan", ex.STAN, "terminal", ex.Terminal)
+	log := c.log
+	if log.Enabled(c.ctx, slog.LevelError) {
+		log = log.With("mti", ex.MTI, "stan", ex.STAN, "terminal", ex.Terminal)
+	}
 	switch {
 	case act.Close:
 		log.Info("interceptor: closing before the ledger")

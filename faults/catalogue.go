@@ -112,8 +112,9 @@ type Spec struct {
 	Threatens string // which invariant or behaviour it puts to the test
 	Example   string // a rule in canonical form
 	// Lasting is true when for=D is the length of a condition that the
-	// fault sets and that ends by itself (head-overheat, stall, blackhole),
-	// rather than a window in which the rule may fire.
+	// fault sets and that then ends by itself (head-overheat, stall,
+	// blackhole, and the printer's state faults), rather than a window in
+	// which the rule may fire.
 	Lasting bool
 	// Continuous is true when the fault applies to every matching event by
 	// default (count=always), as link shaping does; otherwise a rule fires
@@ -129,6 +130,7 @@ var (
 	pRate     = Param{Key: "rate", Value: "N", Required: true, Doc: "bytes per second"}
 	pSize     = Param{Key: "size", Value: "N", Doc: "chunk size in bytes (default 1)"}
 	pStep     = Param{Key: "at", Value: "STEP", Required: true, Doc: "crash point: " + joinSteps()}
+	pUntil    = Param{Key: "for", Value: "D", Doc: "the condition ends by itself after D (default: until heal)"}
 	pPaperNow = Param{Key: "now", Value: "", Doc: "at once (the default when no printer trigger is given)"}
 )
 
@@ -149,19 +151,19 @@ const (
 
 var catalogue = []Spec{
 	// Printer.
-	{Target: TargetPrinter, Kind: PaperNearEnd,
+	{Target: TargetPrinter, Kind: PaperNearEnd, Params: []Param{pUntil}, Lasting: true,
 		Effect:    "the paper roll near-end sensor trips; printing still works",
 		Threatens: "that the client reports near-end to the operator without failing the sale",
 		Example:   "printer paper-near-end after-lines=20"},
-	{Target: TargetPrinter, Kind: PaperOut, Params: []Param{pPaperNow},
+	{Target: TargetPrinter, Kind: PaperOut, Params: []Param{pPaperNow, pUntil}, Lasting: true,
 		Effect:    "the paper runs out now, after N printed lines, after N received bytes, or at the K-th cut; later data is not printed",
 		Threatens: invReceipt + ": a receipt cut short must be detected and owed",
 		Example:   "printer paper-out after-lines=12"},
-	{Target: TargetPrinter, Kind: CoverOpen,
+	{Target: TargetPrinter, Kind: CoverOpen, Params: []Param{pUntil}, Lasting: true,
 		Effect:    "the cover opens; the printer stops printing and reports the cover open",
 		Threatens: invReceipt,
 		Example:   "printer cover-open cut=1"},
-	{Target: TargetPrinter, Kind: CutterJam,
+	{Target: TargetPrinter, Kind: CutterJam, Params: []Param{pUntil}, Lasting: true,
 		Effect:    "the auto-cutter jams (an unrecoverable error until healed); the receipt is not cut",
 		Threatens: invReceipt + ": the client must not count an uncut receipt as printed",
 		Example:   "printer cutter-jam cut=1"},
@@ -169,7 +171,7 @@ var catalogue = []Spec{
 		Effect:    "the print head overheats (an auto-recoverable error) and recovers after for=D",
 		Threatens: "that the client waits for recovery instead of failing or printing twice",
 		Example:   "printer head-overheat after-lines=5 for=3s"},
-	{Target: TargetPrinter, Kind: Offline,
+	{Target: TargetPrinter, Kind: Offline, Params: []Param{pUntil}, Lasting: true,
 		Effect:    "the printer goes offline; it answers status but does not print",
 		Threatens: invReceipt,
 		Example:   "printer offline"},
@@ -177,8 +179,8 @@ var catalogue = []Spec{
 		Effect:    "the printer loses power and comes back: its buffer and modes are lost",
 		Threatens: invReceipt + ": a half-printed receipt must be reprinted as a copy or owed",
 		Example:   "printer power-cycle after-bytes=100"},
-	{Target: TargetPrinter, Kind: Garble,
-		Effect:    "bytes the printer sends to the host (status replies) are corrupted",
+	{Target: TargetPrinter, Kind: Garble, Params: []Param{pUntil}, Lasting: true,
+		Effect:    "bytes the printer sends to the host (status replies) are corrupted: the next reply, or every reply for=D",
 		Threatens: "that the client treats an unreadable status as unknown, not as ready",
 		Example:   "printer garble count=3"},
 	{Target: TargetPrinter, Kind: Stall, Params: []Param{pFor}, Lasting: true,

@@ -32,8 +32,9 @@
 //     shaping kinds default to always)
 //   - p=0.3: each eligible match fires with this probability, drawn from
 //     the plan's seed
-//   - at=D: armed from D after the start; for=D: armed for D (or, for
-//     head-overheat, stall and blackhole, how long the condition lasts)
+//   - at=D: armed from D after the start; for=D: armed for D, or, for
+//     kinds that set a condition (printer state faults, stall, blackhole),
+//     how long the condition lasts
 //
 // The line "heal [at=D]" clears every rule and every condition at once (or
 // at D).

@@ -373,7 +373,7 @@ func (in *Injector) Fire(ev Event, kinds ...Kind) []Firing {
 		st.lines += ev.AddLines
 		st.bytes += ev.AddBytes
 		st.cuts += ev.AddCuts
-		if !slices.Contains(kinds, r.Kind) || !matches(st, &ev) {
+		if !slices.Contains(kinds, r.Kind) || in.isTimed(r) || !matches(st, &ev) {
 			continue
 		}
 		if f, ok := in.decide(st, ev); ok {

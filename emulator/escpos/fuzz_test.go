@@ -1,0 +1,85 @@
+package escpos
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func addFixtureSeeds(f *testing.F, extra ...any) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.bin"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(append([]any{data}, extra...)...)
+	}
+}
+
+// FuzzDecoder: any input decodes without panic, and every Malformed
+// report points inside the stream at the bytes it names.
+func FuzzDecoder(f *testing.F) {
+	addFixtureSeeds(f)
+	f.Add([]byte{GS, GsRaster, '0', 0, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3})
+	f.Add([]byte{FS, FsKanjiOn, 0x81, 0x30, 0x81, LF})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, kanji := range []bool{false, true} {
+			d := NewDecoder(DecoderOptions{Kanji: kanji, MaxData: 4096})
+			check := func(c Command) {
+				if m, ok := c.(Malformed); ok {
+					if m.Offset < 0 || int(m.Offset)+len(m.Bytes) > len(data) {
+						t.Fatalf("malformed at %d+%d outside the %d-byte stream", m.Offset, len(m.Bytes), len(data))
+					}
+					if string(data[m.Offset:int(m.Offset)+len(m.Bytes)]) != string(m.Bytes) {
+						t.Fatalf("malformed at %d names % x, stream has % x", m.Offset, m.Bytes, data[m.Offset:int(m.Offset)+len(m.Bytes)])
+					}
+				}
+				_ = c.String()
+			}
+			d.Decode(data, check)
+			d.Flush()
+			for c, ok := d.Next(); ok; c, ok = d.Next() {
+				check(c)
+			}
+			if d.Buffered() != 0 {
+				t.Fatalf("%d bytes left after Flush", d.Buffered())
+			}
+		}
+	})
+}
+
+// FuzzDecoderChunking: writing a stream in pieces split at arbitrary
+// points gives exactly the commands of writing it at once.
+func FuzzDecoderChunking(f *testing.F) {
+	addFixtureSeeds(f, []byte{3, 17, 7, 1, 64})
+	f.Add([]byte{GS, GsRaster, '0', 0, 1, 0, 4, 0, DLE, EOT, 1, 0xAA, 'A', LF}, []byte{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1})
+	f.Fuzz(func(t *testing.T, data, cuts []byte) {
+		opts := DecoderOptions{MaxData: 4096}
+		want := decodeAll(data, opts)
+		d := NewDecoder(opts)
+		var got []Command
+		rest := data
+		// cuts gives the piece sizes in turn (0 writes nothing).
+		for i := 0; len(rest) > 0; i++ {
+			n := len(rest)
+			if len(cuts) > 0 && i < 4*len(data)+8 {
+				n = min(n, int(cuts[i%len(cuts)])%32)
+			}
+			d.Write(rest[:n])
+			rest = rest[n:]
+			for c, ok := d.Next(); ok; c, ok = d.Next() {
+				got = append(got, c)
+			}
+		}
+		d.Flush()
+		for c, ok := d.Next(); ok; c, ok = d.Next() {
+			got = append(got, c)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("chunked decode differs (-one piece +chunked):\n%s", diff)
+		}
+	})
+}

@@ -365,9 +365,10 @@ func (in *Injector) Fire(ev Event, kinds ...Kind) []Firing {
 		return nil
 	}
 	var out []Firing
+	el := in.elapsed()
 	for _, st := range in.rules {
 		r := &st.rule
-		if r.Target != ev.Target || !in.armed(st) {
+		if r.Target != ev.Target || !armed(st, el) {
 			continue
 		}
 		st.lines += ev.AddLines
@@ -383,10 +384,9 @@ func (in *Injector) Fire(ev Event, kinds ...Kind) []Firing {
 	return out
 }
 
-// armed reports whether the rule's time window is open.
-func (in *Injector) armed(st *ruleState) bool {
+// armed reports whether the rule's time window is open at el after the start.
+func armed(st *ruleState, el time.Duration) bool {
 	r := &st.rule
-	el := in.elapsed()
 	if el < r.At {
 		return false
 	}

@@ -22,6 +22,7 @@ type epsonPeer struct {
 	received   bytes.Buffer
 	pending    []byte
 	jobs       int // GS ( H requests seen
+	clears     int // DLE DC4 8 requests seen
 }
 
 func newPeer() *epsonPeer { return &epsonPeer{st: [4]byte{0x12, 0x12, 0x12, 0x12}} }
@@ -61,6 +62,7 @@ var (
 	seqStatus  = []byte{0x10, 0x04}
 	seqProcess = []byte{0x1D, 0x28, 0x48, 0x06, 0x00, 0x30, 0x30}
 	seqCut     = []byte{0x1D, 0x56}
+	seqClear   = []byte{0x10, 0x14, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08}
 )
 
 // consume takes received bytes and returns the answer to send.
@@ -73,6 +75,16 @@ func (e *epsonPeer) consume(b []byte) []byte {
 	p := e.pending
 	for len(p) > 0 {
 		switch {
+		case bytes.HasPrefix(p, seqClear) || len(p) > 1 && bytes.HasPrefix(seqClear, p):
+			if len(p) < len(seqClear) {
+				e.pending = p
+				return out
+			}
+			e.clears++
+			if !e.silent {
+				out = append(out, 0x37, 0x25, 0x00)
+			}
+			p = p[len(seqClear):]
 		case bytes.HasPrefix(p, seqStatus) || bytes.HasPrefix(seqStatus, p):
 			if len(p) < 3 {
 				e.pending = p

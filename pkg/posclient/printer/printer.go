@@ -51,6 +51,13 @@ type Options struct {
 	// Rand draws the first process ID; nil uses a random source. Inject
 	// one for reproducible IDs in tests.
 	Rand *rand.Rand
+	// KeepJobOnFailure leaves a failed job in the printer's buffers. By
+	// default, when the status fails a job (paper out, cover open, an
+	// error), Print sends DLE DC4 8 to clear the printer's receive and print
+	// buffers, so that the rest of the job cannot print unconfirmed after
+	// the printer recovers: the receipt is owed and printed again later,
+	// once.
+	KeepJobOnFailure bool
 }
 
 func (o *Options) withDefaults() Options {
@@ -83,6 +90,13 @@ const (
 	processIDM        byte = 48
 )
 
+// DLE DC4 fn=8 "clear buffers": 10 14 08 01 03 14 01 06 02 08; the printer
+// answers 37 25 00.
+var clearBuffersParams = []byte{8, 1, 3, 20, 1, 6, 2, 8}
+
+// blockIDClearBuffers is the identifier of the DLE DC4 8 response.
+const blockIDClearBuffers byte = 0x25
+
 // statusRequests are the DLE EOT n arguments read by Status, in order.
 var statusRequests = [4]byte{1, 2, 3, 4}
 
@@ -98,6 +112,7 @@ type Printer struct {
 	turn     chan struct{} // one status request or print job at a time
 	statusCh chan Reply    // status bytes and unknown bytes from the reader
 	jobCh    chan string   // confirmed process IDs from the reader
+	clearCh  chan struct{} // DLE DC4 8 answers from the reader
 	done     chan struct{} // closed when the reader stops
 	readErr  error         // why the reader stopped; set before done is closed
 	canRead  bool
@@ -143,6 +158,7 @@ func newPrinter(rwc io.ReadWriteCloser, canRead bool, opts *Options) *Printer {
 		turn:     make(chan struct{}, 1),
 		statusCh: make(chan Reply, 16),
 		jobCh:    make(chan string, 16),
+		clearCh:  make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		canRead:  canRead,
 	}
@@ -202,6 +218,13 @@ func (p *Printer) dispatch(r Reply) {
 			p.log.Debug("status reply dropped: nobody is reading", "reply", rep)
 		}
 	case ReplyBlock:
+		if b := r.Bytes; len(b) == 3 && b[0] == blockHeaderResponse && b[1] == blockIDClearBuffers {
+			select {
+			case p.clearCh <- struct{}{}:
+			default:
+			}
+			return
+		}
 		if id, ok := processID(r); ok {
 			select {
 			case p.jobCh <- id:
@@ -432,6 +455,7 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 				return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
 			}
 			if reason := st.Err(); reason != nil {
+				p.discardJob(ctx)
 				return &PrintError{Printer: p.name, Reason: reason, Status: &st}
 			}
 		case <-deadline.C:
@@ -459,7 +483,35 @@ func (p *Printer) confirmByStatus(ctx context.Context) error {
 		return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
 	}
 	if reason := st.Err(); reason != nil {
+		p.discardJob(ctx)
 		return &PrintError{Printer: p.name, Reason: reason, Status: &st}
 	}
 	return nil
+}
+
+// discardJob clears the printer's buffers after a failed job (DLE DC4 8)
+// unless Options.KeepJobOnFailure is set. A printer that does not answer
+// is logged, not an error: the job has failed either way.
+func (p *Printer) discardJob(ctx context.Context) {
+	if p.opts.KeepJobOnFailure {
+		return
+	}
+	for len(p.clearCh) > 0 {
+		<-p.clearCh
+	}
+	msg := append([]byte{escpos.DLE, escpos.DC4}, clearBuffersParams...)
+	if err := p.write(ctx, msg); err != nil {
+		p.log.Debug("could not clear the printer's buffers", "err", err)
+		return
+	}
+	timer := time.NewTimer(p.opts.ReplyTimeout)
+	defer timer.Stop()
+	select {
+	case <-p.clearCh:
+		p.log.Debug("failed job cleared from the printer's buffers")
+	case <-timer.C:
+		p.log.Debug("no answer to DLE DC4 8: the failed job may still print after recovery")
+	case <-ctx.Done():
+	case <-p.done:
+	}
 }

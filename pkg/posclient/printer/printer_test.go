@@ -211,6 +211,24 @@ func TestPrintPaperRunsOutDuringJob(t *testing.T) {
 		if d := time.Since(start); d != 200*time.Millisecond {
 			t.Errorf("failed after %v, want at the first poll", d)
 		}
+		// The rest of the job was cleared from the printer (DLE DC4 8).
+		if !bytes.HasSuffix(peer.bytesReceived(), seqClear) || peer.clears != 1 {
+			t.Errorf("job not cleared after the failure: % X", peer.bytesReceived())
+		}
+	})
+}
+
+func TestPrintKeepJobOnFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.set([4]byte{0x1A, 0x16, 0x12, 0x12})
+		p, _ := pipePrinter(t, peer, &Options{KeepJobOnFailure: true, PollInterval: 50 * time.Millisecond})
+		if err := p.Print(t.Context(), []byte("x\n")); !errors.Is(err, ErrCoverOpen) {
+			t.Fatalf("Print = %v", err)
+		}
+		if bytes.Contains(peer.bytesReceived(), seqClear) {
+			t.Error("DLE DC4 8 sent although KeepJobOnFailure is set")
+		}
 	})
 }
 

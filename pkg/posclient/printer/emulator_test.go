@@ -1,0 +1,294 @@
+package printer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/emulator/escpos/render"
+	"github.com/poshil/hil/pkg/posclient/receipt"
+)
+
+// attach serves the emulated printer emu on conn: bytes from conn go to
+// the emulator, its replies go back on conn. It returns a function that
+// waits for the pump to stop (after conn is closed).
+func attach(emu *escpos.Printer, conn io.ReadWriter) (wait func()) {
+	emu.SetOutput(conn)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if n > 0 {
+				if _, err := emu.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	return wg.Wait
+}
+
+// newEmulator starts an emulated printer that is closed with the test.
+func newEmulator(t *testing.T, opts escpos.Options) *escpos.Printer {
+	t.Helper()
+	opts.Logger = testLogger(t)
+	emu, err := escpos.NewPrinter(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	return emu
+}
+
+// emulatorPrinter connects a Printer to a new emulated printer over
+// net.Pipe.
+func emulatorPrinter(t *testing.T, eopts escpos.Options, opts *Options) (*Printer, *escpos.Printer) {
+	t.Helper()
+	emu := newEmulator(t, eopts)
+	c1, c2 := net.Pipe()
+	wait := attach(emu, c2)
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.Logger = testLogger(t)
+	p := New(c1, &o)
+	t.Cleanup(func() {
+		p.Close()
+		c2.Close()
+		emu.SetOutput(nil)
+		wait()
+	})
+	return p, emu
+}
+
+func saleJob(t *testing.T) []byte {
+	t.Helper()
+	pan, err := receipt.MaskPAN("4761739001010010")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := receipt.Encode(&receipt.Receipt{
+		MerchantName: "EMULATOR SHOP",
+		PAN:          pan,
+		Amount:       receipt.Amount{Minor: 2500, Currency: "EUR"},
+		RRN:          "000000000001",
+		Time:         time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+func TestEmulatorStatusStates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, emu := emulatorPrinter(t, escpos.Options{}, nil)
+		ctx := t.Context()
+		check := func(name string, want error, field func(Status) bool) {
+			t.Helper()
+			st, err := p.Status(ctx)
+			if err != nil {
+				t.Fatalf("%s: Status: %v", name, err)
+			}
+			if !field(st) {
+				t.Errorf("%s: status %v", name, st)
+			}
+			err = p.Ready(ctx)
+			if want == nil && err != nil || want != nil && !errors.Is(err, want) {
+				t.Errorf("%s: Ready = %v, want %v", name, err, want)
+			}
+		}
+		check("ready", nil, func(s Status) bool { return s.Online && s.Paper() == "ok" && s.Raw == [4]byte{0x12, 0x12, 0x12, 0x12} })
+		emu.SetPaper(escpos.PaperNearEnd)
+		check("near end", nil, func(s Status) bool { return s.PaperNearEnd && !s.PaperOut })
+		emu.SetPaper(escpos.PaperOut)
+		check("paper out", ErrPaperOut, func(s Status) bool { return s.PaperOut && !s.Online })
+		emu.SetPaper(escpos.PaperOK)
+		emu.SetCover(true)
+		check("cover open", ErrCoverOpen, func(s Status) bool { return s.CoverOpen && !s.Online })
+		emu.SetCover(false)
+		emu.SetCutterJam(true)
+		check("cutter jam", ErrCutter, func(s Status) bool { return s.CutterError && s.Error })
+		emu.SetCutterJam(false)
+		emu.SetCover(true) // opening and closing the cover clears a cutter error whose cause is gone
+		emu.SetCover(false)
+		emu.Overheat(time.Minute)
+		check("overheat", ErrAutoRecoverable, func(s Status) bool { return s.AutoRecoverable })
+		time.Sleep(time.Minute) // fake time in the bubble: the head cools down
+		emu.SetOnline(false)
+		check("offline", ErrOffline, func(s Status) bool { return !s.Online && !s.AutoRecoverable })
+		emu.SetOnline(true)
+		emu.SetDrawer(true)
+		check("drawer", nil, func(s Status) bool { return s.DrawerPin3High })
+	})
+}
+
+func TestEmulatorVerifiedPrint(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, emu := emulatorPrinter(t, escpos.Options{}, nil)
+		if err := p.Print(t.Context(), saleJob(t)); err != nil {
+			t.Fatalf("Print: %v", err)
+		}
+		rs := emu.Receipts()
+		if len(rs) != 1 {
+			t.Fatalf("%d receipts printed, want 1", len(rs))
+		}
+		text := string(render.Text(rs[0]))
+		if !strings.Contains(text, "476173******0010") || !strings.Contains(text, "EUR 25.00") {
+			t.Errorf("printed:\n%s", text)
+		}
+	})
+}
+
+func TestEmulatorPrintFailsWhenPaperRunsOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// A roll of 30 mm runs out in the middle of the receipt.
+		p, emu := emulatorPrinter(t, escpos.Options{RollLengthMM: 30}, &Options{PollInterval: 100 * time.Millisecond})
+		err := p.Print(t.Context(), saleJob(t))
+		var pe *PrintError
+		if !errors.Is(err, ErrNotConfirmed) || !errors.Is(err, ErrPaperOut) || !errors.As(err, &pe) || pe.Status == nil {
+			t.Fatalf("Print = %v, want a PrintError for paper out", err)
+		}
+		if len(emu.Receipts()) != 0 {
+			t.Errorf("a receipt was finished although the paper ran out")
+		}
+		linesBefore := emu.Status().LinesPrinted
+		// Paper out before the next job: Ready says so.
+		if err := p.Ready(t.Context()); !errors.Is(err, ErrPaperOut) {
+			t.Errorf("Ready = %v", err)
+		}
+		// The failed job was cleared from the printer's buffers: a new
+		// roll (again of 30 mm) prints nothing of it.
+		emu.SetPaper(escpos.PaperOK)
+		if err := emu.WaitIdle(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(emu.Receipts()); n != 0 {
+			t.Errorf("%d receipts finished after the new roll, want 0", n)
+		}
+		if st := emu.Status(); st.Buffered != 0 || st.LinesPrinted != linesBefore {
+			t.Errorf("after the new roll: %d bytes buffered, %d lines printed (were %d)", st.Buffered, st.LinesPrinted, linesBefore)
+		}
+	})
+}
+
+func TestEmulatorCoverOpenedBeforeJob(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, emu := emulatorPrinter(t, escpos.Options{}, &Options{PollInterval: 100 * time.Millisecond, ConfirmTimeout: 10 * time.Second})
+		emu.SetCover(true)
+		start := time.Now()
+		err := p.Print(t.Context(), saleJob(t))
+		if !errors.Is(err, ErrCoverOpen) {
+			t.Fatalf("Print = %v, want ErrCoverOpen", err)
+		}
+		if d := time.Since(start); d != 100*time.Millisecond {
+			t.Errorf("failed after %v, want the first poll", d)
+		}
+		// The failed job was cleared from the printer, so closing the cover
+		// prints nothing; the owed receipt is printed again, once.
+		emu.SetCover(false)
+		if err := p.Print(t.Context(), saleJob(t)); err != nil {
+			t.Fatalf("Print after closing the cover: %v", err)
+		}
+		if n := len(emu.Receipts()); n != 1 {
+			t.Errorf("%d receipts, want exactly 1", n)
+		}
+	})
+}
+
+func TestEmulatorFailover(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		primary, pemu := emulatorPrinter(t, escpos.Options{}, nil)
+		backup, bemu := emulatorPrinter(t, escpos.Options{Profile: "zh-80"}, nil)
+		pemu.SetPaper(escpos.PaperOut)
+		g := Failover(primary, backup)
+		if err := g.Print(t.Context(), saleJob(t)); err != nil || g.Used() != 1 {
+			t.Fatalf("Print = %v, used %d; want the backup", err, g.Used())
+		}
+		if len(pemu.Receipts()) != 0 || len(bemu.Receipts()) != 1 {
+			t.Errorf("receipts: primary %d, backup %d", len(pemu.Receipts()), len(bemu.Receipts()))
+		}
+	})
+}
+
+// TestEmulatorOverTCP runs status and a verified print over a real TCP
+// connection on loopback.
+func TestEmulatorOverTCP(t *testing.T) {
+	emu := newEmulator(t, escpos.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		attach(emu, conn)()
+	})
+	defer func() { ln.Close(); wg.Wait() }()
+	p, err := Open(t.Context(), "tcp://"+ln.Addr().String(), &Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	emu.SetPaper(escpos.PaperNearEnd)
+	if st, err := p.Status(t.Context()); err != nil || !st.PaperNearEnd {
+		t.Fatalf("Status = %v, %v", st, err)
+	}
+	if err := p.Print(t.Context(), saleJob(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(emu.Receipts()); n != 1 {
+		t.Errorf("%d receipts", n)
+	}
+}
+
+// TestEmulatorOverPty drives the emulator through a pty with
+// go.bug.st/serial, as a real serial printer is driven.
+func TestEmulatorOverPty(t *testing.T) {
+	emu := newEmulator(t, escpos.Options{})
+	master, path := openPty(t)
+	wait := attach(emu, master)
+	defer func() { master.Close(); wait() }()
+	p, err := Open(t.Context(), "serial://"+path+"?baud=38400", &Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	emu.SetCutterJam(true)
+	if err := p.Ready(t.Context()); !errors.Is(err, ErrCutter) {
+		t.Errorf("Ready = %v, want ErrCutter", err)
+	}
+	emu.SetCutterJam(false)
+	emu.SetCover(true)
+	emu.SetCover(false)
+	job := saleJob(t)
+	if err := p.Print(t.Context(), job); err != nil {
+		t.Fatal(err)
+	}
+	rs := emu.Receipts()
+	if len(rs) != 1 || !bytes.Contains(rs[0].Raw, job[:32]) {
+		t.Errorf("receipts %d; the job did not arrive intact", len(rs))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := emu.WaitIdle(ctx); err != nil {
+		t.Error(err)
+	}
+}

@@ -101,6 +101,9 @@ func (p Profile) validate() error {
 	case p.KanjiCell.Width <= 0 || p.KanjiCell.Height <= 0:
 		return fmt.Errorf("profile %s: no kanjiCell", p.Name)
 	}
+	if (p.ID.Model|p.ID.Type|p.ID.ROM)&0x90 != 0 {
+		return fmt.Errorf("profile %s: GS I 1–3 IDs must have bits 4 and 7 clear (0xx0xxxx)", p.Name)
+	}
 	for _, f := range p.Fonts {
 		if f.Width <= 0 || f.Height <= 0 {
 			return fmt.Errorf("profile %s: font %s has no size", p.Name, f.Name)

@@ -143,6 +143,9 @@ func (t *Terminal) unexpected(ctx context.Context, msg hostproto.Message) {
 			continue
 		}
 		m := NewMachine(tx, t.cfg.Policy)
+		if t.active != nil && t.active.Txn().Ref == tx.Ref {
+			m = t.active
+		}
 		ev := Event{Type: EvResponse, At: t.cfg.Now(), Code: string(resp.ResponseCode), RRN: resp.RRN, AuthCode: resp.AuthCode}
 		if err := t.step(ctx, m, ev, journalMsg(resp)); err != nil {
 			t.log.Error("journaling late answer failed", "ref", tx.Ref, "err", err)
@@ -159,6 +162,9 @@ func (t *Terminal) reverseOnce(ctx context.Context, m *Machine) error {
 	if m.Txn().State != StateReversalQueued {
 		return nil
 	}
+	prev := t.active
+	t.active = m
+	defer func() { t.active = prev }()
 	if err := t.connect(ctx); err != nil {
 		return err
 	}

@@ -20,8 +20,11 @@ type Terminal struct {
 	j   Journal
 	log *slog.Logger
 
-	mu   sync.Mutex // serialises operations and guards conn
+	mu   sync.Mutex // serialises operations and guards conn and active
 	conn net.Conn   // host connection, signed on; nil when down
+	// active is the machine of the transaction being driven, so that a
+	// late answer for it is stepped into it rather than into a copy.
+	active *Machine
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -281,6 +284,8 @@ func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig 
 	tx.STAN, tx.Batch, tx.Ref, tx.LocalTime = stan, batch, Ref(batch, stan), now
 	req := t.financialRequest(tx, pan, expiry, orig)
 	m := NewMachine(tx, t.cfg.Policy)
+	t.active = m
+	defer func() { t.active = nil }()
 	log := t.log.With("ref", tx.Ref, "stan", stan, "kind", tx.Kind)
 
 	acts, err := m.Step(Event{Type: EvBegin, At: now})

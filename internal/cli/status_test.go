@@ -4,19 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/poshil/hil/emulator/escpos"
 )
 
-// statusAnswerer listens on loopback and answers every DLE EOT n with
-// answers[n-1] (nothing when silent). It stands in for a printer until the
-// test can use the emulator's TCP server.
-func statusAnswerer(t *testing.T, answers [4]byte, silent bool) string {
+// emulatorURL serves a new emulated printer on loopback TCP and returns
+// its tcp:// URL.
+func emulatorURL(t *testing.T) (string, *escpos.Printer) {
 	t.Helper()
+	emu, err := escpos.NewPrinter(escpos.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -33,27 +39,10 @@ func statusAnswerer(t *testing.T, answers [4]byte, silent bool) string {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
-			wg.Go(func() {
-				var pending []byte
-				buf := make([]byte, 64)
-				for {
-					n, err := c.Read(buf)
-					pending = append(pending, buf[:n]...)
-					for len(pending) >= 3 {
-						if pending[0] == 0x10 && pending[1] == 0x04 && pending[2] >= 1 && pending[2] <= 4 {
-							if !silent {
-								c.Write([]byte{answers[pending[2]-1]})
-							}
-							pending = pending[3:]
-						} else {
-							pending = pending[1:]
-						}
-					}
-					if err != nil {
-						return
-					}
-				}
-			})
+			emu.SetOutput(c)
+			io.Copy(emu, c)
+			emu.SetOutput(nil)
+			c.Close()
 		}
 	})
 	t.Cleanup(func() {
@@ -64,11 +53,34 @@ func statusAnswerer(t *testing.T, answers [4]byte, silent bool) string {
 		}
 		mu.Unlock()
 		wg.Wait()
+		emu.Close()
 	})
+	return "tcp://" + ln.Addr().String(), emu
+}
+
+// silentURL accepts TCP connections and never answers.
+func silentURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, c)
+			c.Close()
+		}
+	})
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	return "tcp://" + ln.Addr().String()
 }
 
-func runHil(t *testing.T, args ...string) (code int, stdout, stderr string) {
+func runStatusCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = Run(context.Background(), args, nil, &out, &errb)
@@ -76,8 +88,9 @@ func runHil(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestStatusLines(t *testing.T) {
-	url := statusAnswerer(t, [4]byte{0x1A, 0x32, 0x12, 0x72}, false)
-	code, out, errs := runHil(t, "status", url)
+	url, emu := emulatorURL(t)
+	emu.SetPaper(escpos.PaperOut)
+	code, out, errs := runStatusCmd(t, "status", url)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -91,18 +104,19 @@ func TestStatusLines(t *testing.T) {
 		"feeding           no\n" +
 		"waiting-recovery  no\n" +
 		"drawer-pin3       low\n" +
-		"raw               1A 32 12 72\n"
+		"raw               1A 32 12 7E\n"
 	if out != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
 	}
-	if code, _, _ := runHil(t, "status", "--ready", url); code != ExitFailure {
+	if code, _, _ := runStatusCmd(t, "status", "--ready", url); code != ExitFailure {
 		t.Errorf("--ready on a printer without paper: exit %d, want %d", code, ExitFailure)
 	}
 }
 
 func TestStatusJSON(t *testing.T) {
-	url := statusAnswerer(t, [4]byte{0x12, 0x12, 0x12, 0x1E}, false)
-	code, out, errs := runHil(t, "status", "--json", "--ready", url)
+	url, emu := emulatorURL(t)
+	emu.SetPaper(escpos.PaperNearEnd)
+	code, out, errs := runStatusCmd(t, "status", "--json", "--ready", url)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -122,7 +136,7 @@ func TestStatusJSON(t *testing.T) {
 }
 
 func TestStatusErrors(t *testing.T) {
-	silent := statusAnswerer(t, [4]byte{}, true)
+	silent := silentURL(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +160,7 @@ func TestStatusErrors(t *testing.T) {
 		{[]string{"status", "--timeout", "200ms", silent}, ExitFailure, "DLE EOT 1: no reply within 200ms"},
 		{[]string{"status", "file://" + plain}, ExitFailure, "cannot be read, so it has no status"},
 	} {
-		code, _, errs := runHil(t, tc.args...)
+		code, _, errs := runStatusCmd(t, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.msg)
 		}

@@ -188,7 +188,7 @@ var catalogue = []Spec{
 		Threatens: "that the client's print timeout fires and the receipt is owed, not lost",
 		Example:   "printer stall after-lines=3 for=10s"},
 	{Target: TargetPrinter, Kind: Disconnect,
-		Effect:    "the printer drops every connection to it (TCP or serial session)",
+		Effect:    "the printer drops every TCP connection to it (a serial line has no connection to drop)",
 		Threatens: invReceipt + ": the client must reconnect and know what was printed",
 		Example:   "printer disconnect after-bytes=64"},
 
@@ -230,7 +230,7 @@ var catalogue = []Spec{
 		Threatens: invCharged + ": the client must keep its reversal queued and resend it",
 		Example:   "acquirer reversal-lost count=2"},
 	{Target: TargetAcquirer, Kind: SettlementMismatch,
-		Effect:    "the acquirer answers settlement (0500) with totals out of balance (response code 95)",
+		Effect:    "the host books a phantom sale for the terminal just before its first 0500, so the totals differ: the host answers 95 and the batch upload shows the phantom transaction",
 		Threatens: invTotals + ": the mismatch must be reported transaction by transaction",
 		Example:   "acquirer settlement-mismatch"},
 

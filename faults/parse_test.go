@@ -3,6 +3,7 @@ package faults
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -234,4 +235,19 @@ func FuzzParse(f *testing.F) {
 		}
 		roundTrip(t, p)
 	})
+}
+
+// TestDocsListEveryKind keeps docs/faults.md in step with the catalogue.
+func TestDocsListEveryKind(t *testing.T) {
+	b, err := os.ReadFile("../docs/faults.md")
+	if err != nil {
+		t.Skipf("docs not in this tree: %v", err)
+	}
+	doc := string(b)
+	for _, s := range Catalogue() {
+		usage := strings.TrimPrefix(s.Usage(), string(s.Target)+" ")
+		if !strings.Contains(doc, "| `"+usage+"` |") || !strings.Contains(doc, "`"+s.Example+"`") {
+			t.Errorf("docs/faults.md lacks %s or its example %q", s.Usage(), s.Example)
+		}
+	}
 }

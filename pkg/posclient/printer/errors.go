@@ -42,6 +42,14 @@ var (
 	ErrNoPrinter = errors.New("printer: no printer")
 )
 
+// prefix starts an error message: "printer: " and the printer's name.
+func prefix(name string) string {
+	if name == "" {
+		return "printer: "
+	}
+	return "printer: " + name + ": "
+}
+
 // URLError reports a printer URL that cannot be used.
 type URLError struct {
 	URL    string
@@ -64,7 +72,7 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	return "printer: " + e.Printer + ": " + e.Op + ": " + e.Err.Error()
+	return prefix(e.Printer) + e.Op + ": " + e.Err.Error()
 }
 
 // Unwrap returns the cause.
@@ -79,7 +87,7 @@ type ReplyError struct {
 }
 
 func (e *ReplyError) Error() string {
-	s := "printer: " + e.Printer + ": " + e.Request + ": "
+	s := prefix(e.Printer) + e.Request + ": "
 	if errors.Is(e.Err, ErrNoReply) {
 		return s + "no reply"
 	}
@@ -100,7 +108,7 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	return "printer: " + e.Printer + ": not ready: " + strings.TrimPrefix(e.Err.Error(), "printer: ")
+	return prefix(e.Printer) + "not ready: " + strings.TrimPrefix(e.Err.Error(), "printer: ")
 }
 
 // Unwrap returns the reason.
@@ -118,7 +126,7 @@ type PrintError struct {
 }
 
 func (e *PrintError) Error() string {
-	s := "printer: " + e.Printer + ": print not confirmed"
+	s := prefix(e.Printer) + "print not confirmed"
 	if e.Reason != nil && !errors.Is(e.Reason, ErrNotConfirmed) {
 		s += ": " + strings.TrimPrefix(e.Reason.Error(), "printer: ")
 	}

@@ -32,8 +32,8 @@ const (
 
 // Options configure a Printer. The zero value is usable.
 type Options struct {
-	// Name labels the printer in errors and logs; default the URL given to
-	// Open, or "printer".
+	// Name labels the printer in errors and logs; Open sets it to the URL
+	// when empty.
 	Name string
 	// Logger receives debug logs of stray replies and fallbacks; nil
 	// discards them.
@@ -64,9 +64,6 @@ func (o *Options) withDefaults() Options {
 	var v Options
 	if o != nil {
 		v = *o
-	}
-	if v.Name == "" {
-		v.Name = "printer"
 	}
 	if v.Logger == nil {
 		v.Logger = slog.New(slog.DiscardHandler)
@@ -154,13 +151,16 @@ func newPrinter(rwc io.ReadWriteCloser, canRead bool, opts *Options) *Printer {
 		name:     o.Name,
 		rwc:      rwc,
 		opts:     o,
-		log:      o.Logger.With("printer", o.Name),
+		log:      o.Logger,
 		turn:     make(chan struct{}, 1),
 		statusCh: make(chan Reply, 16),
 		jobCh:    make(chan string, 16),
 		clearCh:  make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		canRead:  canRead,
+	}
+	if o.Name != "" {
+		p.log = p.log.With("printer", o.Name)
 	}
 	p.idNext.Store(r.Uint32N(idSpace))
 	if canRead {

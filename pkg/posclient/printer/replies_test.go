@@ -68,7 +68,7 @@ func ExampleDecodeStatus() {
 	fmt.Println(err, errors.Is(err, ErrBadReply))
 	// Output:
 	// <nil> out false printer: paper out
-	// printer: status: DLE EOT 3: unexpected reply 13 true
+	// printer: DLE EOT 3: unexpected reply 13 true
 }
 
 // FuzzParseReplies checks that the parser never panics, accounts for every

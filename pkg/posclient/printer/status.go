@@ -63,7 +63,7 @@ type Status struct {
 func DecodeStatus(raw [4]byte) (Status, error) {
 	for i, b := range raw {
 		if b&statusFixedMask != statusFixedValue {
-			return Status{}, &ReplyError{Printer: "status", Request: fmt.Sprintf("DLE EOT %d", i+1), Got: []byte{b}, Err: ErrBadReply}
+			return Status{}, &ReplyError{Request: fmt.Sprintf("DLE EOT %d", i+1), Got: []byte{b}, Err: ErrBadReply}
 		}
 	}
 	s1, s2, s3, s4 := raw[0], raw[1], raw[2], raw[3]

@@ -20,7 +20,9 @@ func sale(t *testing.T, env *posclienttest.Env, amount int64, pan string) poscli
 	return res
 }
 
-func hostTxns(env *posclienttest.Env) int { return len(env.Acquirer.Ledger().Transactions(posclienttest.TerminalID)) }
+func hostTxns(env *posclienttest.Env) int {
+	return len(env.Acquirer.Ledger().Transactions(posclienttest.TerminalID))
+}
 
 func TestRefundOriginalRoute(t *testing.T) {
 	ctx := context.Background()
@@ -143,4 +145,3 @@ func TestReprintAndLookup(t *testing.T) {
 		}
 	}
 }
-

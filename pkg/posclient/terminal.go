@@ -346,6 +346,12 @@ func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig 
 	if err := t.exec(ctx, m, acts[1:], nil); err != nil {
 		return ResultOf(m.Txn()), err
 	}
+	if m.Txn().State == StateReversalQueued {
+		// Policy ReverseOnPrintFailure: undo the sale now if the host is there.
+		if err := t.reverseOnce(ctx, m); err != nil && errors.Is(err, ErrCorruptJournal) {
+			return ResultOf(m.Txn()), err
+		}
+	}
 	log.Info("answered", "code", resp.ResponseCode, "state", m.Txn().State, "receipt", m.Txn().Receipt)
 	return ResultOf(m.Txn()), nil
 }

@@ -251,3 +251,16 @@ func TestDocsListEveryKind(t *testing.T) {
 		}
 	}
 }
+
+func FuzzUnmarshalJSON(f *testing.F) {
+	f.Add([]byte(`{"seed":3,"rules":[{"target":"acquirer","kind":"delay","by":"150ms","count":"always"},{"target":"link","kind":"reset","count":2}]}`))
+	f.Add([]byte(`{"rules":[{"target":"client","kind":"crash","step":"after-send"},{"target":"heal","at":"1s"}]}`))
+	f.Add([]byte(`{"rules":[{"target":"printer","kind":"paper-out","now":true,"after_lines":3}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p Plan
+		if err := json.Unmarshal(b, &p); err != nil {
+			return
+		}
+		roundTrip(t, &p)
+	})
+}

@@ -18,6 +18,7 @@ const maxAdminBody = 64 << 10
 //	GET  /transactions[?terminal=ID]  every recorded transaction (card masked)
 //	GET  /cards                       every card (masked)
 //	POST /cards                       create or update a card (CardUpdate)
+//	GET  /terminals/{terminal}        requests, last STAN, STANs not increasing, open batch
 //	GET  /batches/{terminal}          the terminal's batches, closed ones with their settlement report
 //	GET  /batches/{terminal}/report   the report of the terminal's last closed batch
 //	GET  /connections                 {"connections": N}
@@ -51,6 +52,14 @@ func newAdminMux(l *Ledger, s *Server) http.Handler {
 		v, err := l.UpdateCard(u)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	})
+	mux.HandleFunc("GET /terminals/{terminal}", func(w http.ResponseWriter, r *http.Request) {
+		v, err := l.TerminalStatus(r.PathValue("terminal"))
+		if err != nil {
+			writeError(w, http.StatusNotFound, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, v)

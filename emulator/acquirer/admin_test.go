@@ -107,6 +107,13 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("report %+v", rep)
 	}
 
+	var tv acquirer.TerminalView
+	getJSON(t, base+"/terminals/TERM0001", 200, &tv)
+	if tv.Requests != 3 || tv.LastSTAN != "000003" || tv.Batch != 2 {
+		t.Errorf("terminal %+v", tv)
+	}
+	getJSON(t, base+"/terminals/NOPE", 404, nil)
+
 	var conns map[string]int
 	getJSON(t, base+"/connections", 200, &conns)
 	if conns["connections"] != 1 {

@@ -239,13 +239,39 @@ type dedupeEntry struct {
 }
 
 type terminal struct {
-	id       string
-	cur      *Batch
-	closed   []*Batch
-	fin      map[string]*Txn // STAN -> latest 0200 transaction
-	dedupe   [2]map[dedupeKey]dedupeEntry
-	lastSTAN string
-	requests int
+	id         string
+	cur        *Batch
+	closed     []*Batch
+	fin        map[string]*Txn // STAN -> latest 0200 transaction
+	dedupe     [2]map[dedupeKey]dedupeEntry
+	lastSTAN   string
+	requests   int
+	stanBackwd int // requests whose STAN was not above the one before
+}
+
+// TerminalView is what the ledger knows of a terminal (GET /terminals).
+type TerminalView struct {
+	ID       string `json:"terminal"`
+	Requests int    `json:"requests"`  // requests processed, duplicates included
+	LastSTAN string `json:"last_stan"` // STAN of the last request
+	// STANNotIncreasing counts requests whose STAN was not above the
+	// previous request's (repeats and duplicates excluded; 999999 → 1
+	// is a wrap, not a step back).
+	STANNotIncreasing int        `json:"stan_not_increasing"`
+	Batch             int        `json:"batch"` // open batch number
+	BatchState        BatchState `json:"batch_state"`
+}
+
+// TerminalStatus returns what the ledger knows of a terminal.
+func (l *Ledger) TerminalStatus(id string) (TerminalView, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t, ok := l.terminals[id]
+	if !ok {
+		return TerminalView{}, fmt.Errorf("%w %q", ErrUnknownTerminal, id)
+	}
+	return TerminalView{ID: id, Requests: t.requests, LastSTAN: t.lastSTAN, STANNotIncreasing: t.stanBackwd,
+		Batch: t.cur.Number, BatchState: t.cur.State}, nil
 }
 
 // NewLedger returns a ledger holding the test cards (unless
@@ -379,6 +405,7 @@ func (l *Ledger) Process(req Request) (Result, error) {
 	defer l.mu.Unlock()
 	t := l.terminal(req.Terminal)
 	t.requests++
+	prev := t.lastSTAN
 	t.lastSTAN = req.STAN
 
 	key := dedupeKey{class: req.Kind, stan: req.STAN}
@@ -395,6 +422,9 @@ func (l *Ledger) Process(req Request) (Result, error) {
 			}
 			return Result{Code: CodeDuplicate}, nil
 		}
+	}
+	if prev != "" && !req.Repeat && !stanAfter(req.STAN, prev) {
+		t.stanBackwd++
 	}
 	var res Result
 	switch req.Kind {
@@ -450,6 +480,16 @@ func (r *Request) fingerprint() string {
 		b = fmt.Appendf(b, "|%v", r.Records)
 	}
 	return string(b)
+}
+
+// stanAfter reports whether STAN s follows prev (999999 wraps to 1).
+func stanAfter(s, prev string) bool {
+	a, err1 := strconv.Atoi(s)
+	b, err2 := strconv.Atoi(prev)
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	return a > b || b >= 999000 && a < 1000
 }
 
 func (l *Ledger) terminal(id string) *terminal {

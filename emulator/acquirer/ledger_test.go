@@ -440,3 +440,32 @@ func TestCardsAndMasking(t *testing.T) {
 		}
 	}
 }
+
+func TestTerminalSTANTracking(t *testing.T) {
+	l := newLedger(t)
+	for _, stan := range []string{"000001", "000002", "000002", "000005", "000003", "999999", "000001"} {
+		req := sale(stan, acquirer.CardApprove, 1)
+		req.Terminal = "T1"
+		l.Process(req)
+	}
+	v, err := l.TerminalStatus("T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 000002 again is a duplicate (not counted); 000003 after 000005 goes back; 999999 → 000001 wraps.
+	if v.Requests != 7 || v.LastSTAN != "000001" || v.STANNotIncreasing != 1 || v.Batch != 1 || v.BatchState != acquirer.BatchOpen {
+		t.Errorf("status %+v", v)
+	}
+	if _, err := l.TerminalStatus("T2"); !errors.Is(err, acquirer.ErrUnknownTerminal) {
+		t.Errorf("unknown terminal: %v", err)
+	}
+}
+
+func TestVoidWithoutPAN(t *testing.T) {
+	l := newLedger(t)
+	s := step(t, l, sale("000001", acquirer.CardApprove, 300), "00")
+	step(t, l, void("000002", "", s.RRN, 300), "00")
+	if got := balance(t, l, acquirer.CardApprove); got != 1_000_000 {
+		t.Errorf("balance %d", got)
+	}
+}

@@ -324,6 +324,7 @@ type conn struct {
 
 	br        *bufio.Reader // one read syscall for header and body
 	wmu       sync.Mutex
+	wbuf      []byte // frame buffer, under wmu
 	closeOnce sync.Once
 }
 
@@ -493,9 +494,13 @@ func (c *conn) deliver(out *outbound, act Action, log *slog.Logger) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	c.wbuf, err = hostproto.AppendFrame(c.wbuf[:0], b)
+	if err != nil {
+		return fmt.Errorf("acquirer: framing response: %w", err)
+	}
 	for i := 0; i < n; i++ {
 		c.nc.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
-		if err := hostproto.WriteFrame(c.nc, b); err != nil {
+		if _, err := c.nc.Write(c.wbuf); err != nil {
 			if c.ctx.Err() != nil {
 				return nil
 			}

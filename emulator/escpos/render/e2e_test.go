@@ -398,3 +398,44 @@ func ExampleText_fromPrinter() {
 	//                    Thank you
 	// [PARTIAL CUT]
 }
+
+// textHeavy is a text-heavy job of about 1 MB: 48-column item lines with
+// emphasis toggles, a cut every 40 lines.
+func textHeavy() []byte {
+	s := new(stream).init()
+	for i := 0; len(s.b) < 1<<20; i++ {
+		if i%7 == 0 {
+			s.bold(i%14 == 0)
+		}
+		s.lr(fmt.Sprintf("%4d x Item number %d", i%9+1, i), fmt.Sprintf("%d.%02d", i%500, i%100))
+		if i%40 == 39 {
+			s.cut(true)
+		}
+	}
+	return s.cut(false).b
+}
+
+// BenchmarkPrintAndText measures decode + print + text render: the
+// emulated printer takes a text-heavy stream and every receipt it printed
+// is rendered as text.
+func BenchmarkPrintAndText(b *testing.B) {
+	data := textHeavy()
+	b.SetBytes(int64(len(data)))
+	var buf []byte
+	for b.Loop() {
+		p, err := escpos.NewPrinter(escpos.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Write(data)
+		p.EndJob()
+		if err := p.WaitIdle(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		buf = buf[:0]
+		for _, r := range p.Receipts() {
+			buf = render.AppendText(buf, r)
+		}
+		p.Close()
+	}
+}

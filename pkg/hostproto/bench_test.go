@@ -85,3 +85,30 @@ func BenchmarkMoovPackSale(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSaleCodecRoundTrip is the codec work of one sale on both
+// sides: the terminal encodes the 0200, the host decodes it and encodes
+// the 0210, the terminal decodes that.
+func BenchmarkSaleCodecRoundTrip(b *testing.B) {
+	req := benchSale()
+	b.ReportAllocs()
+	for b.Loop() {
+		raw, err := Encode(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := Decode(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp := m.(*FinancialRequest).Response(RCApproved)
+		resp.RRN, resp.AuthCode = "632709000001", "A1B2C3"
+		raw, err = Encode(resp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Decode(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,8 +2,11 @@ package hostproto
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // fieldSet is a set of field numbers 1..128.
@@ -20,6 +23,32 @@ func setOf(ids ...int) fieldSet {
 func (s *fieldSet) add(id int)               { s[(id-1)/64] |= 1 << (63 - uint((id-1)%64)) }
 func (s fieldSet) has(id int) bool           { return s[(id-1)/64]&(1<<(63-uint((id-1)%64))) != 0 }
 func (s fieldSet) union(o fieldSet) fieldSet { return fieldSet{s[0] | o[0], s[1] | o[1]} }
+func (s fieldSet) minus(o fieldSet) fieldSet { return fieldSet{s[0] &^ o[0], s[1] &^ o[1]} }
+
+// first returns the lowest field number in s, or 0 if s is empty.
+func (s fieldSet) first() int {
+	for w := range 2 {
+		if s[w] != 0 {
+			return w*64 + bits.LeadingZeros64(s[w]) + 1
+		}
+	}
+	return 0
+}
+
+// next returns the lowest field number in s above after, or 0 if none.
+// Iterate with: for id := s.next(0); id != 0; id = s.next(id).
+func (s fieldSet) next(after int) int {
+	for w := after / 64; w < 2; w++ {
+		x := s[w]
+		if w == after/64 {
+			x &= ^uint64(0) >> uint(after%64) // keep bits for fields > after
+		}
+		if x != 0 {
+			return w*64 + bits.LeadingZeros64(x) + 1
+		}
+	}
+	return 0
+}
 
 // layout says which fields a message type may and must carry.
 type layout struct {
@@ -145,19 +174,18 @@ func appendPadded(dst []byte, v uint64, width int) []byte {
 	return append(dst, buf[:width]...)
 }
 
-// finish checks the layout and assembles MTI, bitmap and body.
-func (p *packer) finish(mti MTI, l *layout) ([]byte, error) {
+// finish checks the layout and appends MTI, bitmap and fields to dst.
+func (p *packer) finish(dst []byte, mti MTI, l *layout) ([]byte, error) {
 	if p.err != nil {
-		return nil, p.err
+		return dst, p.err
 	}
 	p.end()
-	for id := 2; id <= maxField; id++ {
-		if l.required.has(id) && !p.set.has(id) {
-			return nil, &PackError{Field: id, Err: ErrMissingField}
-		}
-		if p.set.has(id) && !l.allowed.has(id) {
-			return nil, &PackError{Field: id, Err: fmt.Errorf("%w: %s does not carry it", ErrUnexpectedField, mti)}
-		}
+	missing, extra := l.required.minus(p.set).first(), p.set.minus(l.allowed).first()
+	switch {
+	case missing != 0 && (extra == 0 || missing < extra):
+		return dst, &PackError{Field: missing, Err: ErrMissingField}
+	case extra != 0:
+		return dst, &PackError{Field: extra, Err: fmt.Errorf("%w: %s does not carry it", ErrUnexpectedField, mti)}
 	}
 	bitmapLen := 8
 	bm := p.set
@@ -165,17 +193,29 @@ func (p *packer) finish(mti MTI, l *layout) ([]byte, error) {
 		bitmapLen = 16
 		bm.add(1)
 	}
-	out := make([]byte, 0, 4+bitmapLen+len(p.body))
-	out = append(out, mti...)
+	dst = slices.Grow(dst, len(mti)+bitmapLen+len(p.body))
+	dst = append(dst, mti...)
 	for i := 0; i < bitmapLen; i++ {
-		out = append(out, byte(bm[i/8]>>(56-8*uint(i%8))))
+		dst = append(dst, byte(bm[i/8]>>(56-8*uint(i%8))))
 	}
-	for id := 2; id <= maxField; id++ {
-		if p.set.has(id) {
-			out = append(out, p.body[p.spans[id][0]:p.spans[id][1]]...)
-		}
+	for id := p.set.next(0); id != 0; id = p.set.next(id) {
+		dst = append(dst, p.body[p.spans[id][0]:p.spans[id][1]]...)
 	}
-	return out, nil
+	return dst, nil
+}
+
+var packerPool = sync.Pool{New: func() any { return &packer{body: make([]byte, 0, 512)} }}
+
+func getPacker() *packer {
+	p := packerPool.Get().(*packer)
+	p.body, p.set, p.cur, p.err = p.body[:0], fieldSet{}, 0, nil
+	return p
+}
+
+func putPacker(p *packer) {
+	if cap(p.body) <= 4096 {
+		packerPool.Put(p)
+	}
 }
 
 // unpacked is a message split into fields, not yet interpreted. Field
@@ -188,21 +228,37 @@ type unpacked struct {
 	err  error
 }
 
+var unpackedPool = sync.Pool{New: func() any { return new(unpacked) }}
+
+func getUnpacked() *unpacked { return unpackedPool.Get().(*unpacked) }
+
+// putUnpacked clears u (only the fields it used) and pools it. Strings
+// already handed out stay valid: they share u.raw, which is immutable.
+func putUnpacked(u *unpacked) {
+	for id := u.set.next(0); id != 0; id = u.set.next(id) {
+		u.vals[id] = ""
+	}
+	u.raw, u.mti, u.set, u.err = "", "", fieldSet{}, nil
+	unpackedPool.Put(u)
+}
+
 // split parses MTI, bitmap and every field. It checks formats and lengths
-// but not which fields the message type needs.
+// but not which fields the message type needs. Raw bytes in its errors
+// are copies.
 func (u *unpacked) split(b []byte) error {
 	if len(b) < 4 {
-		return &UnpackError{Field: 0, Raw: clip(b, 4), Err: fmt.Errorf("%w: %d bytes, need 4 for the MTI", ErrShortMessage, len(b))}
+		return &UnpackError{Field: 0, Raw: append([]byte(nil), b...), Err: fmt.Errorf("%w: %d bytes, need 4 for the MTI", ErrShortMessage, len(b))}
 	}
 	u.raw = string(b)
 	s := u.raw
+	raw := func(from, to int) []byte { return []byte(s[from:min(to, len(s))]) }
 	if badByte(fmtN, b[:4]) >= 0 {
-		return &UnpackError{Field: 0, Raw: b[:4], Err: fmt.Errorf("%w: MTI %q is not four digits", ErrUnknownMTI, s[:4])}
+		return &UnpackError{Field: 0, Raw: raw(0, 4), Err: fmt.Errorf("%w: MTI %q is not four digits", ErrUnknownMTI, s[:4])}
 	}
 	u.mti = MTI(s[:4])
 	off := 4
 	if len(s) < off+8 {
-		return &UnpackError{Field: 1, Raw: b[off:], Err: fmt.Errorf("%w: %d bitmap bytes, need 8", ErrShortMessage, len(s)-off)}
+		return &UnpackError{Field: 1, Raw: raw(off, len(s)), Err: fmt.Errorf("%w: %d bitmap bytes, need 8", ErrShortMessage, len(s)-off)}
 	}
 	for i := range 8 {
 		u.set[0] |= uint64(s[off+i]) << (56 - 8*uint(i))
@@ -210,17 +266,14 @@ func (u *unpacked) split(b []byte) error {
 	off += 8
 	if u.set.has(1) {
 		if len(s) < off+8 {
-			return &UnpackError{Field: 1, Raw: b[off-8:], Err: fmt.Errorf("%w: bit 1 announces a secondary bitmap but only %d bytes follow", ErrShortMessage, len(s)-off)}
+			return &UnpackError{Field: 1, Raw: raw(off-8, len(s)), Err: fmt.Errorf("%w: bit 1 announces a secondary bitmap but only %d bytes follow", ErrShortMessage, len(s)-off)}
 		}
 		for i := range 8 {
 			u.set[1] |= uint64(s[off+i]) << (56 - 8*uint(i))
 		}
 		off += 8
 	}
-	for id := 2; id <= maxField; id++ {
-		if !u.set.has(id) {
-			continue
-		}
+	for id := u.set.next(1); id != 0; id = u.set.next(id) {
 		d := defs[id]
 		if d == nil {
 			return &UnpackError{Field: id, Err: fmt.Errorf("%w: the bitmap announces field %d", ErrUnknownField, id)}
@@ -228,29 +281,29 @@ func (u *unpacked) split(b []byte) error {
 		n := d.length
 		if d.lenDigits > 0 {
 			if len(s) < off+d.lenDigits {
-				return &UnpackError{Field: id, Raw: b[off:], Err: fmt.Errorf("%w: length prefix needs %d bytes, %d left", ErrShortMessage, d.lenDigits, len(s)-off)}
+				return &UnpackError{Field: id, Raw: raw(off, len(s)), Err: fmt.Errorf("%w: length prefix needs %d bytes, %d left", ErrShortMessage, d.lenDigits, len(s)-off)}
 			}
-			v, err := parseDigits(s[off:off+d.lenDigits], d.lenDigits)
-			if err != nil {
-				return &UnpackError{Field: id, Raw: b[off : off+d.lenDigits], Err: fmt.Errorf("%w: length prefix is not %d digits", ErrBadField, d.lenDigits)}
+			v, perr := parseDigits(s[off:off+d.lenDigits], d.lenDigits)
+			if perr != nil {
+				return &UnpackError{Field: id, Raw: raw(off, off+d.lenDigits), Err: fmt.Errorf("%w: length prefix is not %d digits", ErrBadField, d.lenDigits)}
 			}
 			if v == 0 || v > uint64(d.length) {
-				return &UnpackError{Field: id, Raw: b[off : off+d.lenDigits], Err: fmt.Errorf("%w: length %d, want 1..%d", ErrBadField, v, d.length)}
+				return &UnpackError{Field: id, Raw: raw(off, off+d.lenDigits), Err: fmt.Errorf("%w: length %d, want 1..%d", ErrBadField, v, d.length)}
 			}
 			n = int(v)
 			off += d.lenDigits
 		}
 		if len(s) < off+n {
-			return &UnpackError{Field: id, Raw: b[off:], Err: fmt.Errorf("%w: field needs %d bytes, %d left", ErrShortMessage, n, len(s)-off)}
+			return &UnpackError{Field: id, Raw: raw(off, len(s)), Err: fmt.Errorf("%w: field needs %d bytes, %d left", ErrShortMessage, n, len(s)-off)}
 		}
 		if i := badByte(d.format, b[off:off+n]); i >= 0 {
-			return &UnpackError{Field: id, Raw: b[off : off+n], Err: &charsetError{format: d.format, pos: i, b: b[off+i]}}
+			return &UnpackError{Field: id, Raw: raw(off, off+n), Err: &charsetError{format: d.format, pos: i, b: b[off+i]}}
 		}
 		u.vals[id] = s[off : off+n]
 		off += n
 	}
 	if off != len(s) {
-		return &UnpackError{Field: -1, Raw: b[off:], Err: fmt.Errorf("%w: %d bytes", ErrTrailingBytes, len(s)-off)}
+		return &UnpackError{Field: -1, Raw: raw(off, len(s)), Err: fmt.Errorf("%w: %d bytes", ErrTrailingBytes, len(s)-off)}
 	}
 	return nil
 }
@@ -264,13 +317,14 @@ func clip(b []byte, n int) []byte {
 
 // check verifies the message against a layout.
 func (u *unpacked) check(l *layout) error {
-	for id := 2; id <= maxField; id++ {
-		if u.set.has(id) && !l.allowed.has(id) {
-			return &UnpackError{Field: id, Raw: []byte(u.vals[id]), Err: fmt.Errorf("%w: %s does not carry it", ErrUnexpectedField, u.mti)}
-		}
-		if l.required.has(id) && !u.set.has(id) {
-			return &UnpackError{Field: id, Err: fmt.Errorf("%w: %s needs it", ErrMissingField, u.mti)}
-		}
+	set := u.set
+	set[0] &^= 1 << 63 // bit 1 is the secondary bitmap, not a field
+	missing, extra := l.required.minus(set).first(), set.minus(l.allowed).first()
+	switch {
+	case extra != 0 && (missing == 0 || extra < missing):
+		return &UnpackError{Field: extra, Raw: []byte(u.vals[extra]), Err: fmt.Errorf("%w: %s does not carry it", ErrUnexpectedField, u.mti)}
+	case missing != 0:
+		return &UnpackError{Field: missing, Err: fmt.Errorf("%w: %s needs it", ErrMissingField, u.mti)}
 	}
 	return nil
 }

@@ -402,15 +402,10 @@ func AppendEncode(dst []byte, m Message) ([]byte, error) {
 	if m == nil {
 		return dst, &PackError{Field: 0, Err: fmt.Errorf("%w: nil message", ErrMissingField)}
 	}
-	var p packer
-	var buf [512]byte
-	p.body = buf[:0]
-	m.encode(&p)
-	b, err := p.finish(m.MTI(), m.layout())
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, b...), nil
+	p := getPacker()
+	defer putPacker(p)
+	m.encode(p)
+	return p.finish(dst, m.MTI(), m.layout())
 }
 
 // Decode unpacks one message (without its length header). It checks every
@@ -418,13 +413,14 @@ func AppendEncode(dst []byte, m Message) ([]byte, error) {
 // profile allows and requires, and the content of the structured fields.
 // Errors are [*UnpackError]s naming the field.
 func Decode(b []byte) (Message, error) {
-	u := new(unpacked)
+	u := getUnpacked()
+	defer putUnpacked(u)
 	if err := u.split(b); err != nil {
 		return nil, err
 	}
 	m := newMessage(u.mti)
 	if m == nil {
-		return nil, &UnpackError{Field: 0, Raw: b[:4], Err: fmt.Errorf("%w: %s", ErrUnknownMTI, u.mti)}
+		return nil, &UnpackError{Field: 0, Raw: []byte(u.mti), Err: fmt.Errorf("%w: %s", ErrUnknownMTI, u.mti)}
 	}
 	if err := u.check(m.layout()); err != nil {
 		return nil, err
@@ -448,7 +444,8 @@ func Decode(b []byte) (Message, error) {
 // answer one it cannot decode (for example with [RCFormatError]). It
 // returns what it could read together with the first error met.
 func Peek(b []byte) (Header, error) {
-	u := new(unpacked)
+	u := getUnpacked()
+	defer putUnpacked(u)
 	err := u.split(b)
 	h := Header{MTI: u.mti, TerminalID: u.text(41)}
 	if v := u.vals[11]; v != "" {

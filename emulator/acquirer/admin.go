@@ -33,7 +33,17 @@ func (s *Server) AdminHandler() http.Handler {
 // connection endpoints).
 func NewAdminHandler(l *Ledger) http.Handler { return newAdminMux(l, nil) }
 
-func newAdminMux(l *Ledger, s *Server) http.Handler {
+// HandleAdmin mounts h on the server's admin API (Options.AdminAddr) under
+// pattern, a net/http ServeMux pattern such as "/faults", for endpoints
+// that other packages provide (the fault plan's). It may be called while
+// serving; without an admin API it does nothing.
+func (s *Server) HandleAdmin(pattern string, h http.Handler) {
+	if s.adminMux != nil {
+		s.adminMux.Handle(pattern, h)
+	}
+}
+
+func newAdminMux(l *Ledger, s *Server) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /transactions", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, l.Transactions(r.URL.Query().Get("terminal")))

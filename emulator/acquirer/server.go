@@ -69,6 +69,7 @@ type Server struct {
 
 	adminLn  net.Listener
 	adminSrv *http.Server
+	adminMux *http.ServeMux // the admin API's mux, for HandleAdmin
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -132,7 +133,8 @@ func NewServer(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("acquirer: admin listen: %w", err)
 		}
 		s.adminLn = aln
-		s.adminSrv = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		s.adminMux = newAdminMux(s.ledger, s)
+		s.adminSrv = &http.Server{Handler: s.adminMux, ReadHeaderTimeout: 10 * time.Second}
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)

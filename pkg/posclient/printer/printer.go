@@ -451,6 +451,13 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 			p.log.Debug("job reply for another job", "id", got, "want", id)
 		case <-poll:
 			st, err := p.status(ctx)
+			var re *ReplyError
+			if errors.As(err, &re) {
+				// A missed or garbled status byte while printing does not
+				// fail the job: the job reply or the final status decides.
+				p.log.Debug("status poll while printing failed", "err", err)
+				continue
+			}
 			if err != nil {
 				return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
 			}

@@ -350,3 +350,21 @@ func (z *zeroReads) Read(b []byte) (int, error) {
 }
 
 var _ io.ReadWriteCloser = (*zeroReads)(nil)
+
+func TestPrintToleratesAMissedPollReply(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer := newPeer()
+		peer.noProcess = true
+		peer.wrong = []byte{0x00} // garbage answers while printing
+		p, _ := pipePrinter(t, peer, &Options{PollInterval: time.Second, ConfirmTimeout: 5 * time.Second})
+		errc := make(chan error, 1)
+		go func() { errc <- p.Print(t.Context(), []byte("x\n")) }()
+		time.Sleep(2500 * time.Millisecond) // fake time: two polls have failed
+		peer.mu.Lock()
+		peer.wrong = nil // the printer answers properly again
+		peer.mu.Unlock()
+		if err := <-errc; err != nil {
+			t.Fatalf("Print = %v, want confirmation by the final status", err)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package hostproto
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -697,5 +698,44 @@ func TestHeaderAndResponseMatch(t *testing.T) {
 	rev.Advice = true
 	if got := rev.Response(RCApproved).MTI(); got != MTIReversalAdviceResponse || rev.MTI().Response() != got {
 		t.Errorf("0421 answered with %s", got)
+	}
+}
+
+// TestCodecConcurrentAndReused encodes and decodes every fixture from
+// several goroutines at once, in different orders, so that pooled state
+// leaking from one message into the next (or a data race, under -race)
+// shows up as a mismatch.
+func TestCodecConcurrentAndReused(t *testing.T) {
+	cases := wireCases(t)
+	const workers, rounds = 4, 30
+	errc := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for r := range rounds {
+				for i := range cases {
+					tc := cases[(i*(w+1)+r)%len(cases)]
+					got, err := Decode(tc.wire)
+					if err != nil {
+						errc <- fmt.Errorf("%s: Decode: %w", tc.name, err)
+						return
+					}
+					if diff := cmp.Diff(tc.msg, got); diff != "" {
+						errc <- fmt.Errorf("%s: Decode mismatch (-want +got):\n%s", tc.name, diff)
+						return
+					}
+					enc, err := Encode(got)
+					if err != nil || string(enc) != string(tc.wire) {
+						errc <- fmt.Errorf("%s: Encode: %v", tc.name, err)
+						return
+					}
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -439,3 +439,32 @@ func BenchmarkPrintAndText(b *testing.B) {
 		p.Close()
 	}
 }
+
+// TestPictureAsLongAsPaperUsed checks that the PNG of each stream is as
+// long as the paper the printer reports it consumed from a finite roll.
+func TestPictureAsLongAsPaperUsed(t *testing.T) {
+	const rollMM = 50000
+	for _, tc := range e2eStreams {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := escpos.NewPrinter(escpos.Options{Profile: tc.profile, RollLengthMM: rollMM})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			full := p.Status().RollRemainingDots
+			p.Write(tc.build())
+			p.EndJob()
+			if err := p.WaitIdle(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			used := full - p.Status().RollRemainingDots
+			drawn := 0
+			for _, r := range p.Receipts() {
+				drawn += render.Image(r).Bounds().Dy()
+			}
+			if drawn != used {
+				t.Errorf("pictures are %d dots long, the printer used %d dots of paper", drawn, used)
+			}
+		})
+	}
+}

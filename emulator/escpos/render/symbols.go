@@ -19,10 +19,10 @@ import (
 	"github.com/poshil/hil/emulator/escpos/paper"
 )
 
-// HRI character cells (Font A and Font B) and the gap between bars and HRI.
-const (
-	hriGap = 4
-)
+// hriGap is the space between the bars and the HRI characters: none, as
+// the printer counts the paper a barcode takes (bars plus HRI cells); the
+// blank top and bottom rows of the glyphs keep them apart.
+const hriGap = 0
 
 func hriCell(f paper.Font) (int, int) {
 	if f == paper.FontB {

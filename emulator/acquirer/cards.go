@@ -2,7 +2,8 @@ package acquirer
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 // CardStatus is the issuer's view of a card. Only [CardActive] cards can
@@ -131,52 +132,15 @@ func TestCards() []Card {
 	}
 }
 
-// Luhn reports whether pan is 12 to 19 digits with a valid Luhn check digit.
+// Luhn reports whether pan is 12 to 19 digits with a valid Luhn check
+// digit.
 func Luhn(pan string) bool {
-	if len(pan) < 12 || len(pan) > 19 {
-		return false
-	}
-	sum := 0
-	double := false
-	for i := len(pan) - 1; i >= 0; i-- {
-		c := pan[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
+	return len(pan) >= 12 && len(pan) <= 19 && hostproto.Luhn(pan)
 }
 
-// MaskPAN returns pan with all but the first 6 and last 4 digits replaced
-// by '*' (fewer shown for short input), safe for logs and JSON.
-func MaskPAN(pan string) string {
-	n := len(pan)
-	switch {
-	case n == 0:
-		return ""
-	case n < 8:
-		return strings.Repeat("*", n)
-	case n < 14:
-		return pan[:2] + strings.Repeat("*", n-6) + pan[n-4:]
-	}
-	return pan[:6] + strings.Repeat("*", n-10) + pan[n-4:]
-}
-
-func last4(pan string) string {
-	if len(pan) < 4 {
-		return ""
-	}
-	return pan[len(pan)-4:]
-}
+// MaskPAN returns pan masked as everywhere in the project
+// (hostproto.PAN.Masked): first 6 and last 4 digits at most, the rest '*'.
+func MaskPAN(pan string) string { return hostproto.PAN(pan).Masked() }
 
 func validCode(s string) bool {
 	if len(s) != 2 {

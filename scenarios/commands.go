@@ -1,8 +1,863 @@
 package scenarios
 
-import "github.com/rogpeppe/go-internal/testscript"
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
-// commands returns the custom scenario commands.
-func commands(opts Options) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/emulator/escpos/paper"
+	"github.com/poshil/hil/emulator/escpos/render"
+	"github.com/poshil/hil/faults"
+	"github.com/poshil/hil/faults/acquirerfaults"
+	"github.com/poshil/hil/faults/printerfaults"
+	"github.com/poshil/hil/pkg/hostproto"
+	"github.com/poshil/hil/pkg/posclient/printer"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// world is what one scenario has started: its printers and acquirer.
+type world struct {
+	t        testscript.T // to skip from a custom command
+	opts     Options
+	workdir  string
+	mu       sync.Mutex
+	printers map[string]*printerRig
+	acq      *acquirerRig
+}
+
+type worldKey struct{}
+
+func getWorld(ts *testscript.TestScript) *world {
+	return ts.Value(worldKey{}).(*world)
+}
+
+// printerRig is one printer of a scenario: an emulator, or on a bench rig
+// the real printer behind a recording bridge. In both cases p holds the
+// paper as the emulator laid it out (for the real printer: a shadow
+// emulator fed the same bytes), so receipts compare the same way.
+type printerRig struct {
+	name   string
+	url    string // what hil pos is given
+	p      *escpos.Printer
+	srv    *escpos.Server // emulator only
+	bridge *bridge        // real printer only
+	in     *faults.Injector
+	rec    *recorder
+}
+
+type acquirerRig struct {
+	srv *acquirer.Server
+	in  *faults.Injector
+	mu  sync.Mutex
+	log []seenRequest
+}
+
+type seenRequest struct {
+	mti  hostproto.MTI
+	proc hostproto.ProcessingCode
+	stan string
+	dump string
+}
+
+type scenarioCmd = func(ts *testscript.TestScript, neg bool, args []string)
+
+// commands returns the custom scenario commands; docs/scenarios.md is
+// their reference.
+func commands(opts Options) map[string]scenarioCmd {
+	return map[string]scenarioCmd{
+		"printer-start":     cmdPrinterStart,
+		"printer-state":     cmdPrinterState,
+		"printer-fault":     cmdPrinterFault,
+		"printer-status":    cmdPrinterStatus,
+		"printer-wait-idle": cmdPrinterWaitIdle,
+		"printer-receipt":   cmdPrinterReceipt,
+		"printer-receipts":  cmdPrinterReceipts,
+		"printer-bytes":     cmdPrinterBytes,
+		"acquirer-start":    cmdAcquirerStart,
+		"acquirer-fault":    cmdAcquirerFault,
+		"acquirer-heal":     cmdAcquirerHeal,
+		"acquirer-expect":   cmdAcquirerExpect,
+		"acquirer-ledger":   cmdAcquirerLedger,
+		"no-full-pan":       cmdNoFullPAN,
+	}
+}
+
+// splitName takes a leading "--name N" (default "main").
+func splitName(args []string) (string, []string) {
+	if len(args) >= 2 && args[0] == "--name" {
+		return args[1], args[2:]
+	}
+	return "main", args
+}
+
+func envName(name string) string {
+	if name == "main" {
+		return "HIL_PRINTER"
+	}
+	return "HIL_PRINTER_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+func (w *world) printer(ts *testscript.TestScript, name string) *printerRig {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.printers[name]
+	if r == nil {
+		ts.Fatalf("printer %q not started (use printer-start first)", name)
+	}
+	return r
+}
+
+// printer-start [--name N] [--profile P] [--pty] [--roll MM]
+func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! printer-start")
+	}
+	w := getWorld(ts)
+	name, args := splitName(args)
+	profile, usePTY, roll := "", false, 0
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "--profile":
+			i++
+			if i == len(args) {
+				ts.Fatalf("printer-start: --profile needs a value")
+			}
+			profile = args[i]
+		case "--pty":
+			usePTY = true
+		case "--roll":
+			i++
+			if i == len(args) {
+				ts.Fatalf("printer-start: --roll needs a length in mm")
+			}
+			n, err := strconv.Atoi(args[i])
+			if err != nil || n <= 0 {
+				ts.Fatalf("printer-start: --roll %q: want a length in mm", args[i])
+			}
+			roll = n
+		default:
+			ts.Fatalf("printer-start: unknown argument %q", args[i])
+		}
+	}
+	w.mu.Lock()
+	_, dup := w.printers[name]
+	w.mu.Unlock()
+	if dup {
+		ts.Fatalf("printer-start: printer %q already started", name)
+	}
+	rig := &printerRig{name: name, rec: &recorder{}}
+	in, err := faults.NewInjector(&faults.Plan{}, faults.Options{Evidence: evidenceFile(ts, "faults-printer-"+name+".jsonl")})
+	ts.Check(err)
+	rig.in = in
+	ts.Defer(func() { in.Close() })
+
+	if w.opts.PrinterURL != "" && name == "main" {
+		// A bench rig: the real printer, behind a bridge that records the
+		// bytes and lays them out on a shadow emulator.
+		shadow, err := escpos.NewPrinter(escpos.Options{Profile: profile})
+		ts.Check(err)
+		b, err := startBridge(w.opts.PrinterURL, shadow, rig.rec)
+		if err != nil {
+			ts.Fatalf("printer-start: %v", err)
+		}
+		rig.p, rig.bridge, rig.url = shadow, b, "tcp://"+b.addr()
+		ts.Defer(func() { b.close(); shadow.Close() })
+	} else {
+		p, err := escpos.NewPrinter(escpos.Options{Profile: profile, RollLengthMM: roll})
+		ts.Check(err)
+		sopts := escpos.ServerOptions{
+			PTY: usePTY, TCP: !usePTY,
+			WrapConn: func(c io.ReadWriteCloser) io.ReadWriteCloser {
+				return rig.rec.wrap(printerfaults.WrapConn(in)(c))
+			},
+		}
+		srv, err := escpos.NewServer(p, sopts)
+		if err != nil {
+			p.Close()
+			ts.Fatalf("printer-start: %v", err)
+		}
+		adapter := printerfaults.Attach(in, p, srv)
+		rig.p, rig.srv = p, srv
+		if usePTY {
+			rig.url = "serial://" + srv.PTY()
+		} else {
+			rig.url = "tcp://" + srv.Addr()
+		}
+		ts.Defer(func() { adapter.Close(); srv.Close(); p.Close() })
+	}
+	ts.Defer(func() { writePrinterArtifacts(ts, rig) })
+	w.mu.Lock()
+	w.printers[name] = rig
+	w.mu.Unlock()
+	ts.Setenv(envName(name), rig.url)
+}
+
+// printer-state [--name N] key=value... : paper=ok|near-end|out cover=open|closed
+// cutter=ok|jammed online=true|false drawer=open|closed. On a real printer it
+// asks the operator (interactive) and waits for the status to show it, or
+// skips the scenario.
+func cmdPrinterState(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! printer-state")
+	}
+	w := getWorld(ts)
+	name, args := splitName(args)
+	rig := w.printer(ts, name)
+	if len(args) == 0 {
+		ts.Fatalf("printer-state: want key=value, e.g. paper=out")
+	}
+	for _, kv := range args {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			ts.Fatalf("printer-state: %q: want key=value", kv)
+		}
+		want, err := stateWant(k, v)
+		if err != nil {
+			ts.Fatalf("printer-state: %v", err)
+		}
+		if rig.bridge != nil {
+			askOperator(ts, w, rig, kv, want)
+			continue
+		}
+		applyState(rig.p, k, v)
+	}
+}
+
+// stateWant validates key=value and returns a check of a wire status.
+func stateWant(k, v string) (func(printer.Status) bool, error) {
+	bad := fmt.Errorf("%s=%s: unknown value", k, v)
+	switch k {
+	case "paper":
+		switch v {
+		case "ok":
+			return func(s printer.Status) bool { return !s.PaperOut && !s.PaperNearEnd }, nil
+		case "near-end":
+			return func(s printer.Status) bool { return s.PaperNearEnd && !s.PaperOut }, nil
+		case "out":
+			return func(s printer.Status) bool { return s.PaperOut }, nil
+		}
+	case "cover":
+		switch v {
+		case "open":
+			return func(s printer.Status) bool { return s.CoverOpen }, nil
+		case "closed":
+			return func(s printer.Status) bool { return !s.CoverOpen }, nil
+		}
+	case "cutter":
+		switch v {
+		case "ok":
+			return func(s printer.Status) bool { return !s.CutterError }, nil
+		case "jammed":
+			return func(s printer.Status) bool { return s.CutterError }, nil
+		}
+	case "online":
+		switch v {
+		case "true":
+			return func(s printer.Status) bool { return s.Online }, nil
+		case "false":
+			return func(s printer.Status) bool { return !s.Online }, nil
+		}
+	case "drawer":
+		switch v {
+		case "open", "closed":
+			return func(printer.Status) bool { return true }, nil
+		}
+	default:
+		return nil, fmt.Errorf("%s: unknown key (want paper, cover, cutter, online, drawer)", k)
+	}
+	return nil, bad
+}
+
+func applyState(p *escpos.Printer, k, v string) {
+	switch k {
+	case "paper":
+		s, _ := escpos.ParsePaperState(v)
+		p.SetPaper(s)
+	case "cover":
+		p.SetCover(v == "open")
+	case "cutter":
+		p.SetCutterJam(v == "jammed")
+	case "online":
+		p.SetOnline(v == "true")
+	case "drawer":
+		p.SetDrawer(v == "open")
+	}
+}
+
+// askOperator has the operator make a state by hand on a real printer and
+// waits for its status to show it; without --interactive it skips.
+func askOperator(ts *testscript.TestScript, w *world, rig *printerRig, what string, want func(printer.Status) bool) {
+	if !w.opts.Interactive {
+		getWorld(ts).t.Skip(fmt.Sprintf("needs the operator to set %s on the real printer (run with --interactive)", what))
+	}
+	fmt.Fprintf(os.Stderr, "\n>>> %s: please make the printer %s now; waiting for its status to show it…\n", ts.Name(), what)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, err := wireStatus(ctx, rig.url)
+		if err == nil && want(st) {
+			fmt.Fprintf(os.Stderr, ">>> %s: seen, thank you.\n", ts.Name())
+			return
+		}
+		select {
+		case <-ctx.Done():
+			ts.Fatalf("printer-state: the printer did not show %s within 3 minutes", what)
+		case <-tick.C:
+		}
+	}
+}
+
+func wireStatus(ctx context.Context, rawURL string) (printer.Status, error) {
+	p, err := printer.Open(ctx, rawURL, &printer.Options{ReplyTimeout: 2 * time.Second})
+	if err != nil {
+		return printer.Status{}, err
+	}
+	defer p.Close()
+	return p.Status(ctx)
+}
+
+// printer-fault [--name N] KIND [key=value...]: adds the rule
+// "printer KIND ..." to the printer's fault plan (emulator only).
+func cmdPrinterFault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! printer-fault")
+	}
+	w := getWorld(ts)
+	name, args := splitName(args)
+	rig := w.printer(ts, name)
+	if len(args) == 0 {
+		ts.Fatalf("printer-fault: want a fault kind, e.g. paper-out after-lines=12 (see hil faults list)")
+	}
+	if rig.bridge != nil {
+		w.t.Skip("printer-fault " + strings.Join(args, " ") + ": a real printer cannot make this fault by itself")
+	}
+	addRule(ts, rig.in, "printer", args)
+}
+
+func addRule(ts *testscript.TestScript, in *faults.Injector, target string, args []string) {
+	text := target + " " + strings.Join(args, " ")
+	if args[0] == "heal" {
+		text = "heal"
+	}
+	plan, err := faults.Parse(text)
+	if err != nil {
+		ts.Fatalf("%s-fault: %v", target, err)
+	}
+	ts.Check(in.Add(plan))
+}
+
+// printer-status [--name N]: the printer's real-time status read over the
+// wire (DLE EOT 1–4), the same for the emulator and a real printer.
+func cmdPrinterStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! printer-status")
+	}
+	w := getWorld(ts)
+	name, _ := splitName(args)
+	rig := w.printer(ts, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := wireStatus(ctx, rig.url)
+	ts.Check(err)
+	for _, it := range st.Items() {
+		fmt.Fprintf(ts.Stdout(), "%s: %v\n", it.Name, it.Value)
+	}
+}
+
+// printer-wait-idle [--name N]: waits until the printer has processed every
+// byte it received.
+func cmdPrinterWaitIdle(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! printer-wait-idle")
+	}
+	w := getWorld(ts)
+	name, _ := splitName(args)
+	rig := w.printer(ts, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ts.Check(rig.p.WaitIdle(ctx))
+}
+
+func receiptN(ts *testscript.TestScript, rig *printerRig, arg string) *paper.Receipt {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ts.Check(rig.p.WaitIdle(ctx))
+	rs := rig.p.Receipts()
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 1 {
+		ts.Fatalf("receipt number %q: want 1, 2, …", arg)
+	}
+	if n > len(rs) {
+		ts.Fatalf("printer %s has printed %d receipt(s), no receipt %d", rig.name, len(rs), n)
+	}
+	return rs[n-1]
+}
+
+// printer-receipt [--name N] N: receipt N (from 1) as text, for cmp with a
+// golden file. "! printer-receipt N" passes when there is no receipt N.
+func cmdPrinterReceipt(ts *testscript.TestScript, neg bool, args []string) {
+	w := getWorld(ts)
+	name, args := splitName(args)
+	rig := w.printer(ts, name)
+	if len(args) != 1 {
+		ts.Fatalf("usage: printer-receipt [--name N] N")
+	}
+	if neg {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ts.Check(rig.p.WaitIdle(ctx))
+		n, _ := strconv.Atoi(args[0])
+		if got := len(rig.p.Receipts()); n <= got {
+			ts.Fatalf("printer %s has receipt %d (it printed %d)", rig.name, n, got)
+		}
+		return
+	}
+	ts.Stdout().Write(render.Text(receiptN(ts, rig, args[0])))
+}
+
+// printer-receipts [--name N]: the number of receipts printed.
+func cmdPrinterReceipts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! printer-receipts")
+	}
+	w := getWorld(ts)
+	name, _ := splitName(args)
+	rig := w.printer(ts, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ts.Check(rig.p.WaitIdle(ctx))
+	fmt.Fprintf(ts.Stdout(), "%d\n", len(rig.p.Receipts()))
+}
+
+// printer-bytes [--name N] N: the host bytes of receipt N as hex, 32 a line.
+func cmdPrinterBytes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! printer-bytes")
+	}
+	w := getWorld(ts)
+	name, args := splitName(args)
+	rig := w.printer(ts, name)
+	if len(args) != 1 {
+		ts.Fatalf("usage: printer-bytes [--name N] N")
+	}
+	raw := receiptN(ts, rig, args[0]).Raw
+	for len(raw) > 0 {
+		n := min(32, len(raw))
+		fmt.Fprintln(ts.Stdout(), hex.EncodeToString(raw[:n]))
+		raw = raw[n:]
+	}
+}
+
+// acquirer-start: a fake acquirer on a loopback port; HIL_HOST is its address.
+func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! acquirer-start")
+	}
+	if len(args) != 0 {
+		ts.Fatalf("usage: acquirer-start")
+	}
+	w := getWorld(ts)
+	if w.acq != nil {
+		ts.Fatalf("acquirer-start: already started")
+	}
+	srv, err := acquirer.NewServer(acquirer.Options{AdminAddr: "127.0.0.1:0"})
+	ts.Check(err)
+	in, err := faults.NewInjector(&faults.Plan{}, faults.Options{Evidence: evidenceFile(ts, "faults-acquirer.jsonl")})
+	ts.Check(err)
+	rig := &acquirerRig{srv: srv, in: in}
+	inner := acquirerfaults.Interceptor(in, srv.Ledger())
+	srv.SetIntercept(func(stage acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
+		if stage == acquirer.BeforeLedger {
+			var b strings.Builder
+			hostproto.Dump(&b, ex.Request)
+			rig.mu.Lock()
+			rig.log = append(rig.log, seenRequest{mti: ex.MTI, proc: ex.Proc, stan: ex.STAN, dump: b.String()})
+			rig.mu.Unlock()
+		}
+		return inner(stage, ex)
+	})
+	undo := in.Attach(faults.TargetAcquirer, faults.Applier{})
+	w.acq = rig
+	ts.Defer(func() {
+		undo()
+		in.Close()
+		rig.writeLog(ts)
+		srv.Close()
+	})
+	ts.Setenv("HIL_HOST", srv.Addr())
+	ts.Setenv("HIL_ACQUIRER_ADMIN", srv.AdminURL())
+}
+
+func (w *world) acquirer(ts *testscript.TestScript) *acquirerRig {
+	if w.acq == nil {
+		ts.Fatalf("acquirer not started (use acquirer-start first)")
+	}
+	return w.acq
+}
+
+// acquirer-fault KIND [key=value...]: adds "acquirer KIND ..." to the plan.
+func cmdAcquirerFault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! acquirer-fault")
+	}
+	rig := getWorld(ts).acquirer(ts)
+	if len(args) == 0 {
+		ts.Fatalf("acquirer-fault: want a fault kind, e.g. drop-response mti=0200 nth=1")
+	}
+	addRule(ts, rig.in, "acquirer", args)
+}
+
+// acquirer-heal: clears every acquirer fault.
+func cmdAcquirerHeal(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! acquirer-heal")
+	}
+	getWorld(ts).acquirer(ts).in.Heal()
+}
+
+// acquirer-expect MTI [proc=P] [count=N]: the host saw exactly N requests
+// (default: at least one) with this MTI (and processing code).
+func cmdAcquirerExpect(ts *testscript.TestScript, neg bool, args []string) {
+	rig := getWorld(ts).acquirer(ts)
+	if len(args) == 0 {
+		ts.Fatalf("usage: acquirer-expect MTI [proc=P] [count=N]")
+	}
+	mti := args[0]
+	proc, count := "", -1
+	for _, a := range args[1:] {
+		k, v, _ := strings.Cut(a, "=")
+		switch k {
+		case "proc":
+			proc = v
+		case "count":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				ts.Fatalf("acquirer-expect: count=%q: want a number", v)
+			}
+			count = n
+		default:
+			ts.Fatalf("acquirer-expect: unknown argument %q", a)
+		}
+	}
+	rig.mu.Lock()
+	got := 0
+	for _, r := range rig.log {
+		if string(r.mti) == mti && (proc == "" || string(r.proc) == proc) {
+			got++
+		}
+	}
+	rig.mu.Unlock()
+	ok := got > 0
+	if count >= 0 {
+		ok = got == count
+	}
+	if ok == neg {
+		want := "at least 1"
+		if count >= 0 {
+			want = strconv.Itoa(count)
+		}
+		if neg {
+			want = "not " + want
+		}
+		ts.Fatalf("acquirer saw %d request(s) %s %s, want %s", got, mti, proc, want)
+	}
+}
+
+// acquirer-ledger [--card PAN]: the host's transactions, one a line
+// (terminal stan type amount state card), or one card's balance.
+func cmdAcquirerLedger(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! acquirer-ledger")
+	}
+	rig := getWorld(ts).acquirer(ts)
+	l := rig.srv.Ledger()
+	if len(args) == 2 && args[0] == "--card" {
+		c, ok := l.Card(args[1])
+		if !ok {
+			ts.Fatalf("acquirer-ledger: no card %s", acquirer.MaskPAN(args[1]))
+		}
+		fmt.Fprintf(ts.Stdout(), "card %s balance %s\n", acquirer.MaskPAN(args[1]), money(c.Balance))
+		return
+	}
+	if len(args) != 0 {
+		ts.Fatalf("usage: acquirer-ledger [--card PAN]")
+	}
+	var rows []acquirer.TxnView
+	for _, term := range l.Terminals() {
+		rows = append(rows, l.Transactions(term)...)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Terminal != rows[j].Terminal {
+			return rows[i].Terminal < rows[j].Terminal
+		}
+		return rows[i].STAN < rows[j].STAN
+	})
+	for _, t := range rows {
+		fmt.Fprintf(ts.Stdout(), "%s %s %s %s %s %s\n", t.Terminal, t.STAN, t.Type, money(t.Amount), t.State, t.Card)
+	}
+}
+
+func money(minor int64) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
+}
+
+// no-full-pan PAN...: no file under $WORK (journal, logs, receipts,
+// artifacts) holds any of these card numbers in full (invariant 5).
+func cmdNoFullPAN(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! no-full-pan")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: no-full-pan PAN...")
+	}
+	root := ts.Getenv("WORK")
+	var found []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if strings.HasSuffix(path, ".txtar") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, pan := range args {
+			if strings.Contains(string(data), pan) {
+				rel, _ := filepath.Rel(root, path)
+				found = append(found, fmt.Sprintf("%s holds %s in full", rel, acquirer.MaskPAN(pan)))
+			}
+		}
+		return nil
+	})
+	ts.Check(err)
+	if len(found) > 0 {
+		ts.Fatalf("full card numbers on disk:\n%s", strings.Join(found, "\n"))
+	}
+}
+
+func evidenceFile(ts *testscript.TestScript, name string) io.Writer {
+	dir := filepath.Join(ts.Getenv("WORK"), "artifacts")
+	ts.Check(os.MkdirAll(dir, 0o755))
+	f, err := os.Create(filepath.Join(dir, name))
+	ts.Check(err)
+	ts.Defer(func() { f.Close() })
+	return &lockedWriter{w: f}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// recorder keeps the bytes of a printer's streams both ways.
+type recorder struct {
+	mu      sync.Mutex
+	toDev   []byte
+	fromDev []byte
+}
+
+func (r *recorder) wrap(c io.ReadWriteCloser) io.ReadWriteCloser { return &recConn{c, r} }
+
+type recConn struct {
+	io.ReadWriteCloser
+	r *recorder
+}
+
+// Read is host → printer on the emulator's side.
+func (c *recConn) Read(p []byte) (int, error) {
+	n, err := c.ReadWriteCloser.Read(p)
+	c.r.mu.Lock()
+	c.r.toDev = append(c.r.toDev, p[:n]...)
+	c.r.mu.Unlock()
+	return n, err
+}
+
+// Write is printer → host.
+func (c *recConn) Write(p []byte) (int, error) {
+	c.r.mu.Lock()
+	c.r.fromDev = append(c.r.fromDev, p...)
+	c.r.mu.Unlock()
+	return c.ReadWriteCloser.Write(p)
+}
+
+// maxArtifactPNGs bounds the receipt pictures written per printer.
+const maxArtifactPNGs = 20
+
+func writePrinterArtifacts(ts *testscript.TestScript, rig *printerRig) {
+	dir := filepath.Join(ts.Getenv("WORK"), "artifacts")
+	if os.MkdirAll(dir, 0o755) != nil {
+		return
+	}
+	rig.rec.mu.Lock()
+	os.WriteFile(filepath.Join(dir, "printer-"+rig.name+"-from-host.bin"), rig.rec.toDev, 0o644)
+	os.WriteFile(filepath.Join(dir, "printer-"+rig.name+"-to-host.bin"), rig.rec.fromDev, 0o644)
+	rig.rec.mu.Unlock()
+	for i, r := range rig.p.Receipts() {
+		base := filepath.Join(dir, fmt.Sprintf("printer-%s-%04d", rig.name, i+1))
+		os.WriteFile(base+".txt", render.Text(r), 0o644)
+		if i < maxArtifactPNGs {
+			if f, err := os.Create(base + ".png"); err == nil {
+				render.PNG(f, r)
+				f.Close()
+			}
+		}
+	}
+}
+
+func (a *acquirerRig) writeLog(ts *testscript.TestScript) {
+	dir := filepath.Join(ts.Getenv("WORK"), "artifacts")
+	if os.MkdirAll(dir, 0o755) != nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var b strings.Builder
+	for i, r := range a.log {
+		fmt.Fprintf(&b, "#%d %s proc=%s stan=%s\n%s\n", i+1, r.mti, r.proc, r.stan, r.dump)
+	}
+	os.WriteFile(filepath.Join(dir, "host-messages.log"), []byte(b.String()), 0o644)
+}
+
+// bridge stands between hil pos and a real printer: it listens on
+// loopback, forwards bytes both ways, records them, and feeds the host's
+// bytes to a shadow emulator so that receipts can be compared as text.
+type bridge struct {
+	ln     net.Listener
+	dev    io.ReadWriteCloser
+	shadow *escpos.Printer
+	rec    *recorder
+	mu     sync.Mutex
+	client net.Conn
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+func startBridge(rawURL string, shadow *escpos.Printer, rec *recorder) (*bridge, error) {
+	dev, err := openRaw(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		dev.Close()
+		return nil, err
+	}
+	b := &bridge{ln: ln, dev: dev, shadow: shadow, rec: rec}
+	b.wg.Add(2)
+	go b.acceptLoop()
+	go b.fromDevice()
+	return b, nil
+}
+
+func (b *bridge) addr() string { return b.ln.Addr().String() }
+
+func (b *bridge) acceptLoop() {
+	defer b.wg.Done()
+	for {
+		c, err := b.ln.Accept()
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		b.client = c
+		b.mu.Unlock()
+		buf := make([]byte, 4096)
+		for {
+			n, err := c.Read(buf)
+			if n > 0 {
+				b.rec.mu.Lock()
+				b.rec.toDev = append(b.rec.toDev, buf[:n]...)
+				b.rec.mu.Unlock()
+				b.shadow.Write(buf[:n])
+				if _, werr := b.dev.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		b.mu.Lock()
+		b.client = nil
+		b.mu.Unlock()
+		c.Close()
+		b.shadow.EndJob()
+	}
+}
+
+func (b *bridge) fromDevice() {
+	defer b.wg.Done()
+	buf := make([]byte, 256)
+	for {
+		n, err := b.dev.Read(buf)
+		if n > 0 {
+			b.rec.mu.Lock()
+			b.rec.fromDev = append(b.rec.fromDev, buf[:n]...)
+			b.rec.mu.Unlock()
+			b.mu.Lock()
+			if b.client != nil {
+				b.client.Write(buf[:n])
+			}
+			b.mu.Unlock()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (b *bridge) close() {
+	b.once.Do(func() {
+		b.ln.Close()
+		b.mu.Lock()
+		if b.client != nil {
+			b.client.Close()
+		}
+		b.mu.Unlock()
+		b.dev.Close()
+		b.wg.Wait()
+	})
+}
+
+// openRaw opens a real printer's byte stream: serial://PATH?baud=N or
+// tcp://HOST:PORT.
+func openRaw(rawURL string) (io.ReadWriteCloser, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("printer URL %q: %w", rawURL, err)
+	}
+	switch u.Scheme {
+	case "tcp":
+		return net.DialTimeout("tcp", u.Host, 5*time.Second)
+	case "serial":
+		return openSerial(u)
+	}
+	return nil, errors.New("printer URL " + rawURL + ": want serial://PATH?baud=N or tcp://HOST:PORT")
 }

@@ -49,7 +49,7 @@ func setup(opts Options) func(env *testscript.Env) error {
 		if opts.HilDir != "" {
 			env.Setenv("PATH", opts.HilDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 		}
-		env.Values[optionsKey{}] = opts
+		env.Values[worldKey{}] = &world{t: env.T(), opts: opts, workdir: env.WorkDir, printers: map[string]*printerRig{}}
 		// Every scenario gets its own journal in its work folder.
 		env.Setenv("HIL_JOURNAL", filepath.Join(env.WorkDir, "journal.db"))
 		if opts.PrinterURL != "" {
@@ -58,8 +58,6 @@ func setup(opts Options) func(env *testscript.Env) error {
 		return nil
 	}
 }
-
-type optionsKey struct{}
 
 func condition(opts Options) func(cond string) (bool, error) {
 	return func(cond string) (bool, error) {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/faults"
+	"github.com/poshil/hil/faults/acquirerfaults"
 )
 
 func init() {
@@ -19,6 +22,86 @@ func init() {
 		summary: "check a fault plan and print it in canonical form; list the fault catalogue",
 		order:   65,
 		run:     runFaults,
+	})
+}
+
+// faultFlags are the fault flags of a serve command.
+type faultFlags struct {
+	plan  string // --faults FILE
+	log   string // --faults-log FILE
+	proxy string // --faults-proxy ADDR (acquirer)
+}
+
+func (f *faultFlags) register(fs *flag.FlagSet, proxy bool) {
+	fs.StringVar(&f.plan, "faults", "", "apply the fault plan in `FILE` (see 'hil faults list'; POST /faults on the admin API adds more)")
+	fs.StringVar(&f.log, "faults-log", "", "append the evidence of every applied fault to `FILE` as JSON lines")
+	if proxy {
+		fs.StringVar(&f.proxy, "faults-proxy", "", "also serve a proxy on `ADDR` (e.g. 127.0.0.1:0) that applies the plan's link rules; prints 'proxy ADDR'")
+	}
+}
+
+// injector reads the plan (if any) and starts an injector writing its
+// evidence to --faults-log. close closes both.
+func (f *faultFlags) injector(env *Env) (in *faults.Injector, close func(), err error) {
+	p := &faults.Plan{}
+	if f.plan != "" {
+		if p, err = readPlanFile(env.Stdin, f.plan); err != nil {
+			return nil, nil, fmt.Errorf("--faults: %w", err)
+		}
+	}
+	var opts faults.Options
+	var logFile *os.File
+	if f.log != "" {
+		logFile, err = os.OpenFile(f.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--faults-log: %w", err)
+		}
+		opts.Evidence = logFile
+	}
+	in, err = faults.NewInjector(p, opts)
+	if err != nil {
+		if logFile != nil {
+			logFile.Close()
+		}
+		return nil, nil, fmt.Errorf("--faults: %w", err)
+	}
+	return in, func() {
+		in.Close()
+		if logFile != nil {
+			logFile.Close()
+		}
+	}, nil
+}
+
+func init() {
+	var ff faultFlags
+	acquirerServeHooks = append(acquirerServeHooks, acquirerServeHook{
+		flags: func(fs *flag.FlagSet) { ff.register(fs, true) },
+		start: func(ctx context.Context, env *Env, srv *acquirer.Server) (func(), error) {
+			in, closeIn, err := ff.injector(env)
+			if err != nil {
+				return nil, err
+			}
+			detach := acquirerfaults.Attach(srv, in)
+			srv.HandleAdmin("/faults", faults.AdminHandler(in))
+			var proxy *faults.Proxy
+			if ff.proxy != "" {
+				proxy, err = faults.NewProxy(srv.Addr(), faults.ProxyOptions{Injector: in, Listen: ff.proxy, Name: "terminal->acquirer"})
+				if err != nil {
+					detach()
+					closeIn()
+					return nil, fmt.Errorf("--faults-proxy: %w", err)
+				}
+				fmt.Fprintf(env.Stdout, "proxy %s\n", proxy.Addr)
+			}
+			return func() {
+				if proxy != nil {
+					proxy.Close()
+				}
+				detach()
+				closeIn()
+			}, nil
+		},
 	})
 }
 

@@ -1,14 +1,26 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/emulator/acquirer/acquirertest"
 	"github.com/poshil/hil/faults"
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 func runHil(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -65,5 +77,196 @@ func TestFaultsList(t *testing.T) {
 		if !strings.Contains(out, "\n"+s.Usage()+"\n") || !strings.Contains(out, s.Example) {
 			t.Errorf("list lacks %s", s.Usage())
 		}
+	}
+}
+
+// serveAcquirer runs 'hil acquirer serve' in-process until the test ends
+// and returns its ready lines by name (listen, admin, proxy).
+func serveAcquirer(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() {
+		code := Run(ctx, append([]string{"acquirer", "serve"}, args...), strings.NewReader(""), pw, &lockedBuffer{b: &errb})
+		pw.Close()
+		done <- code
+	}()
+	t.Cleanup(func() {
+		cancel()
+		io.Copy(io.Discard, pr)
+		if code := <-done; code != ExitOK {
+			t.Errorf("acquirer serve exited %d", code)
+		}
+	})
+	wantAdmin := false
+	for _, a := range args {
+		wantAdmin = wantAdmin || a == "--admin"
+	}
+	ready := map[string]string{}
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), " ")
+		ready[k] = v
+		if ready["listen"] != "" && (!wantAdmin || ready["admin"] != "") {
+			break
+		}
+	}
+	if ready["listen"] == "" {
+		t.Fatalf("acquirer serve did not start: %v", errb.String())
+	}
+	go io.Copy(io.Discard, pr)
+	return ready
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func getTransactions(t *testing.T, admin string) []acquirer.TxnView {
+	t.Helper()
+	resp, err := http.Get(admin + "/transactions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out []acquirer.TxnView
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+var demoNow = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+
+func demoSale(stan hostproto.STAN) *hostproto.FinancialRequest {
+	return &hostproto.FinancialRequest{ProcessingCode: hostproto.ProcSale, PAN: acquirer.CardApprove,
+		Amount: 1250, Times: hostproto.TimesAt(demoNow), STAN: stan, TerminalID: "T0000001"}
+}
+
+// TestFaultsDemoS6 is the issue's demo: with 'acquirer drop-response
+// mti=0200 nth=1' the first sale times out on the client while GET
+// /transactions shows it approved at the host (S6), and it happens the
+// same way on every run.
+func TestFaultsDemoS6(t *testing.T) {
+	plan := filepath.Join(t.TempDir(), "s6.plan")
+	os.WriteFile(plan, []byte("acquirer drop-response mti=0200 nth=1\n"), 0o644)
+	var evidence []string
+	for run := range 2 {
+		logFile := filepath.Join(t.TempDir(), "evidence.jsonl")
+		ready := serveAcquirer(t, "--admin", "127.0.0.1:0", "--faults", plan, "--faults-log", logFile)
+		c := acquirertest.Dial(t, ready["listen"])
+
+		// The client gives up on its first sale after its timeout.
+		if err := c.Send(demoSale(1)); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, err := c.Read(ctx)
+		cancel()
+		var ne net.Error
+		if !errors.Is(err, context.DeadlineExceeded) && !(errors.As(err, &ne) && ne.Timeout()) {
+			t.Fatalf("run %d: first sale: %v, want the client to time out", run, err)
+		}
+		// The host approved and debited it.
+		txns := getTransactions(t, ready["admin"])
+		if len(txns) != 1 || txns[0].STAN != "000001" || txns[0].Code != "00" {
+			t.Fatalf("run %d: GET /transactions = %+v, want sale 000001 approved", run, txns)
+		}
+		// The next sale is answered, and no late answer to the first comes first.
+		if err := c.Send(demoSale(2)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.Read(context.Background())
+		if err != nil || m.Header().STAN != 2 {
+			t.Fatalf("run %d: second sale answer %v, %v", run, m, err)
+		}
+		// GET /faults shows the rule fired once.
+		resp, err := http.Get(ready["admin"] + "/faults")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Rules []faults.RuleStatus `json:"rules"`
+		}
+		json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if len(st.Rules) != 1 || st.Rules[0].Fired != 1 || st.Rules[0].Matches != 2 {
+			t.Fatalf("run %d: GET /faults %+v", run, st)
+		}
+		b, err := os.ReadFile(logFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e faults.Evidence
+		if err := json.Unmarshal(b, &e); err != nil {
+			t.Fatalf("evidence %q: %v", b, err)
+		}
+		evidence = append(evidence, fmt.Sprintf("%s %+v", e.Rule, e.Hit))
+	}
+	if evidence[0] != evidence[1] || !strings.Contains(evidence[0], "STAN:000001") {
+		t.Fatalf("the two runs applied different faults:\n%s\n%s", evidence[0], evidence[1])
+	}
+}
+
+func TestFaultsAcquirerAdminAndProxy(t *testing.T) {
+	ready := serveAcquirer(t, "--admin", "127.0.0.1:0", "--faults-proxy", "127.0.0.1:0")
+	if ready["proxy"] == "" {
+		t.Fatalf("no proxy line: %v", ready)
+	}
+	// Add a rule at run time: the next sale through the proxy is declined.
+	resp, err := http.Post(ready["admin"]+"/faults", "text/plain", strings.NewReader("acquirer decline code=51\nlink slice size=2 dir=down"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /faults: %s", resp.Status)
+	}
+	c := acquirertest.Dial(t, ready["proxy"])
+	m, err := c.Exchange(context.Background(), demoSale(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := m.(*hostproto.FinancialResponse); r.ResponseCode != "51" {
+		t.Fatalf("response %s, want 51", r.ResponseCode)
+	}
+	// A bad plan is refused with its position.
+	resp, err = http.Post(ready["admin"]+"/faults", "text/plain", strings.NewReader("acquirer delay"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), `"line": 1`) {
+		t.Fatalf("bad plan: %s %s", resp.Status, b)
+	}
+	// Heal.
+	req, _ := http.NewRequest("DELETE", ready["admin"]+"/faults", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	m, err = c.Exchange(context.Background(), demoSale(2))
+	if err != nil || m.(*hostproto.FinancialResponse).ResponseCode != "00" {
+		t.Fatalf("after heal: %v %v", m, err)
+	}
+}
+
+func TestFaultsAcquirerBadPlan(t *testing.T) {
+	plan := filepath.Join(t.TempDir(), "bad.plan")
+	os.WriteFile(plan, []byte("acquirer drop-response nth=zero\n"), 0o644)
+	code, _, errs := runHil(t, "", "acquirer", "serve", "--faults", plan)
+	if code != ExitFailure || !strings.Contains(errs, plan+`:1:24: "nth=zero"`) {
+		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 }

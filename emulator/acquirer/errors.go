@@ -22,6 +22,9 @@ var (
 	// wire profile (bad length header, oversize frame, unpackable
 	// message). The server closes that one connection and keeps serving.
 	ErrBadFrame = errors.New("acquirer: bad frame")
+	// ErrIdleTimeout: a connection sent nothing for Options.IdleTimeout
+	// and was closed.
+	ErrIdleTimeout = errors.New("acquirer: connection idle")
 )
 
 // RequestError says which field of a request was wrong.

@@ -53,7 +53,8 @@ type Options struct {
 	Logger *slog.Logger
 	// ErrorHandler, if set, is called with a *ConnError each time the
 	// server closes a connection because of what the client sent
-	// (errors.Is(err, ErrBadFrame)) or because it stayed idle. It runs on
+	// (errors.Is(err, ErrBadFrame)) or because it stayed idle
+	// (errors.Is(err, ErrIdleTimeout)). It runs on
 	// the connection's goroutine and must not block.
 	ErrorHandler func(error)
 }
@@ -379,7 +380,7 @@ func (c *conn) readFailed(err error) {
 		c.log.Warn("closing connection", "reason", ce.Err)
 		c.s.connError(ce)
 	case errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded):
-		ce := &ConnError{Remote: c.remote, Err: fmt.Errorf("acquirer: idle for %v: %w", c.s.opts.IdleTimeout, err)}
+		ce := &ConnError{Remote: c.remote, Err: fmt.Errorf("%w for %v: %w", ErrIdleTimeout, c.s.opts.IdleTimeout, err)}
 		c.log.Info("closing idle connection", "idle", c.s.opts.IdleTimeout)
 		c.s.connError(ce)
 	default:

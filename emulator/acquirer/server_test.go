@@ -291,15 +291,13 @@ func TestIdleTimeout(t *testing.T) {
 	srv := newServer(t, acquirer.Options{IdleTimeout: 50 * time.Millisecond, ErrorHandler: h})
 	c := acquirertest.Dial(t, srv.Addr())
 	err := waitErr(t, errs)
-	if !errors.Is(err, errDeadline) && !isTimeout(err) {
+	if !errors.Is(err, acquirer.ErrIdleTimeout) || !isTimeout(err) {
 		t.Fatalf("error %v, want an idle timeout", err)
 	}
 	if _, err := c.ReadFrame(ctxT(t)); !errors.Is(err, io.EOF) && !isReset(err) {
 		t.Errorf("read after idle close: %v, want EOF", err)
 	}
 }
-
-var errDeadline = errors.New("never")
 
 func isTimeout(err error) bool {
 	var ne net.Error

@@ -26,6 +26,9 @@ type AdminOptions struct {
 	Addr string
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
+	// Handlers are extra endpoints mounted beside AdminHandler, by
+	// net/http ServeMux pattern (e.g. "/faults" for the fault plan's).
+	Handlers map[string]http.Handler
 }
 
 // Admin serves the admin API of a printer over HTTP: its status, its
@@ -52,8 +55,17 @@ func NewAdmin(p *Printer, opts AdminOptions) (*Admin, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	h := AdminHandler(p)
+	if len(opts.Handlers) > 0 {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		for pattern, x := range opts.Handlers {
+			mux.Handle(pattern, x)
+		}
+		h = mux
+	}
 	a := &Admin{ln: ln, srv: &http.Server{
-		Handler:           AdminHandler(p),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}}

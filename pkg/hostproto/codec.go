@@ -308,13 +308,6 @@ func (u *unpacked) split(b []byte) error {
 	return nil
 }
 
-func clip(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[:n]
-	}
-	return b
-}
-
 // check verifies the message against a layout.
 func (u *unpacked) check(l *layout) error {
 	set := u.set

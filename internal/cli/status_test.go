@@ -15,47 +15,27 @@ import (
 	"github.com/poshil/hil/emulator/escpos"
 )
 
-// emulatorURL serves a new emulated printer on loopback TCP and returns
-// its tcp:// URL.
-func emulatorURL(t *testing.T) (string, *escpos.Printer) {
+// emulatorServer serves a new emulated printer on loopback TCP and on a
+// pty with the emulator's own server.
+func emulatorServer(t *testing.T) (*escpos.Server, *escpos.Printer) {
 	t.Helper()
 	emu, err := escpos.NewPrinter(escpos.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	t.Cleanup(func() { emu.Close() })
+	srv, err := escpos.NewServer(emu, escpos.ServerOptions{TCP: true, PTY: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			emu.SetOutput(c)
-			io.Copy(emu, c)
-			emu.SetOutput(nil)
-			c.Close()
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-		emu.Close()
-	})
-	return "tcp://" + ln.Addr().String(), emu
+	t.Cleanup(func() { srv.Close() })
+	return srv, emu
+}
+
+// emulatorURL is the tcp:// URL of a new emulated printer.
+func emulatorURL(t *testing.T) (string, *escpos.Printer) {
+	srv, emu := emulatorServer(t)
+	return "tcp://" + srv.Addr(), emu
 }
 
 // silentURL accepts TCP connections and never answers.
@@ -132,6 +112,23 @@ func TestStatusJSON(t *testing.T) {
 	}
 	if strings.Count(out, "\n") != 1 {
 		t.Errorf("want one line, got %q", out)
+	}
+}
+
+func TestStatusOverSerialPty(t *testing.T) {
+	srv, emu := emulatorServer(t)
+	emu.SetCutterJam(true)
+	url := "serial://" + srv.PTY() + "?baud=19200"
+	code, out, errs := runStatusCmd(t, "status", "--json", url)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if got["cutter_error"] != true || got["ready"] != false || got["reason"] != "autocutter error" {
+		t.Errorf("status over the pty: %s", out)
 	}
 }
 

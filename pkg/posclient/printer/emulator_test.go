@@ -2,7 +2,6 @@ package printer
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -224,25 +223,27 @@ func TestEmulatorFailover(t *testing.T) {
 	})
 }
 
-// TestEmulatorOverTCP runs status and a verified print over a real TCP
-// connection on loopback.
-func TestEmulatorOverTCP(t *testing.T) {
+// newServer serves a new emulated printer with the emulator's own server
+// (pty and TCP), closed with the test.
+func newServer(t *testing.T, pty bool) (*escpos.Server, *escpos.Printer) {
+	t.Helper()
 	emu := newEmulator(t, escpos.Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := escpos.NewServer(emu, escpos.ServerOptions{PTY: pty, TCP: true, Logger: testLogger(t)})
+	if errors.Is(err, escpos.ErrNoPTY) {
+		t.Skipf("no pty support here: %v", err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		attach(emu, conn)()
-	})
-	defer func() { ln.Close(); wg.Wait() }()
-	p, err := Open(t.Context(), "tcp://"+ln.Addr().String(), &Options{Logger: testLogger(t)})
+	t.Cleanup(func() { srv.Close() })
+	return srv, emu
+}
+
+// TestEmulatorOverTCP runs status and a verified print over a real TCP
+// connection to the emulator's server.
+func TestEmulatorOverTCP(t *testing.T) {
+	srv, emu := newServer(t, false)
+	p, err := Open(t.Context(), "tcp://"+srv.Addr(), &Options{Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,16 +258,17 @@ func TestEmulatorOverTCP(t *testing.T) {
 	if n := len(emu.Receipts()); n != 1 {
 		t.Errorf("%d receipts", n)
 	}
+	emu.SetCover(true)
+	if err := p.Print(t.Context(), saleJob(t)); !errors.Is(err, ErrCoverOpen) {
+		t.Errorf("Print with the cover open = %v", err)
+	}
 }
 
-// TestEmulatorOverPty drives the emulator through a pty with
+// TestEmulatorOverPty drives the emulator's virtual serial port with
 // go.bug.st/serial, as a real serial printer is driven.
 func TestEmulatorOverPty(t *testing.T) {
-	emu := newEmulator(t, escpos.Options{})
-	master, path := openPty(t)
-	wait := attach(emu, master)
-	defer func() { master.Close(); wait() }()
-	p, err := Open(t.Context(), "serial://"+path+"?baud=38400", &Options{Logger: testLogger(t)})
+	srv, emu := newServer(t, true)
+	p, err := Open(t.Context(), "serial://"+srv.PTY()+"?baud=38400", &Options{Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,11 +286,19 @@ func TestEmulatorOverPty(t *testing.T) {
 	}
 	rs := emu.Receipts()
 	if len(rs) != 1 || !bytes.Contains(rs[0].Raw, job[:32]) {
-		t.Errorf("receipts %d; the job did not arrive intact", len(rs))
+		t.Fatalf("receipts %d; the job did not arrive intact", len(rs))
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	if err := emu.WaitIdle(ctx); err != nil {
-		t.Error(err)
+	if text := string(render.Text(rs[0])); !strings.Contains(text, "476173******0010") {
+		t.Errorf("printed:\n%s", text)
+	}
+	// Close and reopen the port: the emulator keeps serving.
+	p.Close()
+	p2, err := Open(t.Context(), "serial://"+srv.PTY(), &Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p2.Close()
+	if err := p2.Ready(t.Context()); err != nil {
+		t.Errorf("Ready after reopening: %v", err)
 	}
 }

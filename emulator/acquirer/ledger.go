@@ -27,6 +27,7 @@ const (
 	CodeNotPermittedCard  = "57" // refund or void on another card than the original
 	CodeNotPermittedTerm  = "58" // void outside the original's terminal and open batch
 	CodeLimitExceeded     = "61"
+	CodeTooLate           = "68" // a 0200 arriving after a reversal that named its STAN
 	CodeIssuerInoperative = "91"
 	CodeDuplicate         = "94" // same terminal and STAN, different content
 	CodeReconcileError    = "95" // settlement totals do not balance
@@ -239,10 +240,14 @@ type dedupeEntry struct {
 }
 
 type terminal struct {
-	id         string
-	cur        *Batch
-	closed     []*Batch
-	fin        map[string]*Txn // STAN -> latest 0200 transaction
+	id     string
+	cur    *Batch
+	closed []*Batch
+	fin    map[string]*Txn // STAN -> latest 0200 transaction
+	// early holds STANs named by reversals that found no original: if
+	// the original arrives late, it is declined (68) rather than booked
+	// behind the terminal's back. Cleared when the batch closes.
+	early      map[string]bool
 	dedupe     [2]map[dedupeKey]dedupeEntry
 	lastSTAN   string
 	requests   int
@@ -428,12 +433,19 @@ func (l *Ledger) Process(req Request) (Result, error) {
 	}
 	var res Result
 	switch req.Kind {
-	case KindSale:
-		res = l.sale(t, req)
-	case KindRefund:
-		res = l.refund(t, req)
-	case KindVoid:
-		res = l.void(t, req)
+	case KindSale, KindRefund, KindVoid:
+		if t.early[req.STAN] {
+			res = result(l.record(t, req, CodeTooLate, nil))
+			break
+		}
+		switch req.Kind {
+		case KindSale:
+			res = l.sale(t, req)
+		case KindRefund:
+			res = l.refund(t, req)
+		default:
+			res = l.void(t, req)
+		}
 	case KindReversal:
 		res = l.reverse(t, req)
 	case KindSettle:
@@ -495,7 +507,7 @@ func stanAfter(s, prev string) bool {
 func (l *Ledger) terminal(id string) *terminal {
 	t, ok := l.terminals[id]
 	if !ok {
-		t = &terminal{id: id, fin: map[string]*Txn{}}
+		t = &terminal{id: id, fin: map[string]*Txn{}, early: map[string]bool{}}
 		t.dedupe[0] = map[dedupeKey]dedupeEntry{}
 		t.dedupe[1] = map[dedupeKey]dedupeEntry{}
 		t.cur = &Batch{Terminal: id, Number: 1, Opened: l.now(), State: BatchOpen}
@@ -682,6 +694,7 @@ func (l *Ledger) reverse(t *terminal, req Request) Result {
 	}
 	orig := t.fin[stan]
 	if orig == nil {
+		t.early[stan] = true
 		return result(l.record(t, req, CodeNotFound, nil))
 	}
 	if orig.State == StateApproved {

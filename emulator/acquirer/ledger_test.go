@@ -469,3 +469,18 @@ func TestVoidWithoutPAN(t *testing.T) {
 		t.Errorf("balance %d", got)
 	}
 }
+
+// A reversal overtakes its original (the original was held on the way):
+// 25 for the reversal, and the late original is declined, not booked.
+func TestReversalBeforeOriginal(t *testing.T) {
+	l := newLedger(t)
+	step(t, l, reversal("000002", "000001"), "25")
+	step(t, l, sale("000001", acquirer.CardApprove, 500), "68")
+	if got := balance(t, l, acquirer.CardApprove); got != 1_000_000 {
+		t.Errorf("balance %d: the late original was charged", got)
+	}
+	// A repeat of the reversal now finds the declined original: 00.
+	step(t, l, reversal("000003", "000001"), "00")
+	// Other STANs are not affected.
+	step(t, l, sale("000004", acquirer.CardApprove, 500), "00")
+}

@@ -171,6 +171,7 @@ func (l *Ledger) close(t *terminal, rep *Settlement) {
 	// Keep duplicate detection for this batch and the one before it.
 	t.dedupe[1] = t.dedupe[0]
 	t.dedupe[0] = map[dedupeKey]dedupeEntry{}
+	clear(t.early)
 }
 
 // upload records a 0320's records. Uploads are accepted (00) while the

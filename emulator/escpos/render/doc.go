@@ -10,8 +10,10 @@
 //
 // Text and AppendText give one line of text per printed line, characters
 // placed by column (a run's X divided by its cell width plus spacing), a
-// double-width character followed by a space, a CJK character taking two
-// columns (four at double width), and marker lines for what is not text:
+// double-width character followed by a space, a double-byte (Kanji-mode) or
+// CJK character taking two columns (four at double width; a double-byte
+// character that a terminal shows one column wide, such as ①, is followed
+// by a space), and marker lines for what is not text:
 //
 //	[IMAGE 200x120]
 //	[BARCODE EAN13] 4006381333931
@@ -33,8 +35,9 @@
 // crisp; CJK ideographs from Unifont's 16×16 glyphs into 24×24), magnified
 // up to 8×8, bold, underlined (1 or 2 dots), reversed and upside down; bit
 // images dot for dot; barcodes (UPC-A, UPC-E, EAN13, EAN8, CODE39, ITF,
-// CODABAR, CODE93, CODE128) module by module with their human-readable
-// text; QR codes module by module at their error correction level. The
+// CODABAR, CODE93, CODE128, GS1-128) module by module with their
+// human-readable text; QR codes module by module at their error correction
+// level. GS1 DataBar symbols are not drawn (their space is left blank). The
 // output is a paletted PNG of bit depth 1. Glyph bitmaps are scaled once and
 // cached; pixel buffers are pooled.
 //

@@ -41,8 +41,8 @@ body{background:#d9d9d6;margin:0;padding:24px;font-family:"DejaVu Sans Mono","Li
 .line{position:relative;white-space:pre}
 .line.up{transform:rotate(180deg)}
 .r{position:absolute;transform-origin:0 100%;line-height:1;white-space:pre}
-.r i{display:inline-block;font-style:normal;text-align:center;width:var(--w);overflow:visible}
-.r i.w{width:calc(2*var(--w))}
+.r i{display:inline-block;font-style:normal;text-align:center;width:calc(var(--w) + var(--s));overflow:visible}
+.r i.w{width:calc(2*var(--w) + var(--s))}
 .b{font-weight:bold}
 .u1 i{text-decoration:underline;text-decoration-thickness:1px}
 .u2 i{text-decoration:underline;text-decoration-thickness:2px}
@@ -207,13 +207,13 @@ func htmlRun(b *bytes.Buffer, run *paper.Run, asc int) {
 	// magnified from its bottom-left corner.
 	b.WriteString(`" style="left:` + strconv.Itoa(run.X) + `px;top:` + strconv.Itoa(asc-ch) +
 		`px;height:` + strconv.Itoa(ch) + `px;font-size:` + strconv.Itoa(ch*5/6) +
-		`px;line-height:` + strconv.Itoa(ch) + `px;--w:` + strconv.Itoa(cw+run.CharSpacing) + `px`)
+		`px;line-height:` + strconv.Itoa(ch) + `px;--w:` + strconv.Itoa(cw) + `px;--s:` + strconv.Itoa(clamp(run.CharSpacing, 0, maxCell)) + `px`)
 	if mw != 1 || mh != 1 {
 		b.WriteString(`;transform:scale(` + strconv.Itoa(mw) + `,` + strconv.Itoa(mh) + `)`)
 	}
 	b.WriteString(`">`)
 	for _, r := range run.Text {
-		if r >= utf8.RuneSelf && isWide(r) {
+		if run.Kanji || r >= utf8.RuneSelf && isWide(r) {
 			b.WriteString(`<i class="w">`)
 		} else {
 			b.WriteString(`<i>`)

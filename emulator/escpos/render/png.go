@@ -262,11 +262,12 @@ func drawRun(c *canvas, run *paper.Run, baseline int) {
 	bold := st.Bold || st.DoubleStrike
 	for _, r := range run.Text {
 		cells := 1
-		if r >= utf8.RuneSelf && isWide(r) {
+		if run.Kanji || r >= utf8.RuneSelf && isWide(r) {
 			cells = 2
 		}
 		gw := cw * cells
-		adv := (gw + clamp(run.CharSpacing, 0, maxCell)*cells) * mw
+		// The printer's advance: the cells and one spacing a character.
+		adv := (gw + clamp(run.CharSpacing, 0, maxCell)) * mw
 		if x >= c.w {
 			break // the rest of the run is off the paper
 		}

@@ -428,3 +428,50 @@ func padded(img image.Image, m int) image.Image {
 	}
 	return out
 }
+
+// TestKanjiRuns checks double-byte runs from the printer: every character
+// takes two cells and one spacing, whether or not a terminal shows it wide.
+func TestKanjiRuns(t *testing.T) {
+	kanji := paper.Run{X: 0, Text: "①─中", Kanji: true, CellWidth: 12, CellHeight: 24, CharSpacing: 2, Style: paper.Style{Width: 1, Height: 1}}
+	next := paper.Run{X: 3 * (24 + 2), Text: "x", CellWidth: 12, CellHeight: 24, Style: paper.Style{Width: 1, Height: 1}}
+	r := newReceipt(1).add(paper.Line{Runs: []paper.Run{kanji, next}, Height: 30, Ascent: 24}).receipt()
+	if got, want := string(Text(r)), "① ─ 中x\n"; got != want {
+		t.Errorf("text %q, want %q", got, want)
+	}
+	// 中 is the third character: at dot 2×26 = 52, as if printed alone there.
+	alone := kanji
+	alone.X, alone.Text = 52, "中"
+	a := Image(r)
+	b := Image(newReceipt(1).add(paper.Line{Runs: []paper.Run{alone}, Height: 30, Ascent: 24}).receipt())
+	for y := 0; y < 30; y++ {
+		for x := 52; x < 52+24; x++ {
+			if a.Pix[y*a.Stride+x] != b.Pix[y*b.Stride+x] {
+				t.Fatalf("中 not drawn at dot 52 (differs at %d,%d)", x, y)
+			}
+		}
+	}
+	page := renderHTML(t, r)
+	if !strings.Contains(page, `<i class="w">①</i><i class="w">─</i><i class="w">中</i>`) {
+		t.Error("HTML does not give every double-byte character two cells")
+	}
+}
+
+func TestCode128VariantsDecode(t *testing.T) {
+	for _, tc := range []struct {
+		sym  paper.Symbology
+		data string
+		want string
+	}{
+		{paper.Code128Auto, "Order 42", "Order 42"},
+		{paper.GS1128, "(01)09501101530003", "0109501101530003"},
+	} {
+		r := newReceipt(1).feed(1).add(paper.Barcode{Symbology: tc.sym, Data: tc.data, Height: 80, ModuleWidth: 2,
+			HRI: paper.HRIBelow, Align: paper.Center, AreaWidth: testWidth}).feed(1).receipt()
+		if got := decodeWith(t, oned.NewCode128Reader(), Image(r)); got != tc.want {
+			t.Errorf("%s %q decoded %q, want %q", tc.sym, tc.data, got, tc.want)
+		}
+	}
+	if _, _, err := Modules(paper.DataBarOmni, "0109501101530003"); !errors.Is(err, ErrSymbol) {
+		t.Errorf("DataBar: error %v, want ErrSymbol (not drawn)", err)
+	}
+}

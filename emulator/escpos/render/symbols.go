@@ -71,10 +71,16 @@ func Modules(sym paper.Symbology, data string) ([]bool, string, error) {
 		bc, err = codabar.Encode(d)
 	case paper.Code93:
 		bc, err = code93.Encode(data, true, true)
-	case paper.Code128:
+	case paper.Code128, paper.Code128Auto:
 		bc, err = code128.Encode(data)
+	case paper.GS1128:
+		// FNC1 first; the parentheses round application identifiers are
+		// for the HRI only.
+		enc := strings.NewReplacer("(", "", ")", "").Replace(data)
+		bc, err = code128.Encode(string(code128.FNC1) + enc)
 	default:
-		return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: "unknown symbology"}
+		// GS1 DataBar and unknown symbologies are not drawn.
+		return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: "symbology not drawn by this renderer"}
 	}
 	if err != nil {
 		return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: err.Error()}

@@ -135,11 +135,19 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 	col := 0 // columns written so far on this line
 	for i := range l.Runs {
 		run := &l.Runs[i]
-		adv := clamp(run.CellWidth, 0, maxCell) + clamp(run.CharSpacing, 0, maxCell)
-		if adv <= 0 {
-			adv = 12
+		cw, sp := clamp(run.CellWidth, 0, maxCell), clamp(run.CharSpacing, 0, maxCell)
+		if cw <= 0 {
+			cw = 12
 		}
-		if c := clamp(run.X, 0, maxX) / adv; c > col {
+		x := clamp(run.X, 0, maxX)
+		var c int
+		if run.Kanji {
+			// A double-byte character is two cells and one spacing.
+			c = 2 * x / (2*cw + sp)
+		} else {
+			c = x / (cw + sp)
+		}
+		if c > col {
 			dst = appendSpaces(dst, c-col)
 			col = c
 		}
@@ -147,7 +155,7 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 		s := run.Text
 		for len(s) > 0 {
 			c := s[0]
-			if c < utf8.RuneSelf {
+			if c < utf8.RuneSelf && !run.Kanji {
 				if mag == 1 {
 					// Copy the longest printable ASCII stretch at once.
 					n := 0
@@ -171,15 +179,22 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 				continue
 			}
 			r, size := utf8.DecodeRuneInString(s)
-			dst = append(dst, s[:size]...)
-			s = s[size:]
-			if isWide(r) {
-				dst = appendSpaces(dst, 2*(mag-1))
-				col += 2 * mag
+			if r < 0x20 || r == 0x7F {
+				dst = append(dst, ' ')
 			} else {
-				dst = appendSpaces(dst, mag-1)
-				col += mag
+				dst = append(dst, s[:size]...)
 			}
+			s = s[size:]
+			// Columns the character takes on paper, and in a terminal.
+			cols, shown := mag, 1
+			if isWide(r) {
+				shown = 2
+			}
+			if run.Kanji || shown == 2 {
+				cols = 2 * mag
+			}
+			dst = appendSpaces(dst, cols-shown)
+			col += cols
 		}
 	}
 	// Trim trailing spaces.

@@ -427,11 +427,18 @@ func (d DateTime) Validate() error {
 	if len(d) != 10 || badByte(fmtN, []byte(d)) >= 0 {
 		return fmt.Errorf("%w: date-time %q is not MMDDhhmmss", ErrBadField, string(d))
 	}
-	// Year 2000 is a leap year, so 0229 is accepted.
-	if _, err := time.Parse("20060102150405", "2000"+string(d)); err != nil {
+	two := func(i int) int { return int(d[i]-'0')*10 + int(d[i+1]-'0') }
+	if !validMonthDay(two(0), two(2)) || two(4) > 23 || two(6) > 59 || two(8) > 59 {
 		return fmt.Errorf("%w: date-time %q is not MMDDhhmmss", ErrBadField, string(d))
 	}
 	return nil
+}
+
+// validMonthDay reports whether month and day form a date in some year
+// (29 February included, since the year does not travel).
+func validMonthDay(month, day int) bool {
+	days := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+	return month >= 1 && month <= 12 && day >= 1 && day <= days[month]
 }
 
 // Expiry is a card expiry date YYMM (DE14).

@@ -208,7 +208,7 @@ func TestTimes(t *testing.T) {
 			t.Errorf("%s: %v", ok, err)
 		}
 	}
-	for _, bad := range []DateTime{"0230120000", "1301000000", "0101240000", "010100000", "01010000a0"} {
+	for _, bad := range []DateTime{"0230120000", "0431120000", "0001120000", "0100120000", "1301000000", "0101240000", "0101006000", "0101000060", "010100000", "01010000a0"} {
 		if err := bad.Validate(); !errors.Is(err, ErrBadField) {
 			t.Errorf("%s: %v", bad, err)
 		}

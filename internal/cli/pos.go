@@ -1,0 +1,538 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/printer"
+)
+
+func init() {
+	register(&command{
+		name:    "pos",
+		usage:   "hil pos [--journal FILE] [--host ADDR] [--printer URL] [--json] sale|refund|void|settle|reprint|lookup|recover|journal …",
+		summary: "run the POS client: sale, refund, void, settle, reprint, lookup, recover",
+		order:   40,
+		run:     runPos,
+	})
+}
+
+// Exit statuses of hil pos, above the shared ones (0 ok, 1 error, 2 usage).
+const (
+	ExitDeclined = 3 // the host declined (a result, not an error)
+	ExitInDoubt  = 4 // no usable answer: reversed or reversal queued; or recover left work open
+)
+
+const posHelp = `Usage: hil pos [flags] COMMAND [args]
+
+Runs the POS client core (pkg/posclient) against a host and a printer.
+
+Commands:
+  sale AMOUNT --card PAN [--expiry YYMM]
+  refund REF [AMOUNT] --card PAN     refund to the original card (AMOUNT omitted: all that is left)
+  void REF --card PAN                cancel a sale of the open batch in full
+  settle                             close the batch (0500; on 95 batch upload and final 0500)
+  reprint [REF]                      print a duplicate (DUPLICATE / 重印), or an owed receipt
+  lookup [--ref R] [--from T] [--to T] [--amount N] [--last4 DDDD] [--state S]
+                                     S: owed, in-doubt, reversal-pending, or a state name
+  recover                            reverse what is in doubt, send queued reversals, print owed receipts
+  journal [REF]                      show the journal rows (all, or of one transaction)
+
+AMOUNT is in minor units (1250), or major units with a point (12.50).
+Times are RFC 3339 (2026-11-23T09:30:00Z).
+
+Output: one line per result, or with --json one JSON object per line with
+ref, state, response_code, rrn, auth_code, amount (minor units) and
+receipt (printed, owed, e-receipt).
+
+Exit status: 0 approved (or done), 1 error (nothing was charged unless the
+message says so), 2 usage, 3 declined, 4 in doubt (reversed, or reversal
+queued) — for recover: work left open.
+
+Environment: HIL_POS_JOURNAL, HIL_ACQUIRER_ADDR, HIL_PRINTER_URL,
+HIL_TERMINAL_ID, HIL_CARD_KEY (card-token key; the built-in default is for
+the harness only), HIL_POS_CRASH (a crash point: the process kills itself
+with SIGKILL there — after-journal-write, after-send, after-response,
+after-approval, mid-print).
+
+Flags:
+`
+
+// posOpenJournal opens the durable journal. It is wired to the SQLite
+// journal (journal.OpenSQLite) once that lands.
+var posOpenJournal = func(path string) (posclient.Journal, error) {
+	return nil, errors.New("journal: sqlite not available yet")
+}
+
+// posDefaultKey is the card-token key when HIL_CARD_KEY is not set: fine for
+// the harness, never for a real terminal.
+const posDefaultKey = "poshil harness card-token key (not for production)"
+
+type posGlobal struct {
+	journal, host, printer, eReceipt, terminalID, crash string
+	jsonOut, verbose                                    bool
+	timeout                                             time.Duration
+	notReady                                            string
+	reverseOnPrint                                      bool
+}
+
+func runPos(ctx context.Context, env *Env, args []string) int {
+	var g posGlobal
+	fs := flag.NewFlagSet("hil pos", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(env.Stderr, posHelp)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&g.journal, "journal", os.Getenv("HIL_POS_JOURNAL"), "journal `FILE` (SQLite); empty: in memory, nothing kept")
+	fs.StringVar(&g.host, "host", envOr("HIL_ACQUIRER_ADDR", "127.0.0.1:5000"), "acquirer `ADDR`")
+	fs.StringVar(&g.printer, "printer", os.Getenv("HIL_PRINTER_URL"), "printer `URL` (serial:///dev/ttyUSB0?baud=38400, tcp://host:9100, file:///dev/usb/lp0); empty: none")
+	fs.StringVar(&g.eReceipt, "e-receipt", "", "`DIR` for e-receipts (receipts that cannot be printed)")
+	fs.StringVar(&g.terminalID, "terminal", envOr("HIL_TERMINAL_ID", "TERM0001"), "terminal `ID` (DE41, 8 characters)")
+	fs.StringVar(&g.crash, "crash-at", os.Getenv("HIL_POS_CRASH"), "kill this process with SIGKILL at crash `POINT`")
+	fs.BoolVar(&g.jsonOut, "json", false, "print JSON objects")
+	fs.BoolVar(&g.verbose, "v", false, "log to stderr")
+	fs.DurationVar(&g.timeout, "timeout", 30*time.Second, "host response timeout")
+	fs.StringVar(&g.notReady, "not-ready", "refuse", "when the printer is not ready before a sale: refuse or e-receipt")
+	fs.BoolVar(&g.reverseOnPrint, "reverse-on-print-failure", false, "reverse a sale whose receipt cannot be printed (default: owe the receipt)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fs.Usage()
+		return ExitUsage
+	}
+	if g.crash != "" && !validCrashPoint(g.crash) {
+		env.Errorf("pos: unknown crash point %q; want one of %s", g.crash, strings.Join(posclient.CrashPoints, ", "))
+		return ExitUsage
+	}
+	sub, subArgs := rest[0], rest[1:]
+	switch sub {
+	case "sale", "refund", "void", "settle", "reprint", "lookup", "recover", "journal":
+	default:
+		env.Errorf("pos: unknown command %q; run 'hil pos --help'", sub)
+		return ExitUsage
+	}
+	p := &posRun{env: env, g: g}
+	sfs := flag.NewFlagSet("hil pos "+sub, flag.ContinueOnError)
+	sfs.SetOutput(env.Stderr)
+	sfs.StringVar(&p.card, "card", "", "card number (`PAN`), used in flight only")
+	sfs.StringVar(&p.expiry, "expiry", "", "card expiry `YYMM`")
+	sfs.StringVar(&p.q.ref, "ref", "", "lookup: reference")
+	sfs.StringVar(&p.q.from, "from", "", "lookup: from `TIME` (RFC 3339)")
+	sfs.StringVar(&p.q.to, "to", "", "lookup: before `TIME` (RFC 3339)")
+	sfs.StringVar(&p.q.amount, "amount", "", "lookup: amount")
+	sfs.StringVar(&p.q.last4, "last4", "", "lookup: card last 4 digits")
+	sfs.StringVar(&p.q.state, "state", "", "lookup: owed, in-doubt, reversal-pending or a state")
+	pos, code, ok := parseInterspersed(sfs, subArgs)
+	if !ok {
+		return code
+	}
+	if err := p.open(ctx); err != nil {
+		env.Errorf("pos: %v", err)
+		return ExitFailure
+	}
+	defer p.close()
+	return p.run(ctx, sub, pos)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func validCrashPoint(s string) bool {
+	for _, c := range posclient.CrashPoints {
+		if c == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var pos []string
+	for {
+		if code, ok := parseFlags(fs, args); !ok {
+			return nil, code, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, ExitOK, true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+type posRun struct {
+	env          *Env
+	g            posGlobal
+	card, expiry string
+	q            struct{ ref, from, to, amount, last4, state string }
+
+	j    posclient.Journal
+	prn  *printer.Printer
+	term *posclient.Terminal
+}
+
+func (p *posRun) open(ctx context.Context) error {
+	if p.g.journal != "" {
+		j, err := posOpenJournal(p.g.journal)
+		if err != nil {
+			return err
+		}
+		p.j = j
+	} else {
+		p.j = journal.NewMemory()
+	}
+	cfg := posclient.Config{
+		TerminalID:      p.g.terminalID,
+		CardKey:         []byte(envOr("HIL_CARD_KEY", posDefaultKey)),
+		Journal:         p.j,
+		ResponseTimeout: p.g.timeout,
+		NotReady:        posclient.NotReadyPolicy(p.g.notReady),
+		Policy:          posclient.Policy{ReverseOnPrintFailure: p.g.reverseOnPrint},
+	}
+	host := p.g.host
+	cfg.Dial = func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", host)
+	}
+	if p.g.verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(p.env.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	} else {
+		cfg.Logger = slog.New(slog.NewTextHandler(p.env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	}
+	if p.g.crash != "" {
+		point := p.g.crash
+		cfg.CrashHook = func(step string) {
+			if step == point {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {} // the signal is on its way
+			}
+		}
+	}
+	if p.g.printer != "" {
+		prn, err := printer.Open(ctx, p.g.printer, &printer.Options{Logger: cfg.Logger})
+		if err != nil {
+			return err
+		}
+		p.prn, cfg.Printer = prn, prn
+	}
+	if p.g.eReceipt != "" {
+		sink, err := printer.NewFileSink(p.g.eReceipt, 0)
+		if err != nil {
+			return err
+		}
+		cfg.EReceipt = sink
+	}
+	t, err := posclient.New(cfg)
+	if err != nil {
+		return err
+	}
+	p.term = t
+	return nil
+}
+
+func (p *posRun) close() {
+	if p.term != nil {
+		p.term.Close()
+	}
+	if p.prn != nil {
+		p.prn.Close()
+	}
+	if p.j != nil {
+		p.j.Close()
+	}
+}
+
+func (p *posRun) usage(format string, args ...any) int {
+	p.env.Errorf("pos: "+format, args...)
+	return ExitUsage
+}
+
+func (p *posRun) run(ctx context.Context, sub string, args []string) int {
+	t := p.term
+	switch sub {
+	case "sale":
+		if len(args) != 1 || p.card == "" {
+			return p.usage("usage: hil pos sale AMOUNT --card PAN [--expiry YYMM]")
+		}
+		amount, err := parseAmount(args[0])
+		if err != nil {
+			return p.usage("%v", err)
+		}
+		res, err := t.Sale(ctx, posclient.SaleRequest{Amount: amount, PAN: p.card, Expiry: p.expiry})
+		return p.result(res, err)
+	case "refund":
+		if len(args) < 1 || len(args) > 2 || p.card == "" {
+			return p.usage("usage: hil pos refund REF [AMOUNT] --card PAN")
+		}
+		var amount int64
+		if len(args) == 2 {
+			a, err := parseAmount(args[1])
+			if err != nil {
+				return p.usage("%v", err)
+			}
+			amount = a
+		}
+		res, err := t.Refund(ctx, posclient.RefundRequest{OrigRef: args[0], Amount: amount, PAN: p.card, Expiry: p.expiry})
+		return p.result(res, err)
+	case "void":
+		if len(args) != 1 || p.card == "" {
+			return p.usage("usage: hil pos void REF --card PAN")
+		}
+		res, err := t.Void(ctx, args[0], p.card)
+		return p.result(res, err)
+	case "reprint":
+		if len(args) > 1 {
+			return p.usage("usage: hil pos reprint [REF]")
+		}
+		ref := ""
+		if len(args) == 1 {
+			ref = args[0]
+		}
+		res, err := t.Reprint(ctx, ref)
+		return p.result(res, err)
+	case "settle":
+		if len(args) != 0 {
+			return p.usage("usage: hil pos settle")
+		}
+		rep, err := t.Settle(ctx)
+		if err != nil {
+			p.env.Errorf("pos: settle: %v", err)
+			return ExitFailure
+		}
+		if p.g.jsonOut {
+			p.printJSON(rep)
+		} else {
+			fmt.Fprintf(p.env.Stdout, "settled batch=%06d balanced=%v debits=%d/%d credits=%d/%d uploaded=%d differences=%d next=%06d\n",
+				rep.Batch, rep.Balanced, rep.Terminal.DebitCount, rep.Terminal.DebitAmount, rep.Terminal.CreditCount,
+				rep.Terminal.CreditAmount, rep.Uploaded, len(rep.Differences), rep.NextBatch)
+			for _, d := range rep.Differences {
+				fmt.Fprintf(p.env.Stdout, "difference stan=%06d ref=%s kind=%q terminal=%d host=%d\n", d.STAN, d.Ref, d.Kind, d.TerminalAmount, d.HostAmount)
+			}
+		}
+		return ExitOK
+	case "lookup":
+		if len(args) != 0 {
+			return p.usage("lookup takes flags only")
+		}
+		q, err := p.query()
+		if err != nil {
+			return p.usage("%v", err)
+		}
+		list, err := t.Lookup(ctx, q)
+		if err != nil {
+			p.env.Errorf("pos: lookup: %v", err)
+			return ExitFailure
+		}
+		for _, r := range list {
+			p.line(r)
+		}
+		return ExitOK
+	case "recover":
+		if len(args) != 0 {
+			return p.usage("usage: hil pos recover")
+		}
+		rep, err := t.Recover(ctx)
+		if p.g.jsonOut {
+			p.printJSON(rep)
+		} else {
+			fmt.Fprintf(p.env.Stdout, "recovered reversed=%s unresolved=%s printed=%s owed=%s pending=%s\n",
+				list(rep.Reversed), list(rep.Unresolved), list(rep.Printed), list(rep.Owed), list(rep.Pending))
+		}
+		if err != nil {
+			p.env.Errorf("pos: recover: %v", err)
+			if !errors.Is(err, posclient.ErrReversalPending) {
+				return ExitFailure
+			}
+		}
+		if len(rep.Unresolved)+len(rep.Owed)+len(rep.Pending) > 0 {
+			return ExitInDoubt
+		}
+		return ExitOK
+	case "journal":
+		return p.journalDump(ctx, args)
+	}
+	return ExitUsage
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	return strings.Join(s, ",")
+}
+
+func (p *posRun) query() (posclient.Query, error) {
+	var q posclient.Query
+	q.Ref, q.Last4 = p.q.ref, p.q.last4
+	if p.q.amount != "" {
+		a, err := parseAmount(p.q.amount)
+		if err != nil {
+			return q, err
+		}
+		q.Amount = a
+	}
+	for _, tv := range []struct {
+		s   string
+		dst *time.Time
+	}{{p.q.from, &q.From}, {p.q.to, &q.To}} {
+		if tv.s == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, tv.s)
+		if err != nil {
+			return q, fmt.Errorf("bad time %q: want RFC 3339", tv.s)
+		}
+		*tv.dst = v
+	}
+	switch p.q.state {
+	case "":
+	case "owed", "receipt-owed":
+		q.States, q.Receipts = posclient.QueryReceiptOwed.States, posclient.QueryReceiptOwed.Receipts
+	case "in-doubt":
+		q.States = posclient.QueryInDoubt.States
+	case "reversal-pending":
+		q.States = posclient.QueryReversalPending.States
+	default:
+		q.States = []posclient.State{posclient.State(p.q.state)}
+	}
+	return q, nil
+}
+
+func (p *posRun) journalDump(ctx context.Context, args []string) int {
+	if len(args) > 1 {
+		return p.usage("usage: hil pos journal [REF]")
+	}
+	var refs []string
+	if len(args) == 1 {
+		refs = args
+	} else {
+		all, err := p.j.Find(ctx, posclient.Query{})
+		if err != nil {
+			p.env.Errorf("pos: journal: %v", err)
+			return ExitFailure
+		}
+		for _, t := range all {
+			refs = append(refs, t.Ref)
+		}
+	}
+	for _, ref := range refs {
+		h, err := p.j.History(ctx, ref)
+		if err != nil {
+			p.env.Errorf("pos: journal: %v", err)
+			return ExitFailure
+		}
+		for _, e := range h {
+			if p.g.jsonOut {
+				p.printJSON(e)
+				continue
+			}
+			msg := ""
+			if e.Message != nil {
+				msg = " " + string(e.Message.Direction) + " " + e.Message.MTI
+			}
+			fmt.Fprintf(p.env.Stdout, "%d %s %s %s receipt=%s%s: %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Txn.Ref,
+				e.Txn.State, orDash(string(e.Txn.Receipt)), msg, e.Note)
+		}
+	}
+	return ExitOK
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// result prints a transaction result and maps it to the exit status.
+func (p *posRun) result(res posclient.Result, err error) int {
+	var doubt *posclient.InDoubtError
+	switch {
+	case errors.As(err, &doubt):
+		p.line(res)
+		p.env.Errorf("pos: %v", err)
+		return ExitInDoubt
+	case err != nil && res.Ref != "" && res.State.Doubtful():
+		p.line(res)
+		p.env.Errorf("pos: %v", err)
+		return ExitInDoubt
+	case err != nil:
+		p.env.Errorf("pos: %v", err)
+		return ExitFailure
+	}
+	p.line(res)
+	if res.State == posclient.StateDeclined {
+		return ExitDeclined
+	}
+	return ExitOK
+}
+
+func (p *posRun) line(r posclient.Result) {
+	if p.g.jsonOut {
+		p.printJSON(r)
+		return
+	}
+	fmt.Fprintf(p.env.Stdout, "%s %s ref=%s amount=%d code=%s rrn=%s auth=%s card=%s receipt=%s",
+		r.State, r.Kind, r.Ref, r.Amount, orDash(r.ResponseCode), orDash(r.RRN), orDash(r.AuthCode), orDash(r.Card), orDash(string(r.Receipt)))
+	if r.OrigRef != "" {
+		fmt.Fprintf(p.env.Stdout, " orig=%s", r.OrigRef)
+	}
+	if r.Copies > 0 {
+		fmt.Fprintf(p.env.Stdout, " copies=%d", r.Copies)
+	}
+	fmt.Fprintln(p.env.Stdout)
+}
+
+func (p *posRun) printJSON(v any) {
+	enc := json.NewEncoder(p.env.Stdout)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// parseAmount reads minor units ("1250") or major units with a point
+// ("12.50", two decimals at most).
+func parseAmount(s string) (int64, error) {
+	bad := fmt.Errorf("bad amount %q: want minor units (1250) or 12.50", s)
+	major, minor, dot := strings.Cut(s, ".")
+	if !dot {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v <= 0 {
+			return 0, bad
+		}
+		return v, nil
+	}
+	if major == "" || len(minor) == 0 || len(minor) > 2 {
+		return 0, bad
+	}
+	if len(minor) == 1 {
+		minor += "0"
+	}
+	m, err1 := strconv.ParseInt(major, 10, 64)
+	n, err2 := strconv.ParseInt(minor, 10, 64)
+	if err1 != nil || err2 != nil || m < 0 || n < 0 || m > 9_999_999_999 || m*100+n == 0 {
+		return 0, bad
+	}
+	return m*100 + n, nil
+}

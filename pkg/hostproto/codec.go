@@ -360,29 +360,51 @@ func (u *unpacked) stan(id int) STAN {
 
 func (u *unpacked) times() Times {
 	t := Times{Transmission: DateTime(u.vals[7]), LocalTime: u.vals[12], LocalDate: u.vals[13]}
-	if t.Transmission != "" {
-		if err := t.Transmission.Validate(); err != nil {
-			u.fail(7, err)
+	for _, id := range [...]int{7, 12, 13} {
+		if err := t.check(id); err != nil {
+			u.fail(id, err)
 		}
 	}
 	return t
 }
 
+// check validates the time stamp of field id (7, 12 or 13) if it is set.
+func (t Times) check(id int) error {
+	switch id {
+	case 7:
+		if t.Transmission != "" {
+			return t.Transmission.Validate()
+		}
+	case 12:
+		v := t.LocalTime
+		if v != "" && (len(v) != 6 || badByte(fmtN, []byte(v)) >= 0 || v[:2] > "23" || v[2:4] > "59" || v[4:] > "59") {
+			return fmt.Errorf("%w: local time %q is not hhmmss", ErrBadField, v)
+		}
+	case 13:
+		v := t.LocalDate
+		if v != "" && (len(v) != 4 || badByte(fmtN, []byte(v)) >= 0 ||
+			!validMonthDay(int(v[0]-'0')*10+int(v[1]-'0'), int(v[2]-'0')*10+int(v[3]-'0'))) {
+			return fmt.Errorf("%w: local date %q is not MMDD", ErrBadField, v)
+		}
+	}
+	return nil
+}
+
 // putTimes writes DE7, DE12 and DE13 (each if set).
 func (p *packer) putTimes(t Times) {
-	if t.Transmission != "" {
-		if err := t.Transmission.Validate(); err != nil {
-			if p.begin(7) != nil {
-				p.fail(7, err)
+	put := func(id int, v string) {
+		if v == "" {
+			return
+		}
+		if err := t.check(id); err != nil {
+			if p.begin(id) != nil {
+				p.fail(id, err)
 			}
 			return
 		}
-		p.str(7, string(t.Transmission))
+		p.str(id, v)
 	}
-	if t.LocalTime != "" {
-		p.str(12, t.LocalTime)
-	}
-	if t.LocalDate != "" {
-		p.str(13, t.LocalDate)
-	}
+	put(7, string(t.Transmission))
+	put(12, t.LocalTime)
+	put(13, t.LocalDate)
 }

@@ -496,6 +496,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"control byte in terminal id", mutate(t, 84, "\x01"), 41, ErrBadField},
 		{"STAN zero", mutate(t, 58, "000000"), 11, ErrBadField},
 		{"impossible date-time", mutate(t, 48, "1332093015"), 7, ErrBadField},
+		{"impossible local time", mutate(t, 64, "096015"), 12, ErrBadField},
+		{"impossible local date", mutate(t, 70, "0230"), 13, ErrBadField},
 		{"unknown MTI", mutate(t, 0, "0100"), 0, ErrUnknownMTI},
 		{"non-digit MTI", mutate(t, 0, "02X0"), 0, ErrUnknownMTI},
 		{"unknown processing code", mutate(t, 30, "310000"), 3, ErrUnknownProcessingCode},
@@ -580,6 +582,8 @@ func TestEncodeErrors(t *testing.T) {
 		}, 37, ErrMissingField},
 		{"void without original", func(r *FinancialRequest) { r.ProcessingCode = ProcVoid; r.RRN = testRRN1 }, 90, ErrMissingField},
 		{"local time too short", func(r *FinancialRequest) { r.LocalTime = "0930" }, 12, ErrBadField},
+		{"local time 24h", func(r *FinancialRequest) { r.LocalTime = "240000" }, 12, ErrBadField},
+		{"local date 31 April", func(r *FinancialRequest) { r.LocalDate = "0431" }, 13, ErrBadField},
 		{"currency not numeric", func(r *FinancialRequest) { r.Currency = "EUR" }, 49, ErrBadField},
 		{"batch above 999999", func(r *FinancialRequest) { r.Batch = 1_000_000 }, 60, ErrBadField},
 	}

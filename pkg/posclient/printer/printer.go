@@ -141,6 +141,15 @@ type writeOnly struct{ io.WriteCloser }
 
 func (writeOnly) Read([]byte) (int, error) { return 0, ErrStatusUnsupported }
 
+// SetWriteDeadline passes a deadline on to connections that take one, so
+// that a blocked write ends with the caller's context.
+func (w writeOnly) SetWriteDeadline(t time.Time) error {
+	if d, ok := w.WriteCloser.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		return d.SetWriteDeadline(t)
+	}
+	return nil
+}
+
 func newPrinter(rwc io.ReadWriteCloser, canRead bool, opts *Options) *Printer {
 	o := opts.withDefaults()
 	r := o.Rand

@@ -368,3 +368,20 @@ func TestPrintToleratesAMissedPollReply(t *testing.T) {
 		}
 	})
 }
+
+// A write blocked on a printer that does not read (usblp on paper out
+// blocks forever) ends with the caller's context.
+func TestWriteBlockedEndsWithContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c1, c2 := net.Pipe() // nobody reads c2
+		defer c2.Close()
+		p := NewWriteOnly(c1, nil)
+		defer p.Close()
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		err := p.Print(ctx, []byte("job"))
+		if !errors.Is(err, ErrNotConfirmed) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Print = %v, want not confirmed by the deadline", err)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"go.bug.st/serial"
 )
@@ -264,4 +265,9 @@ func (d *deviceFile) Read(b []byte) (int, error) {
 }
 
 func (d *deviceFile) Write(b []byte) (int, error) { return d.f.Write(b) }
+
+// SetWriteDeadline lets a write blocked on the device (usblp waits forever
+// on paper out) end with the caller's context, where the device is
+// pollable.
+func (d *deviceFile) SetWriteDeadline(t time.Time) error { return d.f.SetWriteDeadline(t) }
 func (d *deviceFile) Close() error                { return d.f.Close() }

@@ -270,4 +270,4 @@ func (d *deviceFile) Write(b []byte) (int, error) { return d.f.Write(b) }
 // on paper out) end with the caller's context, where the device is
 // pollable.
 func (d *deviceFile) SetWriteDeadline(t time.Time) error { return d.f.SetWriteDeadline(t) }
-func (d *deviceFile) Close() error                { return d.f.Close() }
+func (d *deviceFile) Close() error                       { return d.f.Close() }

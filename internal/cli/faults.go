@@ -7,12 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/faults"
 	"github.com/poshil/hil/faults/acquirerfaults"
+	"github.com/poshil/hil/faults/printerfaults"
 )
 
 func init() {
@@ -103,6 +106,47 @@ func init() {
 			}, nil
 		},
 	})
+}
+
+// printerFaults wires --faults into 'hil printer serve': flags before
+// parsing; start before the server is built (it sets WrapConn, for garble,
+// and returns the endpoints to mount on the admin API); attach once the
+// printer and server exist; stop at the end (deferred after start).
+type printerFaults struct {
+	ff    faultFlags
+	in    *faults.Injector
+	ad    *printerfaults.Adapter
+	close func()
+}
+
+func (pf *printerFaults) flags(fs *flag.FlagSet) { pf.ff.register(fs, false) }
+
+func (pf *printerFaults) start(env *Env, sopts *escpos.ServerOptions) (map[string]http.Handler, error) {
+	in, closeIn, err := pf.ff.injector(env)
+	if err != nil {
+		return nil, err
+	}
+	pf.in, pf.close = in, closeIn
+	wrap := printerfaults.WrapConn(in)
+	if prev := sopts.WrapConn; prev != nil {
+		sopts.WrapConn = func(rwc io.ReadWriteCloser) io.ReadWriteCloser { return wrap(prev(rwc)) }
+	} else {
+		sopts.WrapConn = wrap
+	}
+	return map[string]http.Handler{"/faults": faults.AdminHandler(in)}, nil
+}
+
+func (pf *printerFaults) attach(p *escpos.Printer, srv *escpos.Server) {
+	pf.ad = printerfaults.Attach(pf.in, p, srv)
+}
+
+func (pf *printerFaults) stop() {
+	if pf.ad != nil {
+		pf.ad.Close()
+	}
+	if pf.close != nil {
+		pf.close()
+	}
 }
 
 const faultsSynopsis = "hil faults check [--json] FILE|-\n       hil faults list"

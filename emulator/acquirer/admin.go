@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // maxAdminBody bounds a POST body.
@@ -26,22 +27,25 @@ const maxAdminBody = 64 << 10
 //
 // Errors are {"error": "..."} with status 400 (bad input) or 404.
 func (s *Server) AdminHandler() http.Handler {
-	return newAdminMux(s.ledger, s)
+	s.adminOnce.Do(func() { s.adminMux = newAdminMux(s.ledger, s) })
+	return s.adminMux
+}
+
+// HandleAdmin mounts h on the server's admin API at pattern and below it
+// ("/faults" serves /faults and /faults/...), so that packages built on
+// the acquirer (fault plans) add endpoints next to the ledger's. h sees
+// the full path. Like http.ServeMux.Handle it panics if pattern is
+// already taken.
+func (s *Server) HandleAdmin(pattern string, h http.Handler) {
+	mux := s.AdminHandler().(*http.ServeMux)
+	pattern = strings.TrimSuffix(pattern, "/")
+	mux.Handle(pattern, h)
+	mux.Handle(pattern+"/", h)
 }
 
 // NewAdminHandler returns the admin API over a ledger alone (without the
 // connection endpoints).
 func NewAdminHandler(l *Ledger) http.Handler { return newAdminMux(l, nil) }
-
-// HandleAdmin mounts h on the server's admin API (Options.AdminAddr) under
-// pattern, a net/http ServeMux pattern such as "/faults", for endpoints
-// that other packages provide (the fault plan's). It may be called while
-// serving; without an admin API it does nothing.
-func (s *Server) HandleAdmin(pattern string, h http.Handler) {
-	if s.adminMux != nil {
-		s.adminMux.Handle(pattern, h)
-	}
-}
 
 func newAdminMux(l *Ledger, s *Server) *http.ServeMux {
 	mux := http.NewServeMux()

@@ -68,9 +68,10 @@ type Server struct {
 	after  func(time.Duration) <-chan time.Time
 	ln     net.Listener
 
-	adminLn  net.Listener
-	adminSrv *http.Server
-	adminMux *http.ServeMux // the admin API's mux, for HandleAdmin
+	adminLn   net.Listener
+	adminSrv  *http.Server
+	adminOnce sync.Once
+	adminMux  *http.ServeMux // the admin API's mux (AdminHandler, HandleAdmin)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -134,8 +135,7 @@ func NewServer(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("acquirer: admin listen: %w", err)
 		}
 		s.adminLn = aln
-		s.adminMux = newAdminMux(s.ledger, s)
-		s.adminSrv = &http.Server{Handler: s.adminMux, ReadHeaderTimeout: 10 * time.Second}
+		s.adminSrv = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/emulator/acquirer/acquirertest"
+	"github.com/poshil/hil/pkg/hostproto"
+)
+
+func runPosCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), append([]string{"pos"}, args...), strings.NewReader(""), &out, &errb)
+	for _, s := range []string{out.String(), errb.String()} {
+		if strings.Contains(s, acquirer.CardApprove) || strings.Contains(s, acquirer.CardDecline) {
+			t.Errorf("full card number in output: %q", s)
+		}
+	}
+	return code, out.String(), errb.String()
+}
+
+func TestPosSaleExitCodesAndJSON(t *testing.T) {
+	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	code, out, stderr := runPosCmd(t, "--host", srv.Addr(), "--json", "sale", "12.50", "--card", acquirer.CardApprove)
+	if code != ExitOK {
+		t.Fatalf("approved sale: exit %d, stderr %s", code, stderr)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	for _, k := range []string{"ref", "state", "response_code", "rrn", "auth_code", "amount", "receipt"} {
+		if _, ok := res[k]; !ok {
+			t.Errorf("JSON lacks %q: %s", k, out)
+		}
+	}
+	if res["state"] != "approved" || res["amount"] != float64(1250) || res["receipt"] != "owed" {
+		t.Errorf("JSON %s", out)
+	}
+
+	// A new in-memory journal restarts the STAN: use another terminal id.
+	code, out, _ = runPosCmd(t, "--host", srv.Addr(), "--terminal", "TERM0002", "sale", "100", "--card", acquirer.CardDecline)
+	if code != ExitDeclined || !strings.HasPrefix(out, "declined sale ") || !strings.Contains(out, "code=05") {
+		t.Errorf("declined: exit %d, %q", code, out)
+	}
+}
+
+func TestPosInDoubtExit(t *testing.T) {
+	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
+		return acquirer.Action{Drop: st == acquirer.AfterLedger && ex.MTI == hostproto.MTIFinancialRequest}
+	})
+	code, out, _ := runPosCmd(t, "--host", srv.Addr(), "--timeout", "200ms", "sale", "100", "--card", acquirer.CardApprove)
+	if code != ExitInDoubt || !strings.HasPrefix(out, "reversed sale ") {
+		t.Errorf("exit %d, %q; want 4 and reversed", code, out)
+	}
+}
+
+func TestPosUsageAndErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{}, ExitUsage},
+		{[]string{"bogus"}, ExitUsage},
+		{[]string{"sale", "12.50"}, ExitUsage},                 // no card
+		{[]string{"sale", "12.505", "--card", "1"}, ExitUsage}, // three decimals
+		{[]string{"refund"}, ExitUsage},
+		{[]string{"--crash-at", "nowhere", "settle"}, ExitUsage},
+		{[]string{"--journal", "/tmp/x.db", "lookup"}, ExitFailure},
+		{[]string{"--host", "127.0.0.1:1", "sale", "100", "--card", acquirer.CardApprove}, ExitFailure},
+		{[]string{"--help"}, ExitOK},
+	} {
+		code, _, stderr := runPosCmd(t, tc.args...)
+		if code != tc.want {
+			t.Errorf("hil pos %v: exit %d, want %d (%s)", tc.args, code, tc.want, stderr)
+		}
+	}
+	_, _, stderr := runPosCmd(t, "--journal", "/tmp/x.db", "lookup")
+	if !strings.Contains(stderr, "journal: sqlite not available yet") {
+		t.Errorf("stderr %q", stderr)
+	}
+}
+
+func TestParseAmount(t *testing.T) {
+	for in, want := range map[string]int64{"1250": 1250, "12.50": 1250, "12.5": 1250, "0.01": 1, "7": 7} {
+		if got, err := parseAmount(in); err != nil || got != want {
+			t.Errorf("parseAmount(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-5", "1.234", ".5", "abc", "0.00"} {
+		if _, err := parseAmount(in); err == nil {
+			t.Errorf("parseAmount(%q) accepted", in)
+		}
+	}
+}

@@ -59,8 +59,8 @@
 // [ProcSettle] and its totals ([Totals], DE74-77, 86-89, 97). The host
 // answers 00 when they balance, or 95 ([RCReconcileError]) with its own
 // totals. After a 95 the terminal uploads its transactions in 0320s
-// ([BatchRecord]s in DE48, the last one flagged) and closes the batch with
-// a 0500 [ProcSettleAfterUpload]; the 0510 lists the [Difference]s.
+// ([BatchRecord] values in DE48, the last one flagged) and closes the batch with
+// a 0500 [ProcSettleAfterUpload]; the 0510 lists each [Difference].
 //
 // # Errors
 //
@@ -69,7 +69,7 @@
 // [ErrShortMessage], [ErrBadField], [ErrUnknownMTI],
 // [ErrUnknownProcessingCode], [ErrUnknownField], [ErrMissingField],
 // [ErrUnexpectedField] or [ErrTrailingBytes]. [Encode] returns a
-// [*PackError] the same way. Framing errors are [*FrameError]s. No error
+// [*PackError] the same way. Framing errors are of type [*FrameError]. No error
 // message quotes a card number. [Peek] reads MTI, STAN and terminal id
 // from bytes Decode refuses, so a server can answer them with
 // [RCFormatError].

@@ -391,7 +391,7 @@ func newMessage(m MTI) Message {
 }
 
 // Encode packs m into the profile's bytes (MTI, bitmap, fields), without
-// the length header; see [WriteFrame]. Errors are [*PackError]s.
+// the length header; see [WriteFrame]. Errors are of type [*PackError].
 func Encode(m Message) ([]byte, error) {
 	return AppendEncode(nil, m)
 }
@@ -411,7 +411,7 @@ func AppendEncode(dst []byte, m Message) ([]byte, error) {
 // Decode unpacks one message (without its length header). It checks every
 // field's format, that the message type carries exactly the fields the
 // profile allows and requires, and the content of the structured fields.
-// Errors are [*UnpackError]s naming the field.
+// Errors are of type [*UnpackError] and name the field.
 func Decode(b []byte) (Message, error) {
 	u := getUnpacked()
 	defer putUnpacked(u)

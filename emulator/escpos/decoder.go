@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -69,7 +70,7 @@ type Decoder struct {
 	rtHead   int
 	found    func(Command, int64)
 	gb       *encoding.Decoder
-	scratch  []byte
+	arena    []byte // backing store of decoded text; see intern
 }
 
 // NewDecoder returns a decoder in its power-on state.
@@ -887,6 +888,28 @@ func printable(c byte) string {
 
 // Text decoding.
 
+// arenaSize is the size of the blocks that decoded text is copied into.
+const arenaSize = 32 << 10
+
+// intern returns a string holding the bytes appended to the arena by
+// fill. Text strings share arena blocks instead of being allocated one by
+// one; a block is never written again once a string points into it, so
+// the strings are immutable as Go requires.
+func (d *Decoder) intern(maxLen int, fill func([]byte) []byte) string {
+	if maxLen > arenaSize/4 {
+		return string(fill(nil))
+	}
+	if cap(d.arena)-len(d.arena) < maxLen {
+		d.arena = make([]byte, 0, arenaSize)
+	}
+	start := len(d.arena)
+	d.arena = fill(d.arena)
+	if len(d.arena) == start {
+		return ""
+	}
+	return unsafe.String(&d.arena[start], len(d.arena)-start)
+}
+
 func (d *Decoder) decodeText(raw []byte) Command {
 	ascii := true
 	for _, c := range raw {
@@ -896,7 +919,7 @@ func (d *Decoder) decodeText(raw []byte) Command {
 		}
 	}
 	if ascii {
-		return Text{Text: string(raw), Kanji: d.kanji}
+		return Text{Text: d.intern(len(raw), func(dst []byte) []byte { return append(dst, raw...) }), Kanji: d.kanji}
 	}
 	if d.kanji {
 		if d.gb == nil {
@@ -909,12 +932,12 @@ func (d *Decoder) decodeText(raw []byte) Command {
 		return Text{Text: string(out), Kanji: true}
 	}
 	t := codeTableRunes(d.table)
-	s := d.scratch[:0]
-	for _, c := range raw {
-		s = utf8.AppendRune(s, t[c])
-	}
-	d.scratch = s
-	return Text{Text: string(s)}
+	return Text{Text: d.intern(3*len(raw), func(dst []byte) []byte {
+		for _, c := range raw {
+			dst = utf8.AppendRune(dst, t[c])
+		}
+		return dst
+	})}
 }
 
 type codeTableInfo struct {

@@ -48,7 +48,8 @@ type layout struct {
 	graphics *paper.Image // stored by GS ( L fn 112
 
 	// the line being assembled
-	runs    []paper.Run
+	runs    []paper.Run // scratch, copied out into slab when the line prints
+	slab    []paper.Run // storage for the runs of printed lines
 	runEnd  int // x just after the last run
 	x       int // current print position from the start of the print area
 	ascent  int
@@ -87,7 +88,8 @@ func (l *layout) reset() {
 
 // clearLine drops the print buffer (DLE DC4 8, DLE ENQ 2, CAN).
 func (l *layout) clearLine() {
-	l.runs, l.stripes = nil, nil
+	clear(l.runs)
+	l.runs, l.stripes = l.runs[:0], nil
 	l.runEnd, l.x, l.ascent, l.content = 0, 0, 0, false
 	l.align = l.justify
 }
@@ -104,24 +106,59 @@ func ignored(format string, args ...any) error {
 	return &ignoredError{fmt.Sprintf(format, args...)}
 }
 
-// place lays out a text run at the current position, wrapping onto new
-// lines when the print area is full; emit receives finished lines.
+// text lays out a text run at the current position, wrapping onto new
+// lines when the print area is full; emit receives finished lines. Work is
+// per stretch of characters of one cell size, not per character.
 func (l *layout) text(t Text, emit func(paper.Element)) {
 	if !l.content {
 		l.align = l.justify
 	}
 	s := t.Text
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		wide := t.Kanji && r >= 0x80
+	for len(s) > 0 {
+		wide := t.Kanji && s[0] >= 0x80
+		end := len(s)
+		if t.Kanji {
+			end = 1
+			for end < len(s) && (s[end] >= 0x80) == wide {
+				end++
+			}
+		}
+		seg := s[:end]
+		s = s[end:]
 		st, cw, ch, sp := l.cellStyle(wide)
 		adv := (cw + sp) * st.Width
-		if l.x+adv > l.areaWidth && l.content {
-			l.printLine(emit, 0)
+		if wide {
+			adv = (2*cw + sp) * st.Width
 		}
-		l.addChar(s[i:i+size], st, cw, ch, sp, adv, wide)
-		i += size
+		adv = max(adv, 1)
+		for len(seg) > 0 {
+			room := (l.areaWidth - l.x) / adv
+			if room <= 0 {
+				if l.content {
+					l.printLine(emit, 0)
+					continue
+				}
+				room = 1 // a character wider than the print area still prints
+			}
+			n, k := takeRunes(seg, room)
+			l.addRun(seg[:k], n, st, cw, ch, sp, adv, wide)
+			seg = seg[k:]
+		}
 	}
+}
+
+// takeRunes returns how many characters (n) and bytes (k) of s make up
+// at most room characters.
+func takeRunes(s string, room int) (n, k int) {
+	if room >= len(s) {
+		return utf8.RuneCountInString(s), len(s)
+	}
+	for k < len(s) && n < room {
+		_, size := utf8.DecodeRuneInString(s[k:])
+		k += size
+		n++
+	}
+	return n, k
 }
 
 // cellStyle returns the style and cell metrics of the next character.
@@ -165,23 +202,22 @@ func (l *layout) fontIndex() int {
 	return 0
 }
 
-func (l *layout) addChar(ch string, st paper.Style, cw, cellH, sp, adv int, wide bool) {
-	if wide {
-		adv = (2*cw + sp) * st.Width
-	}
-	if n := len(l.runs); n > 0 {
-		last := &l.runs[n-1]
+// addRun puts n characters at the current position, extending the last
+// run when it has the same style and ends here.
+func (l *layout) addRun(text string, n int, st paper.Style, cw, cellH, sp, adv int, wide bool) {
+	if k := len(l.runs); k > 0 {
+		last := &l.runs[k-1]
 		if last.Style == st && last.CellWidth == cw && last.CellHeight == cellH &&
 			last.CharSpacing == sp && l.runEnd == l.x && last.Kanji == wide {
-			last.Text += ch
-			l.x += adv
+			last.Text += text
+			l.x += n * adv
 			l.runEnd = l.x
 			l.grow(cellH * st.Height)
 			return
 		}
 	}
-	l.runs = append(l.runs, paper.Run{X: l.x, Text: ch, Style: st, CellWidth: cw, CellHeight: cellH, CharSpacing: sp, Kanji: wide})
-	l.x += adv
+	l.runs = append(l.runs, paper.Run{X: l.x, Text: text, Style: st, CellWidth: cw, CellHeight: cellH, CharSpacing: sp, Kanji: wide})
+	l.x += n * adv
 	l.runEnd = l.x
 	l.grow(cellH * st.Height)
 }
@@ -223,7 +259,12 @@ func (l *layout) printLine(emit func(paper.Element), extra int) {
 		}
 	}
 	if len(l.runs) > 0 {
-		runs := l.runs
+		if cap(l.slab)-len(l.slab) < len(l.runs) {
+			l.slab = make([]paper.Run, 0, max(256, len(l.runs)))
+		}
+		n := len(l.slab)
+		l.slab = append(l.slab, l.runs...)
+		runs := l.slab[n:len(l.slab):len(l.slab)]
 		for i := range runs {
 			runs[i].X += off
 		}

@@ -77,8 +77,9 @@ type Printer struct {
 	clearGen      int     // incremented when the buffers are cleared
 
 	cur      *paper.Receipt
-	raw      []byte // host bytes accepted, from rawBase on
-	rawBase  int64
+	raw      []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt
+	rawOff   int
+	rawBase  int64 // stream offset of raw[rawOff]
 	receipts []*paper.Receipt
 	seq      int
 	endJobs  int // EndJob calls waiting for the data before them to print
@@ -160,7 +161,7 @@ func (p *Printer) powerOnLocked() {
 	p.deselected = false
 	p.pending, p.pendingSeen = nil, false
 	p.clearGen++
-	p.raw = p.raw[:0]
+	p.raw, p.rawOff = p.raw[:0], 0
 	p.rawBase = p.dec.Consumed()
 	if p.cur == nil || len(p.cur.Elements) == 0 {
 		p.cur = nil
@@ -345,7 +346,7 @@ func (p *Printer) realtimeLocked(c Command) {
 // DLE ENQ 2).
 func (p *Printer) clearBuffersLocked() {
 	p.dec.Discard()
-	p.raw = p.raw[:0]
+	p.raw, p.rawOff = p.raw[:0], 0
 	p.rawBase = p.dec.Consumed()
 	p.lay.clearLine()
 	p.pending, p.pendingSeen = nil, false
@@ -461,9 +462,9 @@ func (p *Printer) process() {
 }
 
 func (p *Printer) processLocked() {
+	p.tickLocked()
 	for !p.closed {
 		p.queued = false
-		p.tickLocked()
 		if p.offlineLocked() {
 			break
 		}
@@ -557,16 +558,24 @@ func (p *Printer) putLocked(e paper.Element, dots int) {
 // of a job) with the host bytes consumed so far.
 func (p *Printer) finishReceiptLocked() {
 	end := p.dec.Consumed()
-	n := int(min(max(end-p.rawBase, 0), int64(len(p.raw))))
+	pending := p.raw[p.rawOff:]
+	n := int(min(max(end-p.rawBase, 0), int64(len(pending))))
 	if p.cur != nil && len(p.cur.Elements) > 0 {
-		p.cur.Raw = slices.Clone(p.raw[:n])
+		p.cur.Raw = slices.Clone(pending[:n])
 		p.receipts = append(p.receipts, p.cur)
 		p.finished = append(p.finished, p.cur)
 		p.log.Info("receipt finished", "seq", p.cur.Seq, "elements", len(p.cur.Elements), "cut", p.cur.Cut() != nil)
 	}
 	p.cur = nil
-	p.raw = append(p.raw[:0], p.raw[n:]...)
+	p.rawOff += n
 	p.rawBase += int64(n)
+	switch {
+	case p.rawOff == len(p.raw):
+		p.raw, p.rawOff = p.raw[:0], 0
+	case p.rawOff >= 4096 && p.rawOff >= len(p.raw)/2:
+		k := copy(p.raw, p.raw[p.rawOff:])
+		p.raw, p.rawOff = p.raw[:k], 0
+	}
 }
 
 func (p *Printer) finishEndJobsLocked() {

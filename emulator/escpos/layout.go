@@ -50,8 +50,8 @@ type layout struct {
 	// the line being assembled
 	runs    []paper.Run // scratch, copied out into slab when the line prints
 	slab    []paper.Run // storage for the runs of printed lines
-	runEnd  int // x just after the last run
-	x       int // current print position from the start of the print area
+	runEnd  int         // x just after the last run
+	x       int         // current print position from the start of the print area
 	ascent  int
 	content bool // characters, spaces or stripes in the line
 	stripes []stripe

@@ -179,7 +179,7 @@ func TestOfflineBufferAndOverflow(t *testing.T) {
 	p, out := newTestPrinter(t, Options{XONXOFF: true})
 	p.SetOnline(false)
 	line := []byte("0123456789012345678901234567890\n") // 32 bytes
-	for range 120 {                                    // 3840 bytes: BUSY (free 256 <= 128? no) …
+	for range 120 {                                     // 3840 bytes: BUSY (free 256 <= 128? no) …
 		send(t, p, out, line)
 	}
 	st := p.Status()

@@ -1,0 +1,47 @@
+package posclient_test
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/pkg/posclient/posclienttest"
+)
+
+// BenchmarkSale runs approved sales end to end: journal, 0200/0210 over
+// TCP to the in-process acquirer, receipt encoded and printed with
+// verified completion on the emulator. It reports the median as well.
+func BenchmarkSale(b *testing.B) {
+	for _, tc := range []struct {
+		name      string
+		noPrinter bool
+	}{{"printed", false}, {"no-printer", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			env := posclienttest.New(b, posclienttest.Options{NoPrinter: tc.noPrinter,
+				Acquirer: acquirer.Options{Logger: slog.New(slog.DiscardHandler)},
+				Config:   posclient.Config{Logger: slog.New(slog.DiscardHandler)}})
+			ctx := context.Background()
+			// Warm up: connect and sign on.
+			if _, err := env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 1, PAN: posclienttest.CardApprove}); err != nil {
+				b.Fatal(err)
+			}
+			durs := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for b.Loop() {
+				start := time.Now()
+				res, err := env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 1, PAN: posclienttest.CardApprove})
+				durs = append(durs, time.Since(start))
+				if err != nil || res.State != posclient.StateApproved {
+					b.Fatalf("%+v %v", res, err)
+				}
+			}
+			b.StopTimer()
+			sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+			b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "ms-median")
+		})
+	}
+}

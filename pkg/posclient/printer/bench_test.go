@@ -5,6 +5,10 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 )
 
 func BenchmarkParseReplies(b *testing.B) {
@@ -64,4 +68,43 @@ func (d devNullPeer) Read(b []byte) (int, error) {
 	d.e.received.Reset()
 	d.e.mu.Unlock()
 	return n, err
+}
+
+// BenchmarkPrintOnEmulator is one verified Print of a real receipt on the
+// emulated printer over net.Pipe: encoding not included; the emulator's
+// layout (QR encoding dominates the "qr" case) and the GS ( H reply
+// included.
+func BenchmarkPrintOnEmulator(b *testing.B) {
+	for _, url := range []string{"", "https://r.example/e/1"} {
+		name := "plain"
+		if url != "" {
+			name = "qr"
+		}
+		b.Run(name, func(b *testing.B) {
+			emu, err := escpos.NewPrinter(escpos.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer emu.Close()
+			c1, c2 := net.Pipe()
+			wait := attach(emu, c2)
+			p := New(c1, nil)
+			defer func() { p.Close(); c2.Close(); wait() }()
+			pan, _ := receipt.MaskPAN("4761739001010010")
+			job, err := receipt.Encode(&receipt.Receipt{
+				MerchantName: "BENCH SHOP", PAN: pan, RRN: "000000000001", STAN: "000001",
+				Amount: receipt.Amount{Minor: 2500, Currency: "EUR"}, EReceiptURL: url,
+				Time: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
+			}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(job)))
+			for b.Loop() {
+				if err := p.Print(b.Context(), job); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/poshil/hil/emulator/escpos/paper"
 )
@@ -86,6 +87,9 @@ func FuzzRender(f *testing.F) {
 		}
 		if got < markers {
 			t.Fatalf("%d markers for %d non-text elements:\n%s", got, markers, text)
+		}
+		if !utf8.Valid(text) {
+			t.Fatalf("text is not valid UTF-8: %q", text)
 		}
 		var buf bytes.Buffer
 		if err := PNG(&buf, r); err != nil {

@@ -116,15 +116,24 @@ func appendDrawerMarker(dst []byte, pin int) []byte {
 
 const hexDigits = "0123456789ABCDEF"
 
-// appendEscaped appends s with control characters as \xNN.
+// appendEscaped appends s with control characters and bytes that are not
+// UTF-8 as \xNN.
 func appendEscaped(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c < 0x20 || c == 0x7F {
-			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xF])
-			continue
+		if c >= utf8.RuneSelf {
+			if r, size := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError || size > 1 {
+				dst = append(dst, s[i:i+size]...)
+				i += size
+				continue
+			}
 		}
-		dst = append(dst, c)
+		if c < 0x20 || c >= 0x7F {
+			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xF])
+		} else {
+			dst = append(dst, c)
+		}
+		i++
 	}
 	return dst
 }
@@ -140,16 +149,16 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 			cw = 12
 		}
 		x := clamp(run.X, 0, maxX)
-		var c int
+		var first int // the run's first column
 		if run.Kanji {
 			// A double-byte character is two cells and one spacing.
-			c = 2 * x / (2*cw + sp)
+			first = 2 * x / (2*cw + sp)
 		} else {
-			c = x / (cw + sp)
+			first = x / (cw + sp)
 		}
-		if c > col {
-			dst = appendSpaces(dst, c-col)
-			col = c
+		if first > col {
+			dst = appendSpaces(dst, first-col)
+			col = first
 		}
 		mag := clamp(run.Style.Width, 1, maxMag)
 		s := run.Text
@@ -179,9 +188,12 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 				continue
 			}
 			r, size := utf8.DecodeRuneInString(s)
-			if r < 0x20 || r == 0x7F {
+			switch {
+			case r < 0x20 || r == 0x7F:
 				dst = append(dst, ' ')
-			} else {
+			case r == utf8.RuneError && size == 1:
+				dst = utf8.AppendRune(dst, utf8.RuneError) // invalid UTF-8
+			default:
 				dst = append(dst, s[:size]...)
 			}
 			s = s[size:]

@@ -420,7 +420,7 @@ func Decode(b []byte) (Message, error) {
 	}
 	m := newMessage(u.mti)
 	if m == nil {
-		return nil, &UnpackError{Field: 0, Raw: []byte(u.mti), Err: fmt.Errorf("%w: %s", ErrUnknownMTI, u.mti)}
+		return nil, &UnpackError{Field: 0, Raw: []byte(u.mti), Err: fmt.Errorf("%w: %s", ErrUnknownMTI, string(u.mti))}
 	}
 	if err := u.check(m.layout()); err != nil {
 		return nil, err

@@ -119,6 +119,7 @@ type Printer struct {
 	idNext atomic.Uint32
 	asb    atomic.Pointer[[4]byte]
 
+	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
 	wg        sync.WaitGroup
@@ -189,6 +190,7 @@ func (p *Printer) Name() string { return p.name }
 // to call more than once and from several goroutines.
 func (p *Printer) Close() error {
 	p.closeOnce.Do(func() {
+		p.closed.Store(true)
 		p.closeErr = p.rwc.Close()
 		p.wg.Wait()
 	})
@@ -255,6 +257,9 @@ func (p *Printer) dispatch(r Reply) {
 
 // take waits for this caller's turn to talk to the printer.
 func (p *Printer) take(ctx context.Context) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
 	select {
 	case p.turn <- struct{}{}:
 		return nil
@@ -267,6 +272,9 @@ func (p *Printer) release() { <-p.turn }
 
 // closedErr returns the error to report once the reader has stopped.
 func (p *Printer) closedErr(op string) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
 	err := p.readErr
 	if errors.Is(err, ErrStatusUnsupported) {
 		return err

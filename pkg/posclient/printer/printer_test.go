@@ -307,11 +307,17 @@ func TestCloseIsIdempotentAndStopsWaiters(t *testing.T) {
 			wg.Go(func() { p.Close() })
 		}
 		wg.Wait()
-		if err := <-errc; err == nil || errors.Is(err, ErrNoReply) {
-			t.Errorf("Status during Close: %v, want a transport error", err)
+		if err := <-errc; !errors.Is(err, ErrClosed) {
+			t.Errorf("Status during Close: %v, want ErrClosed", err)
 		}
 		if err := p.Close(); err != nil {
 			t.Errorf("second Close: %v", err)
+		}
+		if _, err := p.Status(t.Context()); !errors.Is(err, ErrClosed) {
+			t.Errorf("Status after Close = %v, want ErrClosed", err)
+		}
+		if err := p.Print(t.Context(), []byte("x")); !errors.Is(err, ErrClosed) || !errors.Is(err, ErrNotConfirmed) {
+			t.Errorf("Print after Close = %v, want ErrClosed", err)
 		}
 	})
 }

@@ -135,6 +135,11 @@ func openSerial(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Pr
 	return New(serialPort{port}, o), nil
 }
 
+var (
+	_ io.ReadWriteCloser = serialPort{}
+	_ io.ReadWriteCloser = (*deviceFile)(nil)
+)
+
 // serialPort adapts a serial.Port to io.ReadWriteCloser with errors that
 // unwrap.
 type serialPort struct{ p serial.Port }

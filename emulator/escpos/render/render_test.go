@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -473,5 +476,43 @@ func TestCode128VariantsDecode(t *testing.T) {
 	}
 	if _, _, err := Modules(paper.DataBarOmni, "0109501101530003"); !errors.Is(err, ErrSymbol) {
 		t.Errorf("DataBar: error %v, want ErrSymbol (not drawn)", err)
+	}
+}
+
+// TestConcurrentRendering renders from several goroutines at once, as the
+// admin API does, and expects the pictures a lone caller gets.
+func TestConcurrentRendering(t *testing.T) {
+	want := make(map[string][]byte)
+	for _, tc := range goldenReceipts {
+		var buf bytes.Buffer
+		if err := PNG(&buf, tc.r()); err != nil {
+			t.Fatal(err)
+		}
+		want[tc.name] = buf.Bytes()
+	}
+	errs := make(chan error, 4*len(goldenReceipts))
+	var wg sync.WaitGroup
+	for range 4 {
+		for _, tc := range goldenReceipts {
+			wg.Go(func() {
+				var buf bytes.Buffer
+				if err := PNG(&buf, tc.r()); err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(buf.Bytes(), want[tc.name]) {
+					errs <- fmt.Errorf("%s: concurrent PNG differs", tc.name)
+				}
+				if err := HTML(io.Discard, tc.r()); err != nil {
+					errs <- err
+				}
+				_ = Text(tc.r())
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

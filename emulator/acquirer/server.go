@@ -388,9 +388,6 @@ func (c *conn) readFailed(err error) {
 	}
 }
 
-// errStop ends a connection on purpose (an Action asked to close it).
-var errStop = errors.New("acquirer: connection closed by interceptor")
-
 func (c *conn) handle(body []byte) error {
 	in, err := decodeRequest(body)
 	if err != nil {
@@ -454,7 +451,9 @@ func (c *conn) apply(in *inbound, ex *Exchange, act Action, f Interceptor) error
 			log.Warn("invalid request", "err", err)
 		}
 		out = in.respond(res)
-		log.Debug("processed", "code", res.Code, "rrn", res.RRN, "duplicate", res.Duplicate)
+		if log.Enabled(c.ctx, slog.LevelDebug) {
+			log.Debug("processed", "code", res.Code, "rrn", res.RRN, "duplicate", res.Duplicate)
+		}
 	}
 	ex.Response = out.msg
 	ex.Code = out.code

@@ -8,7 +8,7 @@
 // transaction (merchant and terminal ids, amount, auth code, RRN, STAN,
 // batch, time), whose copy it is ([MerchantCopy] or [CustomerCopy]), the
 // reprint count (a reprint is marked "DUPLICATE #n"; in Chinese
-// "重印 DUPLICATE #n"), an optional e-receipt URL printed as a QR code, and
+// "DUPLICATE / 重印 #n"), an optional e-receipt URL printed as a QR code, and
 // the label language ([English] or [Chinese]).
 //
 // # Card numbers

@@ -62,7 +62,7 @@ var labelSets = [...]labels{
 		amount: "AMOUNT", eReceipt: "SCAN FOR E-RECEIPT",
 	},
 	Chinese: {
-		merchantCopy: "商户存根", customerCopy: "持卡人存根", duplicate: "重印 DUPLICATE",
+		merchantCopy: "商户存根", customerCopy: "持卡人存根", duplicate: "DUPLICATE / 重印",
 		merchantID: "商户编号", terminalID: "终端编号", card: "卡号",
 		sale: "消费", refund: "退货", void: "撤销",
 		dateTime: "日期/时间", batch: "批次号", stan: "凭证号", rrn: "参考号",

@@ -333,7 +333,7 @@ type Receipt struct {
 	OriginalRRN string `json:"original_rrn,omitempty"`
 
 	// Reprint is 0 on the original receipt and n on the n-th reprint, which
-	// is marked "DUPLICATE #n" (Chinese: "重印 DUPLICATE #n").
+	// is marked "DUPLICATE #n" (Chinese: "DUPLICATE / 重印 #n").
 	Reprint int `json:"reprint,omitempty"`
 	// EReceiptURL, when set, is printed as a QR code the customer scans to
 	// fetch an electronic receipt. ASCII only, at most 2000 bytes.

@@ -123,8 +123,12 @@ func TestTooLong(t *testing.T) {
 	if h := Image(r).Bounds().Dy(); h != MaxHeight {
 		t.Errorf("Image is %d dots long, want the first %d", h, MaxHeight)
 	}
-	r.Elements = r.Elements[:2]
+	r.Elements = r.Elements[:4]
 	if err := PNG(&bytes.Buffer{}, r); err != nil {
-		t.Errorf("a receipt of half the limit: %v", err)
+		t.Errorf("a receipt of exactly MaxHeight dots: %v", err)
+	}
+	r.Elements = append(r.Elements, paper.Feed{Dots: 1})
+	if err := PNG(&bytes.Buffer{}, r); !errors.Is(err, ErrTooLong) {
+		t.Errorf("a receipt of MaxHeight+1 dots: error %v, want ErrTooLong", err)
 	}
 }

@@ -23,11 +23,11 @@ var pixPool sync.Pool // *[]byte canvases
 // PNG draws r dot for dot, r.Width dots wide, and writes it to w as a 1-bit
 // PNG. See Image for what is drawn.
 func PNG(w io.Writer, r *paper.Receipt) error {
-	c := draw(r)
-	defer c.release()
-	if c.tooLong {
+	c := draw(r, true)
+	if c == nil {
 		return ErrTooLong
 	}
+	defer c.release()
 	if err := encode1bit(w, c); err != nil {
 		return &WriteError{Format: "png", Err: err}
 	}
@@ -49,14 +49,15 @@ func PNG(w io.Writer, r *paper.Receipt) error {
 // cannot encode is left blank, as the printer leaves it. Feeds are blank
 // paper; cuts and drawer pulses print nothing.
 func Image(r *paper.Receipt) *image.Paletted {
-	c := draw(r)
+	c := draw(r, false)
 	// The caller keeps the image: its pixels do not go back to the pool.
 	return &image.Paletted{Pix: c.pix, Stride: c.w, Rect: image.Rect(0, 0, c.w, c.h), Palette: palette}
 }
 
 // draw lays out and draws r on a canvas from the pool; c.release returns
-// it once the caller is done with it.
-func draw(r *paper.Receipt) *canvas {
+// it once the caller is done with it. A receipt longer than MaxHeight is
+// cut short, or not drawn at all (nil) when refuseTooLong is set.
+func draw(r *paper.Receipt, refuseTooLong bool) *canvas {
 	width := r.Width
 	if width <= 0 {
 		width = 576
@@ -65,13 +66,16 @@ func draw(r *paper.Receipt) *canvas {
 	items := make([]prepared, 0, len(r.Elements))
 	height := 0
 	for _, e := range r.Elements {
-		if height >= MaxHeight {
+		if height > MaxHeight {
 			break
 		}
 		p := prepare(e, width)
 		p.height = clamp(p.height, 0, MaxHeight)
 		height += p.height
 		items = append(items, p)
+	}
+	if height > MaxHeight && refuseTooLong {
+		return nil
 	}
 	height = clamp(height, 1, MaxHeight) // a PNG needs at least one row
 	n := width * height
@@ -83,7 +87,7 @@ func draw(r *paper.Receipt) *canvas {
 	} else {
 		pix = make([]byte, n)
 	}
-	c := &canvas{w: width, h: height, pix: pix, tooLong: height == MaxHeight}
+	c := &canvas{w: width, h: height, pix: pix}
 	y := 0
 	for i := range items {
 		items[i].draw(c, y)
@@ -135,9 +139,8 @@ func prepare(e paper.Element, width int) prepared {
 
 // canvas is a one-byte-a-dot bitmap: 0 paper, 1 ink.
 type canvas struct {
-	w, h    int
-	pix     []byte
-	tooLong bool // the paper was cut short at MaxHeight
+	w, h int
+	pix  []byte
 }
 
 // fill sets the rectangle [x0,x1)×[y0,y1), clipped, to v.

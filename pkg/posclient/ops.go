@@ -58,7 +58,7 @@ func (t *Terminal) recoveryPolicy() Policy {
 // (it never came out); a delivered one is printed as a duplicate, marked
 // "DUPLICATE #n" (重印), and the copy count is journaled.
 func (t *Terminal) Reprint(ctx context.Context, ref string) (Result, error) {
-	done, err := t.begin(ctx)
+	ctx, done, err := t.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -145,7 +145,7 @@ type RecoverReport struct {
 // journal errors before that.
 func (t *Terminal) Recover(ctx context.Context) (RecoverReport, error) {
 	var rep RecoverReport
-	done, err := t.begin(ctx)
+	ctx, done, err := t.begin(ctx)
 	if err != nil {
 		return rep, err
 	}
@@ -234,7 +234,7 @@ type Difference struct {
 // host's difference report comes back transaction by transaction.
 func (t *Terminal) Settle(ctx context.Context) (SettleReport, error) {
 	var rep SettleReport
-	done, err := t.begin(ctx)
+	ctx, done, err := t.begin(ctx)
 	if err != nil {
 		return rep, err
 	}

@@ -28,6 +28,8 @@ type Terminal struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+	closeCtx  context.Context // cancelled by Close
+	cancel    context.CancelFunc
 }
 
 // New validates cfg, fills in its defaults and returns a Terminal. It does
@@ -37,18 +39,22 @@ func New(cfg Config) (*Terminal, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Terminal{cfg: cfg, j: cfg.Journal, log: cfg.Logger, closed: make(chan struct{})}, nil
+	t := &Terminal{cfg: cfg, j: cfg.Journal, log: cfg.Logger, closed: make(chan struct{})}
+	t.closeCtx, t.cancel = context.WithCancel(context.Background())
+	return t, nil
 }
 
 // Config returns the terminal's configuration with defaults filled in.
 func (t *Terminal) Config() Config { return t.cfg }
 
-// Close drops the host connection. It does not close the journal, which
-// belongs to the caller. Close is idempotent; later operations fail with
-// ErrClosed.
+// Close interrupts the operation in progress (it returns an error matching
+// context.Canceled; what it journaled stays for Recover), waits for it, and
+// drops the host connection. It does not close the journal, which belongs
+// to the caller. Close is idempotent; later operations fail with ErrClosed.
 func (t *Terminal) Close() error {
 	t.closeOnce.Do(func() {
 		close(t.closed)
+		t.cancel()
 		t.mu.Lock()
 		t.dropConn()
 		t.mu.Unlock()
@@ -56,18 +62,32 @@ func (t *Terminal) Close() error {
 	return nil
 }
 
-// begin takes the operation lock.
-func (t *Terminal) begin(ctx context.Context) (func(), error) {
+// begin takes the operation lock and returns a context that is also
+// cancelled by Close, so that Close interrupts a wait for the host or a
+// reversal backoff instead of waiting for it.
+func (t *Terminal) begin(ctx context.Context) (context.Context, func(), error) {
 	select {
 	case <-t.closed:
-		return nil, ErrClosed
+		return ctx, nil, ErrClosed
 	default:
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return ctx, nil, err
 	}
 	t.mu.Lock()
-	return t.mu.Unlock, nil
+	select {
+	case <-t.closed:
+		t.mu.Unlock()
+		return ctx, nil, ErrClosed
+	default:
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(t.closeCtx, func() { cancel(ErrClosed) })
+	return ctx, func() {
+		stop()
+		cancel(nil)
+		t.mu.Unlock()
+	}, nil
 }
 
 func (t *Terminal) crash(step string) {
@@ -99,7 +119,7 @@ func (t *Terminal) Sale(ctx context.Context, req SaleRequest) (Result, error) {
 	if req.Expiry != "" && len(req.Expiry) != 4 {
 		return Result{}, &InputError{Arg: "expiry", Reason: "want YYMM"}
 	}
-	done, err := t.begin(ctx)
+	ctx, done, err := t.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -134,7 +154,7 @@ func (t *Terminal) Refund(ctx context.Context, req RefundRequest) (Result, error
 	if err := checkPAN(req.PAN); err != nil {
 		return Result{}, err
 	}
-	done, err := t.begin(ctx)
+	ctx, done, err := t.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -165,7 +185,7 @@ func (t *Terminal) Void(ctx context.Context, origRef, pan string) (Result, error
 	if err := checkPAN(pan); err != nil {
 		return Result{}, err
 	}
-	done, err := t.begin(ctx)
+	ctx, done, err := t.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}

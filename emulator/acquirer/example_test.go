@@ -2,9 +2,11 @@ package acquirer_test
 
 import (
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 // The ledger on its own: a sale, a partial refund to the same card, and
@@ -63,4 +65,49 @@ func ExampleLedger_reversal() {
 func ExampleMaskPAN() {
 	fmt.Println(acquirer.MaskPAN("4242424242424242"))
 	// Output: 424242******4242
+}
+
+// A terminal's sale over TCP, then the same card again after an
+// interceptor has lost the second answer ("approved but lost").
+func ExampleServer() {
+	srv, err := acquirer.NewServer(acquirer.Options{}) // 127.0.0.1:0
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+
+	srv.SetIntercept(func(s acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
+		if s == acquirer.AfterLedger && ex.STAN == "000002" {
+			return acquirer.Action{Drop: true}
+		}
+		return acquirer.Action{}
+	})
+
+	nc, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		panic(err)
+	}
+	defer nc.Close()
+	for stan := hostproto.STAN(1); stan <= 3; stan++ {
+		req := &hostproto.FinancialRequest{ProcessingCode: hostproto.ProcSale, PAN: acquirer.CardApprove,
+			Amount: 1000, Times: hostproto.TimesAt(time.Now()), STAN: stan, TerminalID: "TERM0001"}
+		b, _ := hostproto.Encode(req)
+		hostproto.WriteFrame(nc, b)
+	}
+	// Answers to STAN 1 and 3 arrive; STAN 2 was booked but its answer lost.
+	for range 2 {
+		b, _ := hostproto.ReadFrame(nc, hostproto.DefaultMaxFrame)
+		m, _ := hostproto.Decode(b)
+		r := m.(*hostproto.FinancialResponse)
+		fmt.Println(r.STAN, r.ResponseCode)
+	}
+	for _, t := range srv.Ledger().Transactions("TERM0001") {
+		fmt.Println(t.STAN, t.Type, t.Amount, t.State, t.Card)
+	}
+	// Output:
+	// 000001 00 approved
+	// 000003 00 approved
+	// 000001 sale 1000 approved 424242******4242
+	// 000002 sale 1000 approved 424242******4242
+	// 000003 sale 1000 approved 424242******4242
 }

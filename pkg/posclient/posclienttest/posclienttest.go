@@ -200,3 +200,11 @@ func Pipe(srv interface{ ServeConn(net.Conn) error }) func(context.Context) (net
 		return a, nil
 	}
 }
+
+// The printer package's devices and sink fit the terminal's interfaces.
+var (
+	_ posclient.Printer     = (*printer.Printer)(nil)
+	_ posclient.Printer     = (*printer.Group)(nil)
+	_ posclient.ReceiptSink = (*printer.FileSink)(nil)
+	_ posclient.Journal     = (*journal.Memory)(nil)
+)

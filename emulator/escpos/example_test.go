@@ -1,0 +1,98 @@
+package escpos_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/emulator/escpos/paper"
+)
+
+func ExampleDecoder() {
+	d := escpos.NewDecoder(escpos.DecoderOptions{})
+	stream := []byte("\x1b@\x1ba\x01Hello\n\x1dV\x42\x03")
+	// Bytes may arrive in any pieces; the commands are the same.
+	for _, piece := range [][]byte{stream[:4], stream[4:9], stream[9:]} {
+		d.Decode(piece, func(c escpos.Command) { fmt.Println(c) })
+	}
+	// Output:
+	// ESC @
+	// ESC a 1 (center)
+	// TEXT "Hello"
+	// LF
+	// GS V 66 (feed 3, partial cut)
+}
+
+func ExampleDecoder_realtime() {
+	// DLE EOT 1 inside raster data: reported as soon as it arrives, and
+	// the image keeps all four data bytes.
+	d := escpos.NewDecoder(escpos.DecoderOptions{})
+	d.Decode([]byte{escpos.GS, 'v', '0', 0, 1, 0, 4, 0, 0x10, 0x04, 0x01, 0xFF}, func(c escpos.Command) {
+		if img, ok := c.(escpos.RasterImage); ok {
+			fmt.Printf("%v data % x\n", img, img.Data)
+			return
+		}
+		fmt.Println(c)
+	})
+	// Output:
+	// DLE EOT 1
+	// GS v 0 0 (8x4 dots) data 10 04 01 ff
+}
+
+// syncBuffer is a bytes.Buffer safe for the printer's reply goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("% x", s.b.Bytes())
+}
+
+func ExamplePrinter() {
+	p, err := escpos.NewPrinter(escpos.Options{Profile: "tm-t88"})
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+	var replies syncBuffer
+	p.SetOutput(&replies)
+
+	p.SetPaper(escpos.PaperOut)
+	// DLE EOT 4 is answered at once; the receipt waits for paper.
+	p.Write([]byte("TOTAL 9.50\n\x1dV\x00\x10\x04\x04"))
+	p.SetPaper(escpos.PaperOK)
+	p.WaitIdle(context.Background())
+
+	fmt.Println("replies:", replies.String())
+	r := p.Receipts()[0]
+	fmt.Println("receipt", r.Seq, "cut:", r.Cut() != nil)
+	fmt.Println(r.Elements[0].(paper.Line).Runs[0].Text)
+	// Output:
+	// replies: 7e
+	// receipt 1 cut: true
+	// TOTAL 9.50
+}
+
+func ExampleLookupProfile() {
+	prof, err := escpos.LookupProfile("generic-58")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(prof.WidthDots, prof.Columns(0), prof.Columns(1), prof.Cutter)
+	_, err = escpos.LookupProfile("tm-x")
+	fmt.Println(err)
+	// Output:
+	// 384 32 42 false
+	// escpos: unknown printer profile "tm-x" (known: generic-58, tm-t88, zh-80)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/emulator/acquirer/acquirertest"
+	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/pkg/hostproto"
 )
 
@@ -97,5 +98,30 @@ func TestParseAmount(t *testing.T) {
 		if _, err := parseAmount(in); err == nil {
 			t.Errorf("parseAmount(%q) accepted", in)
 		}
+	}
+}
+
+func TestPosSaleOnServedPrinter(t *testing.T) {
+	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	emu, err := escpos.NewPrinter(escpos.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	ps, err := escpos.NewServer(emu, escpos.ServerOptions{TCP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	code, out, stderr := runPosCmd(t, "--host", srv.Addr(), "--printer", "tcp://"+ps.Addr(), "--terminal", "TERM0003",
+		"sale", "--card", acquirer.CardApprove, "9.99")
+	if code != ExitOK || !strings.Contains(out, "receipt=printed") {
+		t.Fatalf("exit %d, %q, %s", code, out, stderr)
+	}
+	if err := emu.WaitIdle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(emu.Receipts()); n != 1 {
+		t.Errorf("%d receipts printed, want 1", n)
 	}
 }

@@ -326,6 +326,7 @@ func TestMaxFrameOption(t *testing.T) {
 func TestManyTerminalsConcurrently(t *testing.T) {
 	srv := newServer(t, acquirer.Options{})
 	const terminals, sales = 20, 25
+	ctx := ctxT(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, terminals)
 	for i := range terminals {
@@ -341,7 +342,7 @@ func TestManyTerminalsConcurrently(t *testing.T) {
 			defer c.Close()
 			term := fmt.Sprintf("T%07d", i)
 			for j := 1; j <= sales; j++ {
-				resp, err := c.Exchange(context.Background(), saleMsg(term, hostproto.STAN(j), acquirer.CardApprove, 10))
+				resp, err := c.Exchange(ctx, saleMsg(term, hostproto.STAN(j), acquirer.CardApprove, 10))
 				if err != nil {
 					errs <- err
 					return

@@ -134,3 +134,39 @@ func TestRecoverWithHostDown(t *testing.T) {
 		t.Errorf("new sale with a reversal undelivered: %v, want ErrReversalPending", err)
 	}
 }
+
+// TestCrashedSaleReversedBeforeNextSale: after a crash right after the
+// request left, the next sale on a restarted terminal (no explicit
+// Recover) first reverses the crashed one (S6).
+func TestCrashedSaleReversedBeforeNextSale(t *testing.T) {
+	ctx := context.Background()
+	env := posclienttest.New(t, posclienttest.Options{Config: posclient.Config{CrashHook: func(s string) {
+		if s == posclient.CrashAfterSend {
+			panic(crashed{s})
+		}
+	}}})
+	func() {
+		defer func() { recover() }()
+		env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 3300, PAN: posclienttest.CardApprove})
+	}()
+	env.Terminal.Close()
+	cfg := env.Config
+	cfg.CrashHook = nil
+	term, err := posclient.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	res, err := term.Sale(ctx, posclient.SaleRequest{Amount: 500, PAN: posclienttest.CardApprove})
+	if err != nil || res.State != posclient.StateApproved {
+		t.Fatalf("second sale: %+v, %v", res, err)
+	}
+	var states []acquirer.TxnState
+	for _, v := range env.Acquirer.Ledger().Transactions(posclienttest.TerminalID) {
+		states = append(states, v.State)
+	}
+	// sale 1 reversed, its reversal, sale 2 approved — in that order.
+	if len(states) != 3 || states[0] != acquirer.StateReversed || states[2] != acquirer.StateApproved {
+		t.Errorf("host transactions %v", states)
+	}
+}

@@ -228,7 +228,9 @@ func (t *Terminal) reverse(ctx context.Context, m *Machine) error {
 // anything else goes to the host. It fails with ErrReversalPending when
 // one cannot be delivered now; an unresolved one does not block.
 func (t *Terminal) drainReversals(ctx context.Context) error {
-	pending, err := t.j.Find(ctx, QueryReversalPending)
+	// Journaled or sent with no outcome can only be left by a crash or a
+	// cancelled wait (operations run one at a time): in doubt as well.
+	pending, err := t.j.Find(ctx, Query{States: []State{StateJournaled, StateSent, StateInDoubt, StateReversalQueued, StateReversalSent}})
 	if err != nil {
 		return err
 	}
@@ -237,8 +239,9 @@ func (t *Terminal) drainReversals(ctx context.Context) error {
 			continue
 		}
 		m := NewMachine(tx, t.cfg.Policy)
-		if tx.State == StateInDoubt {
-			if err := t.step(ctx, m, Event{Type: EvRecoverInDoubt, At: t.cfg.Now(), Reason: "found in doubt"}, nil); err != nil {
+		switch tx.State {
+		case StateJournaled, StateSent, StateInDoubt:
+			if err := t.step(ctx, m, Event{Type: EvRecoverInDoubt, At: t.cfg.Now(), Reason: "found " + string(tx.State) + " with no outcome"}, nil); err != nil {
 				return err
 			}
 		}

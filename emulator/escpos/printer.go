@@ -82,7 +82,7 @@ type Printer struct {
 	rawBase  int64 // stream offset of raw[rawOff]
 	receipts []*paper.Receipt
 	seq      int
-	endJobs  int // EndJob calls waiting for the data before them to print
+	endJobs  []int64 // EndJob calls: stream offsets whose data must print first
 
 	onReceipt []func(*paper.Receipt)
 	onEvent   []func(Event)
@@ -472,7 +472,7 @@ func (p *Printer) processLocked() {
 		if c == nil {
 			var ok bool
 			if c, ok = p.dec.Next(); !ok {
-				p.finishEndJobsLocked()
+				p.endJobsLocked(true)
 				break
 			}
 			p.pending, p.pendingSeen = c, false
@@ -490,6 +490,9 @@ func (p *Printer) processLocked() {
 		p.pending, p.pendingSeen = nil, false
 		p.execLocked(c)
 		p.updateBusyLocked()
+		if len(p.endJobs) > 0 {
+			p.endJobsLocked(false)
+		}
 		if len(p.events) > 0 || len(p.finished) > 0 {
 			p.flushHooksUnlock()
 			p.mu.Lock()
@@ -578,9 +581,16 @@ func (p *Printer) finishReceiptLocked() {
 	}
 }
 
-func (p *Printer) finishEndJobsLocked() {
-	if p.endJobs > 0 {
-		p.endJobs = 0
+// endJobsLocked finishes the receipts of EndJob calls whose data has been
+// consumed; all of them when the decoder has no complete command left
+// (what remains is an unfinished command or line of the same job).
+func (p *Printer) endJobsLocked(all bool) {
+	n := 0
+	for n < len(p.endJobs) && (all || p.dec.Consumed() >= p.endJobs[n]) {
+		n++
+	}
+	if n > 0 {
+		p.endJobs = p.endJobs[n:]
 		p.finishReceiptLocked()
 	}
 }
@@ -590,7 +600,7 @@ func (p *Printer) finishEndJobsLocked() {
 // call has been printed.
 func (p *Printer) EndJob() {
 	p.mu.Lock()
-	p.endJobs++
+	p.endJobs = append(p.endJobs, p.dec.written)
 	p.kickLocked()
 	p.mu.Unlock()
 }
@@ -634,7 +644,7 @@ func (p *Printer) WaitIdle(ctx context.Context) error {
 		p.tickLocked()
 		if p.idleLocked() {
 			var err error
-			if p.offlineLocked() && (p.dec.Buffered() > 0 || p.pending != nil || p.endJobs > 0) {
+			if p.offlineLocked() && (p.dec.Buffered() > 0 || p.pending != nil || len(p.endJobs) > 0) {
 				err = &OfflineError{Causes: p.offlineCausesLocked(), Buffered: p.dec.Buffered()}
 			}
 			p.mu.Unlock()

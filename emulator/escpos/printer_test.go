@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -444,4 +446,57 @@ func TestCloseIdempotent(t *testing.T) {
 	if _, err := p.Write([]byte("y")); !errors.Is(err, ErrClosed) {
 		t.Errorf("Write after Close: %v", err)
 	}
+}
+
+// EndJob ends the receipt at the point of the stream where it was
+// called, even when the next client's data is already buffered.
+func TestEndJobAtStreamPosition(t *testing.T) {
+	p, out := newTestPrinter(t, Options{})
+	p.SetOnline(false) // nothing runs until both jobs are in
+	p.Write([]byte("first client\n"))
+	p.EndJob()
+	p.Write([]byte("second client\n"))
+	p.EndJob()
+	p.SetOnline(true)
+	idle(t, p)
+	rs := p.Receipts()
+	if len(rs) != 2 {
+		t.Fatalf("%d receipts, want 2", len(rs))
+	}
+	for i, want := range []string{"first client", "second client"} {
+		if got := textLines(rs[i]); !cmp.Equal(got, []string{want}) {
+			t.Errorf("receipt %d: %q, want %q", i+1, got, want)
+		}
+	}
+	_ = out
+}
+
+// The overheat ends by itself after its duration: the printer's timer
+// (fake time inside the synctest bubble) brings it back online and the
+// waiting data prints without any call into the printer.
+func TestOverheatTimerRecovery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, err := NewPrinter(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		var printed atomic.Int64
+		p.OnEvent(func(e Event) {
+			if e.Kind == EventLine {
+				printed.Store(e.Lines)
+			}
+		})
+		p.Overheat(5 * time.Second)
+		p.Write([]byte("after cooling\n"))
+		synctest.Wait()
+		if printed.Load() != 0 {
+			t.Fatal("printed while overheated")
+		}
+		time.Sleep(5 * time.Second) // fake time: the bubble's clock advances
+		synctest.Wait()
+		if printed.Load() != 1 {
+			t.Fatalf("printed %d lines after the head cooled, want 1", printed.Load())
+		}
+	})
 }

@@ -3,6 +3,7 @@ package posclient_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -123,5 +124,48 @@ func TestChineseReprintMark(t *testing.T) {
 	recs := env.Receipts()
 	if len(recs) != 2 || !strings.Contains(recs[1], "重印") {
 		t.Errorf("duplicate lacks 重印:\n%s", strings.Join(recs, "\n===\n"))
+	}
+}
+
+func TestNoPrinterEReceiptAndOwedRecovery(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sink, err := printer.NewFileSink(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No printer and no sink: the receipt is owed.
+	env := posclienttest.New(t, posclienttest.Options{NoPrinter: true})
+	res := sale(t, env, 800, posclienttest.CardApprove)
+	if res.Receipt != posclient.ReceiptOwed {
+		t.Fatalf("receipt %s, want owed", res.Receipt)
+	}
+	if _, err := env.Terminal.PrinterStatus(ctx); !errors.Is(err, posclient.ErrNoPrinter) {
+		t.Errorf("PrinterStatus without printer: %v", err)
+	}
+	// Restart with an e-receipt sink: Recover delivers the owed receipt there.
+	cfg := env.Config
+	cfg.EReceipt = sink
+	term, err := posclient.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	rep, err := term.Recover(ctx)
+	if err != nil || len(rep.Printed) != 1 {
+		t.Fatalf("recover: %+v, %v", rep, err)
+	}
+	got, _ := env.Journal.Get(ctx, res.Ref)
+	if got.Receipt != posclient.ReceiptElectronic {
+		t.Errorf("receipt %s, want e-receipt", got.Receipt)
+	}
+	files, _ := os.ReadDir(dir)
+	if len(files) != 2 { // NAME.json and NAME.txt
+		t.Errorf("sink holds %d files, want 2", len(files))
+	}
+	// A new sale goes straight to the sink.
+	res2, err := term.Sale(ctx, posclient.SaleRequest{Amount: 100, PAN: posclienttest.CardApprove})
+	if err != nil || res2.Receipt != posclient.ReceiptElectronic {
+		t.Errorf("sale with sink only: %+v, %v", res2, err)
 	}
 }

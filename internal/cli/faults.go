@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -146,6 +147,45 @@ func (pf *printerFaults) stop() {
 	}
 	if pf.close != nil {
 		pf.close()
+	}
+}
+
+// posFaults is --faults FILE for 'hil pos' (one process, one transaction:
+// counts such as nth= start afresh in each run). The plan's client crash
+// rules become a posclient.Config.CrashHook, its link rules wrap the
+// connections to the host.
+type posFaults struct {
+	in    *faults.Injector
+	close func()
+}
+
+// loadPosFaults reads the plan in file ("" for none: nil, nil).
+func loadPosFaults(env *Env, file string) (*posFaults, error) {
+	if file == "" {
+		return nil, nil
+	}
+	ff := faultFlags{plan: file}
+	in, closeIn, err := ff.injector(env)
+	if err != nil {
+		return nil, err
+	}
+	return &posFaults{in: in, close: closeIn}, nil
+}
+
+// crashHook calls crash(step) at each step where a crash rule fires.
+func (pf *posFaults) crashHook(crash func(step string)) func(step string) {
+	return faults.CrashHook(pf.in, crash)
+}
+
+// dial wraps a dialer so that the plan's link rules act on every
+// connection it makes.
+func (pf *posFaults) dial(d func(ctx context.Context) (net.Conn, error)) func(ctx context.Context) (net.Conn, error) {
+	return func(ctx context.Context) (net.Conn, error) {
+		c, err := d(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return faults.Conn(c, pf.in, faults.ConnOptions{Name: "terminal->acquirer"}), nil
 	}
 }
 

@@ -270,3 +270,34 @@ func TestFaultsAcquirerBadPlan(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 }
+
+func TestPosFaults(t *testing.T) {
+	plan := filepath.Join(t.TempDir(), "pos.plan")
+	os.WriteFile(plan, []byte("client crash at=after-send\nlink reset dir=up\n"), 0o644)
+	pf, err := loadPosFaults(&Env{}, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.close()
+	var crashed []string
+	hook := pf.crashHook(func(step string) { crashed = append(crashed, step) })
+	for _, s := range []string{"after-journal-write", "after-send", "after-send"} {
+		hook(s)
+	}
+	if len(crashed) != 1 || crashed[0] != "after-send" {
+		t.Errorf("crashed at %q", crashed)
+	}
+	a, b := net.Pipe()
+	defer b.Close()
+	dial := pf.dial(func(context.Context) (net.Conn, error) { return a, nil })
+	c, err := dial(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("0200")); !errors.Is(err, faults.ErrReset) {
+		t.Errorf("write through the plan's link = %v, want ErrReset", err)
+	}
+	if pf, err := loadPosFaults(&Env{}, ""); pf != nil || err != nil {
+		t.Errorf("no file: %v %v", pf, err)
+	}
+}

@@ -114,7 +114,7 @@ func TestFixturesUpToDate(t *testing.T) {
 			if err := os.WriteFile(path, want, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			for _, target := range []string{"FuzzDecoder", "FuzzDecoderChunking"} {
+			for _, target := range []string{"FuzzDecoder", "FuzzDecoderChunking", "FuzzPrinter"} {
 				writeSeed(t, target, strings.TrimSuffix(name, ".bin"), want)
 			}
 			continue

@@ -1,11 +1,15 @@
 package escpos
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/poshil/hil/emulator/escpos/paper"
 )
 
 func addFixtureSeeds(f *testing.F, extra ...any) {
@@ -80,6 +84,44 @@ func FuzzDecoderChunking(f *testing.F) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("chunked decode differs (-one piece +chunked):\n%s", diff)
+		}
+	})
+}
+
+// FuzzPrinter: any byte stream is executed without a panic, processing
+// finishes, and every finished receipt lies within the paper.
+func FuzzPrinter(f *testing.F) {
+	addFixtureSeeds(f)
+	f.Add([]byte{ESC, EscBitImage, 33, 0xFF, 0x01})
+	f.Add([]byte{GS, GsLeftMargin, 0xFF, 0x02, GS, GsPrintWidth, 0xFF, 0xFF, 'x', LF})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, prof := range []string{"tm-t88", "zh-80"} {
+			p, err := NewPrinter(Options{Profile: prof})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Write(data)
+			p.EndJob()
+			if err := p.WaitIdle(context.Background()); err != nil && !errors.Is(err, ErrOffline) {
+				t.Fatal(err)
+			}
+			for _, r := range p.Receipts() {
+				for _, e := range r.Elements {
+					switch e := e.(type) {
+					case paper.Image:
+						if e.X < 0 || e.X+e.Width > r.Width || len(e.Bits) != (e.Width+7)/8*e.Height {
+							t.Fatalf("image %dx%d at %d outside the %d-dot paper or with %d bytes", e.Width, e.Height, e.X, r.Width, len(e.Bits))
+						}
+					case paper.Line:
+						for _, run := range e.Runs {
+							if run.X < 0 || run.X > r.Width {
+								t.Fatalf("run at %d outside the %d-dot paper", run.X, r.Width)
+							}
+						}
+					}
+				}
+			}
+			p.Close()
 		}
 	})
 }

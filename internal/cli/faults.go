@@ -40,7 +40,7 @@ func (f *faultFlags) register(fs *flag.FlagSet, proxy bool) {
 	fs.StringVar(&f.plan, "faults", "", "apply the fault plan in `FILE` (see 'hil faults list'; POST /faults on the admin API adds more)")
 	fs.StringVar(&f.log, "faults-log", "", "append the evidence of every applied fault to `FILE` as JSON lines")
 	if proxy {
-		fs.StringVar(&f.proxy, "faults-proxy", "", "also serve a proxy on `ADDR` (e.g. 127.0.0.1:0) that applies the plan's link rules; prints 'proxy ADDR'")
+		fs.StringVar(&f.proxy, "faults-proxy", "", "also serve a proxy on `ADDR` (e.g. 127.0.0.1:0) in front of the TCP endpoint that applies the plan's link rules; prints 'proxy ADDR'")
 	}
 }
 
@@ -115,19 +115,21 @@ func init() {
 // printer and server exist; stop at the end (deferred after start).
 type printerFaults struct {
 	ff    faultFlags
+	env   *Env
 	in    *faults.Injector
 	ad    *printerfaults.Adapter
+	proxy *faults.Proxy
 	close func()
 }
 
-func (pf *printerFaults) flags(fs *flag.FlagSet) { pf.ff.register(fs, false) }
+func (pf *printerFaults) flags(fs *flag.FlagSet) { pf.ff.register(fs, true) }
 
 func (pf *printerFaults) start(env *Env, sopts *escpos.ServerOptions) (map[string]http.Handler, error) {
 	in, closeIn, err := pf.ff.injector(env)
 	if err != nil {
 		return nil, err
 	}
-	pf.in, pf.close = in, closeIn
+	pf.env, pf.in, pf.close = env, in, closeIn
 	wrap := printerfaults.WrapConn(in)
 	if prev := sopts.WrapConn; prev != nil {
 		sopts.WrapConn = func(rwc io.ReadWriteCloser) io.ReadWriteCloser { return wrap(prev(rwc)) }
@@ -137,11 +139,30 @@ func (pf *printerFaults) start(env *Env, sopts *escpos.ServerOptions) (map[strin
 	return map[string]http.Handler{"/faults": faults.AdminHandler(in)}, nil
 }
 
-func (pf *printerFaults) attach(p *escpos.Printer, srv *escpos.Server) {
+// attach applies the plan to the printer and its server and, with
+// --faults-proxy, starts the link-fault proxy in front of its TCP endpoint
+// (printing "proxy ADDR").
+func (pf *printerFaults) attach(p *escpos.Printer, srv *escpos.Server) error {
 	pf.ad = printerfaults.Attach(pf.in, p, srv)
+	if pf.ff.proxy == "" {
+		return nil
+	}
+	if srv.Addr() == "" {
+		return errors.New("--faults-proxy needs the TCP endpoint (--tcp)")
+	}
+	var err error
+	pf.proxy, err = faults.NewProxy(srv.Addr(), faults.ProxyOptions{Injector: pf.in, Listen: pf.ff.proxy, Name: "terminal->printer"})
+	if err != nil {
+		return fmt.Errorf("--faults-proxy: %w", err)
+	}
+	fmt.Fprintf(pf.env.Stdout, "proxy %s\n", pf.proxy.Addr)
+	return nil
 }
 
 func (pf *printerFaults) stop() {
+	if pf.proxy != nil {
+		pf.proxy.Close()
+	}
 	if pf.ad != nil {
 		pf.ad.Close()
 	}

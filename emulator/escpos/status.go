@@ -82,7 +82,7 @@ type Status struct {
 	BufferSize        int      `json:"bufferSize"`
 	Busy              bool     `json:"busy"`
 	OverflowBytes     int64    `json:"overflowBytes"` // bytes lost to receive-buffer overflow
-	Receipts          int      `json:"receipts"` // receipts finished since the printer started
+	Receipts          int      `json:"receipts"`      // receipts finished since the printer started
 	BytesReceived     int64    `json:"bytesReceived"`
 	LinesPrinted      int64    `json:"linesPrinted"`
 	Cuts              int64    `json:"cuts"`

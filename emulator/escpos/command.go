@@ -397,3 +397,9 @@ func prefixName(b byte) string {
 	}
 	return fmt.Sprintf("%#02x", b)
 }
+
+// Every command type implements Command (and the real-time ones Realtime).
+var (
+	_ = []Command{Text{}, LineFeed{}, CarriageReturn{}, Tab{}, FormFeed{}, Cancel{}, Initialize{}, DefaultLineSpacing{}, LegacyCut{}, KanjiOn{}, KanjiOff{}, QRPrint{}, QRTransmitSize{}, PrintMode{}, Emphasize{}, Underline{}, DoubleStrike{}, SelectFont{}, CharSize{}, Reverse{}, Justification{}, PrintFeedLines{}, PrintFeedDots{}, PrintReverse{}, LineSpacing{}, RightSpacing{}, CodeTable{}, IntlCharset{}, UpsideDown{}, SelectPeripheral{}, PaperSensor{}, BarcodeHeight{}, BarcodeWidth{}, HRIPosition{}, HRIFont{}, ASBEnable{}, TransmitStatus{}, TransmitID{}, KanjiPrintMode{}, KanjiCodeSystem{}, KanjiUnderline{}, KanjiQuad{}, QRModel{}, QRModuleSize{}, QRErrorLevel{}, AbsolutePosition{}, RelativePosition{}, LeftMargin{}, PrintAreaWidth{}, MotionUnits{}, SetTabs{}, KanjiSpacing{}, DrawerPulse{}, Cut{}, Barcode{}, QRStore{}, Symbol2D{}, RasterImage{}, ColumnImage{}, Graphics{}, ProcessID{}, Extended{}, Ignored{}, Malformed{}, RealtimeStatus{}, RealtimeRequest{}, RealtimePulse{}, RealtimePowerOff{}, RealtimeBuzzer{}, RealtimeASB{}, RealtimeClearBuffers{}}
+	_ = []Realtime{RealtimeStatus{}, RealtimeRequest{}, RealtimePulse{}, RealtimePowerOff{}, RealtimeBuzzer{}, RealtimeASB{}, RealtimeClearBuffers{}}
+)

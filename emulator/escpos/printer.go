@@ -115,6 +115,11 @@ type Printer struct {
 	wg        sync.WaitGroup
 }
 
+var (
+	_ io.Writer = (*Printer)(nil)
+	_ io.Writer = (*Decoder)(nil)
+)
+
 // NewPrinter returns a running printer in its power-on state.
 func NewPrinter(opts Options) (*Printer, error) {
 	prof, err := LookupProfile(opts.Profile)
@@ -636,7 +641,8 @@ func (p *Printer) OnReceipt(f func(*paper.Receipt)) {
 // OnEvent registers f to be called for every Event, synchronously
 // between commands and without locks held: a hook may call the state
 // verbs (SetPaper …) and the effect applies before the next command. A
-// hook must not call WaitIdle.
+// hook must not call WaitIdle or Close (they wait for the goroutine that
+// runs the hook).
 func (p *Printer) OnEvent(f func(Event)) {
 	p.mu.Lock()
 	p.onEvent = append(p.onEvent, f)

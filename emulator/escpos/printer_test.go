@@ -500,3 +500,16 @@ func TestOverheatTimerRecovery(t *testing.T) {
 		}
 	})
 }
+
+// Garbage in the middle of a job is skipped and logged; the rest prints.
+func TestMalformedDoesNotLoseTheJob(t *testing.T) {
+	p, out := newTestPrinter(t, Options{})
+	send(t, p, out, []byte("before\n"), []byte{ESC, 0x01, GS, 0xEE, 0x00, DLE, 0x7F, GS, GsBarcode, 99}, []byte("after\n"), []byte{GS, GsCut, 1})
+	rs := p.Receipts()
+	if len(rs) != 1 || rs[0].Cut() == nil {
+		t.Fatalf("receipts %v", rs)
+	}
+	if lines := textLines(rs[0]); !cmp.Equal(lines, []string{"before", "after"}) {
+		t.Errorf("printed %q", lines)
+	}
+}

@@ -395,10 +395,12 @@ func (p *Printer) paperStopLocked() bool {
 	return p.paper == PaperOut || (p.nearEndStop && p.prof.NearEndSensor && p.paper == PaperNearEnd)
 }
 
-func (p *Printer) offlineLocked() bool { return len(p.offlineCausesLocked()) > 0 }
+func (p *Printer) offlineLocked() bool {
+	return p.coverOpen || p.paperStopLocked() || p.cutterErr || p.overheated || p.switchedOff
+}
 
 func (p *Printer) offlineCausesLocked() []string {
-	var c []string
+	c := []string{}
 	if p.coverOpen {
 		c = append(c, CauseCoverOpen)
 	}
@@ -623,7 +625,8 @@ func (p *Printer) EndJob() {
 	p.mu.Unlock()
 }
 
-// Receipts returns the finished receipts, in order.
+// Receipts returns the finished receipts, in order (the last
+// Options.KeepReceipts of them when set). They are shared: do not modify.
 func (p *Printer) Receipts() []*paper.Receipt {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -694,7 +697,9 @@ func (p *Printer) notifyIdleLocked() {
 	p.waiters = nil
 }
 
-// Close stops the printer's goroutines. It is idempotent.
+// Close stops the printer's goroutines and waits for them. It is
+// idempotent. A reply being written to an output writer that blocks holds
+// Close until that Write returns: close the connection first.
 func (p *Printer) Close() error {
 	p.closeOnce.Do(func() {
 		p.mu.Lock()
@@ -821,7 +826,7 @@ func (p *Printer) Status() Status {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tickLocked()
-	var errs []string
+	errs := []string{}
 	if p.cutterErr {
 		errs = append(errs, "cutter")
 	}

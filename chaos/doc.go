@@ -1,0 +1,46 @@
+// Package chaos runs random fault schedules against whole terminals and
+// checks the money-and-receipt invariants on what happened, in the manner
+// of Jepsen: generate operations and faults, record what each client saw,
+// heal, and check the history.
+//
+// # Schedules
+//
+// [Generate] draws a [Schedule] from a seed: T terminals doing sales on
+// the test cards, refunds (partial and full, with the receipt in hand or
+// found by Lookup), voids, reprints and settlements, and a fault plan
+// drawn from the faults catalogue — printer, acquirer, link and client
+// crash rules, triggered by counts (nth=, cut=, after-lines=) so that a
+// schedule is reproducible and takes milliseconds. A schedule has a text
+// form ([Schedule.String], [ParseSchedule]).
+//
+// # Runs
+//
+// [Run] builds a rig — one fake acquirer, and per terminal an in-memory
+// journal, a printer emulator behind the real printer transport, a link
+// wrapped by the fault injector, and a posclient.Terminal — runs the
+// operations one at a time in schedule order, then heals every fault and
+// runs Recover and Settle on every terminal. A client crash abandons the
+// terminal at the hook point: from that instant its journal, link, printer
+// and e-receipt sink refuse it, as if the process had died; a new Terminal
+// on the same journal runs Recover, as a till does when it boots. The
+// terminals' clock moves a minute on every reading, so reversal backoffs
+// never wait; only host and printer timeouts (tens of milliseconds) cost
+// wall time.
+//
+// # History and checker
+//
+// The [History] holds every operation with its outcome as the client saw
+// it (ok, fail, unknown), every journal, the acquirer's ledger, the card
+// balances, the printed receipts, e-receipts and logs. [Check] checks the
+// five invariants of the architecture plus the bank-style bounds (each
+// card's host balance lies between what the confirmed operations imply
+// and what confirmed-plus-unknown operations allow) and that nothing stays
+// in doubt after the heal; it returns [Violation] values.
+//
+// # Exploring, shrinking, scenarios
+//
+// [Explore] runs many seeds in parallel. A failing schedule is shrunk by
+// [Shrink] (delta debugging over faults and operations) and written as a
+// testscript scenario by [Scenario], which also embeds the schedule so that
+// `hil chaos --replay FILE` runs it again.
+package chaos

@@ -1,0 +1,117 @@
+package chaos
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ExploreConfig is a chaos exploration: Runs schedules generated from
+// Seed, Seed+1, … run Parallel at a time.
+type ExploreConfig struct {
+	Seed     int64
+	Runs     int       // default 100
+	Parallel int       // schedules run at once; default 4
+	Gen      GenConfig // schedule sizes
+	Options  Options   // how each schedule runs
+	// Duration, if positive, stops starting new schedules after this long
+	// (the runs already started finish).
+	Duration time.Duration
+	// Progress, if set, is called after each finished schedule with the
+	// number finished so far (from one goroutine at a time).
+	Progress func(done, total int, r RunResult)
+}
+
+// RunResult is one explored schedule.
+type RunResult struct {
+	Schedule   Schedule
+	History    *History
+	Violations []Violation
+	Err        error // the rig failed; no verdict
+}
+
+// Summary is the outcome of an exploration.
+type Summary struct {
+	Runs       int
+	Ops        int
+	Faults     int // faults that fired
+	Violations int // schedules with at least one violation
+	Failed     []RunResult
+	Errors     []RunResult
+	Elapsed    time.Duration
+}
+
+// Explore generates and runs schedules and checks each history. Schedules
+// with violations are returned in Summary.Failed, in seed order, for the
+// caller to shrink and write out.
+func Explore(ctx context.Context, cfg ExploreConfig) Summary {
+	if cfg.Runs <= 0 {
+		cfg.Runs = 100
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 4
+	}
+	start := time.Now()
+	var deadline time.Time
+	if cfg.Duration > 0 {
+		deadline = start.Add(cfg.Duration)
+	}
+	results := make([]*RunResult, cfg.Runs)
+	seeds := make(chan int)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	done := 0
+	for range cfg.Parallel {
+		wg.Go(func() {
+			for i := range seeds {
+				s := Generate(cfg.Seed+int64(i), cfg.Gen)
+				rr := &RunResult{Schedule: s}
+				rr.History, rr.Err = Run(ctx, s, cfg.Options)
+				if rr.Err == nil {
+					rr.Violations = Check(rr.History)
+				}
+				mu.Lock()
+				results[i] = rr
+				done++
+				if cfg.Progress != nil {
+					cfg.Progress(done, cfg.Runs, *rr)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for i := range cfg.Runs {
+		if ctx.Err() != nil || (!deadline.IsZero() && time.Now().After(deadline)) {
+			break feed
+		}
+		select {
+		case seeds <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(seeds)
+	wg.Wait()
+	var sum Summary
+	for _, rr := range results {
+		if rr == nil {
+			continue
+		}
+		if rr.Err != nil {
+			if ctx.Err() == nil {
+				sum.Errors = append(sum.Errors, *rr)
+			}
+			continue
+		}
+		sum.Runs++
+		sum.Ops += len(rr.History.Ops)
+		sum.Faults += rr.History.FaultsApplied()
+		if len(rr.Violations) > 0 {
+			sum.Violations++
+			sum.Failed = append(sum.Failed, *rr)
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	return sum
+}

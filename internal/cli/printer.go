@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/emulator/escpos/paper"
+	"github.com/poshil/hil/emulator/escpos/render"
+	"github.com/poshil/hil/internal/pty"
+)
+
+func init() {
+	register(&command{
+		name:    "printer",
+		usage:   "hil printer serve [--pty PATH] [--tcp ADDR] [--profile NAME] [--admin ADDR] [--out DIR] [--realtime]",
+		summary: "serve the emulated ESC/POS printer on a virtual serial port and TCP",
+		order:   20,
+		run:     runPrinter,
+	})
+}
+
+const printerHelp = `Usage: hil printer serve [flags]
+
+Serves an emulated ESC/POS receipt printer until interrupted (SIGINT or SIGTERM):
+on a virtual serial port (a pty, which clients open like /dev/ttyUSB0) and on
+TCP (real network printers listen on port 9100). Status requests (DLE EOT, GS r,
+ASB, GS ( H) are answered on the stream they came on.
+
+When ready it prints one line per endpoint on stdout:
+  pty /dev/pts/7
+  tcp 127.0.0.1:9100
+  admin http://127.0.0.1:41234
+
+The admin API (--admin) sets the printer's sensors and lists its receipts:
+  GET /status, POST /state {"paper":"out"}, GET /receipts, GET /receipts/1.png
+
+Run 'hil printer serve --help' for the flags.
+`
+
+func runPrinter(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, printerHelp)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(env.Stdout, printerHelp)
+		return ExitOK
+	case "serve":
+		return runPrinterServe(ctx, env, args[1:])
+	}
+	env.Errorf("printer: unknown subcommand %q (want serve)", args[0])
+	return ExitUsage
+}
+
+// printerServe is what the flags of 'hil printer serve' ask for.
+type printerServe struct {
+	pty      string // "" = a pty without a link; "off" = no pty
+	tcp      string // "off" = no TCP
+	profile  string
+	admin    string // "" = no admin API
+	out      string // "" = receipts are not written
+	realtime bool
+	verbose  bool
+}
+
+func runPrinterServe(ctx context.Context, env *Env, args []string) int {
+	fs := newFlagSet(env, "hil printer serve [flags]",
+		"Serves the emulated printer until SIGINT/SIGTERM. Prints 'pty PATH', 'tcp ADDR' and\n"+
+			"'admin http://ADDR' on stdout once each endpoint is ready. Profiles: "+profileNames()+".")
+	var cfg printerServe
+	fs.StringVar(&cfg.pty, "pty", "", "also make a symbolic link to the virtual serial port at `PATH`; 'off' for no pty (default: a pty without a link, where ptys exist)")
+	fs.StringVar(&cfg.tcp, "tcp", "127.0.0.1:0", "listen for TCP clients on `ADDR` (9100 is what real printers use); 'off' for no TCP")
+	fs.StringVar(&cfg.profile, "profile", escpos.DefaultProfile, "printer profile `NAME`")
+	fs.StringVar(&cfg.admin, "admin", "", "serve the admin API (HTTP+JSON) on `ADDR`, e.g. 127.0.0.1:0")
+	fs.StringVar(&cfg.out, "out", "", "write each finished receipt into `DIR` as NNNN.bin, NNNN.txt and NNNN.png")
+	fs.BoolVar(&cfg.realtime, "realtime", false, "consume data at the profile's baud rate (pty) and print speed instead of as fast as possible")
+	fs.BoolVar(&cfg.verbose, "v", false, "log connections and sessions to stderr")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		env.Errorf("printer serve: unexpected arguments %q", fs.Args())
+		return ExitUsage
+	}
+	if cfg.pty == "off" && cfg.tcp == "off" {
+		env.Errorf("printer serve: --pty off and --tcp off leave nothing to serve")
+		return ExitUsage
+	}
+	if cfg.pty != "" && cfg.pty != "off" && !pty.Supported {
+		env.Errorf("printer serve: --pty: virtual serial ports are not supported on this platform; use --tcp")
+		return ExitFailure
+	}
+	if _, err := escpos.LookupProfile(cfg.profile); err != nil {
+		env.Errorf("printer serve: --profile: %v", err)
+		return ExitUsage
+	}
+	if cfg.out != "" {
+		if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+			env.Errorf("printer serve: --out: %v", err)
+			return ExitFailure
+		}
+	}
+
+	level := slog.LevelWarn
+	if cfg.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(&syncWriter{w: env.Stderr}, &slog.HandlerOptions{Level: level}))
+
+	popts := escpos.Options{Profile: cfg.profile, Logger: log.With("part", "printer")}
+	sopts := escpos.ServerOptions{
+		PTY:      cfg.pty != "off" && pty.Supported,
+		TCP:      cfg.tcp != "off",
+		TCPAddr:  cfg.tcp,
+		Realtime: cfg.realtime,
+		Logger:   log.With("part", "server"),
+	}
+	if cfg.pty != "off" {
+		sopts.PTYLink = cfg.pty
+	}
+	if sopts.TCPAddr == "off" {
+		sopts.TCPAddr = ""
+	}
+	// Fault plans (--faults) hook in here: they set sopts.WrapConn and
+	// register printer hooks once the printer exists.
+
+	p, err := escpos.NewPrinter(popts)
+	if err != nil {
+		env.Errorf("printer serve: %v", err)
+		return ExitFailure
+	}
+	defer p.Close()
+	var outErr sync.Once
+	if cfg.out != "" {
+		p.OnReceipt(func(r *paper.Receipt) {
+			if err := writeReceipt(cfg.out, r); err != nil {
+				outErr.Do(func() { log.Error("writing receipts", "dir", cfg.out, "err", err) })
+			}
+		})
+	}
+	srv, err := escpos.NewServer(p, sopts)
+	if err != nil {
+		env.Errorf("printer serve: %v", err)
+		return ExitFailure
+	}
+	defer srv.Close()
+	var admin *escpos.Admin
+	if cfg.admin != "" {
+		admin, err = escpos.NewAdmin(p, escpos.AdminOptions{Addr: cfg.admin, Logger: log.With("part", "admin")})
+		if err != nil {
+			env.Errorf("printer serve: --admin: %v", err)
+			return ExitFailure
+		}
+		defer admin.Close()
+	}
+
+	if srv.PTY() != "" {
+		fmt.Fprintf(env.Stdout, "pty %s\n", srv.PTY())
+	}
+	if srv.Addr() != "" {
+		fmt.Fprintf(env.Stdout, "tcp %s\n", srv.Addr())
+	}
+	if admin != nil {
+		fmt.Fprintf(env.Stdout, "admin %s\n", admin.URL())
+	}
+
+	<-ctx.Done()
+	if admin != nil {
+		admin.Close()
+	}
+	srv.Close()
+	// Paper printed by a client that is still connected is a receipt too.
+	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := p.WaitIdle(wctx); err == nil {
+		p.EndJob()
+	}
+	cancel()
+	if err := p.Close(); err != nil && !errors.Is(err, escpos.ErrClosed) {
+		env.Errorf("printer serve: %v", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+func profileNames() string {
+	var names []string
+	for _, p := range escpos.Profiles() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// writeReceipt writes r as NNNN.bin, NNNN.txt and NNNN.png into dir. Each
+// file is written under a temporary name and renamed, so a reader never
+// sees half a file.
+func writeReceipt(dir string, r *paper.Receipt) error {
+	base := filepath.Join(dir, fmt.Sprintf("%04d", r.Seq))
+	if err := writeFileRenamed(base+".bin", func(w io.Writer) error { _, err := w.Write(r.Raw); return err }); err != nil {
+		return err
+	}
+	if err := writeFileRenamed(base+".txt", func(w io.Writer) error { _, err := w.Write(render.Text(r)); return err }); err != nil {
+		return err
+	}
+	return writeFileRenamed(base+".png", func(w io.Writer) error { return render.PNG(w, r) })
+}
+
+func writeFileRenamed(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-")
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// syncWriter serialises writes from the server's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *syncWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}

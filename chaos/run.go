@@ -302,26 +302,26 @@ func (d deadConn) Write(b []byte) (int, error) {
 
 // rigTerminal is one terminal of the rig and its devices.
 type rigTerminal struct {
-	n       int
-	id      string
-	j       *journal.Memory
-	emu     *escpos.Printer
-	dev     *printer.Printer
-	pipeA   net.Conn
-	pipeB   net.Conn
-	pumpWG  sync.WaitGroup
-	in      *faults.Injector
-	padapt  *printerfaults.Adapter
-	fire    func(step string) bool
-	sink    *memSink
-	logs    *lockedBuffer
+	n      int
+	id     string
+	j      *journal.Memory
+	emu    *escpos.Printer
+	dev    *printer.Printer
+	pipeA  net.Conn
+	pipeB  net.Conn
+	pumpWG sync.WaitGroup
+	in     *faults.Injector
+	padapt *printerfaults.Adapter
+	fire   func(step string) bool
+	sink   *memSink
+	logs   *lockedBuffer
 	// receipts are collected as they finish: a power cycle clears the
 	// emulator's own list.
 	rmu      sync.Mutex
 	receipts []PrintedReceipt
-	inc     *incarnation
-	term    *posclient.Terminal
-	crashes int
+	inc      *incarnation
+	term     *posclient.Terminal
+	crashes  int
 }
 
 type rig struct {
@@ -688,7 +688,7 @@ func (r *rig) do(ctx context.Context, op Op, byID map[int]*OpRecord) OpRecord {
 		if rec.Ref == "" && op.Kind != OpReprint && op.Kind != OpSettle {
 			// The crash may have come after the reference was journaled:
 			// the journal knows it even if the result does not.
-			rec.Ref = r.newestRef(ctx, t, op)
+			rec.Ref = r.newestRef(ctx, t, op, byID)
 		}
 		if _, rerr := r.restart(ctx, t); rerr != nil && errors.Is(rerr, ErrSetup) {
 			rec.Err += "; restart: " + rerr.Error()
@@ -711,7 +711,7 @@ func (r *rig) do(ctx context.Context, op Op, byID map[int]*OpRecord) OpRecord {
 // newestRef finds the reference of the transaction op created, if the
 // crash came after it was journaled: the newest journal row of the same
 // kind and amount that no earlier op claimed.
-func (r *rig) newestRef(ctx context.Context, t *rigTerminal, op Op) string {
+func (r *rig) newestRef(ctx context.Context, t *rigTerminal, op Op, byID map[int]*OpRecord) string {
 	kind := posclient.KindSale
 	switch op.Kind {
 	case OpRefund, OpLookupRefund:
@@ -725,6 +725,11 @@ func (r *rig) newestRef(ctx context.Context, t *rigTerminal, op Op) string {
 	}
 	last := txns[len(txns)-1]
 	// Only a transaction created during this op can be its own: the
-	// journal's newest row of this kind, if it is not already claimed.
+	// journal's newest row of this kind, if no earlier op claimed it.
+	for _, o := range byID {
+		if o.Op.Terminal == op.Terminal && o.Ref == last.Ref {
+			return ""
+		}
+	}
 	return last.Ref
 }

@@ -1,5 +1,6 @@
 // Package escpostest holds test helpers for the ESC/POS emulator and for
-// real printers: the Conformance suite that both must pass.
+// real printers: an emulated printer served for a test, and the
+// Conformance suite that the emulator and a real printer must both pass.
 //
 // # Conformance
 //

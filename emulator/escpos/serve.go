@@ -334,7 +334,7 @@ func (s *Server) release(st *stream) {
 	}
 	s.p.EndJob()
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-	if err := s.p.WaitIdle(ctx); err != nil {
+	if err := s.p.WaitIdle(ctx); err != nil && s.ctx.Err() == nil {
 		st.log.Info("session ends with data not printed yet", "err", err)
 	}
 	cancel()

@@ -49,6 +49,8 @@ type layout struct {
 
 	// the line being assembled
 	runs    []paper.Run // scratch, copied out into slab when the line prints
+	spans   []int       // end of each run's text in lineText (Run.Text is set when the line prints)
+	text8   []byte      // the line's characters, UTF-8, run after run
 	slab    []paper.Run // storage for the runs of printed lines
 	runEnd  int         // x just after the last run
 	x       int         // current print position from the start of the print area
@@ -90,6 +92,7 @@ func (l *layout) reset() {
 func (l *layout) clearLine() {
 	clear(l.runs)
 	l.runs, l.stripes = l.runs[:0], nil
+	l.spans, l.text8 = l.spans[:0], l.text8[:0]
 	l.runEnd, l.x, l.ascent, l.content = 0, 0, 0, false
 	l.align = l.justify
 }
@@ -110,14 +113,41 @@ func ignored(format string, args ...any) error {
 // lines when the print area is full; emit receives finished lines. Work is
 // per stretch of characters of one cell size, not per character.
 func (l *layout) text(t Text, emit func(paper.Element)) {
+	l.textString(t.Text, t.Kanji, emit)
+}
+
+// textASCII lays out ASCII text given as bytes (the printer's fast path:
+// no string is made until the line prints).
+func (l *layout) textASCII(s []byte, emit func(paper.Element)) {
 	if !l.content {
 		l.align = l.justify
 	}
-	s := t.Text
+	st, cw, ch, sp := l.cellStyle(false)
+	adv := max((cw+sp)*st.Width, 1)
 	for len(s) > 0 {
-		wide := t.Kanji && s[0] >= 0x80
+		room := (l.areaWidth - l.x) / adv
+		if room <= 0 {
+			if l.content {
+				l.printLine(emit, 0)
+				continue
+			}
+			room = 1
+		}
+		k := min(room, len(s))
+		l.text8 = append(l.text8, s[:k]...)
+		l.addRun(k, st, cw, ch, sp, adv, false)
+		s = s[k:]
+	}
+}
+
+func (l *layout) textString(s string, kanji bool, emit func(paper.Element)) {
+	if !l.content {
+		l.align = l.justify
+	}
+	for len(s) > 0 {
+		wide := kanji && s[0] >= 0x80
 		end := len(s)
-		if t.Kanji {
+		if kanji {
 			end = 1
 			for end < len(s) && (s[end] >= 0x80) == wide {
 				end++
@@ -141,7 +171,8 @@ func (l *layout) text(t Text, emit func(paper.Element)) {
 				room = 1 // a character wider than the print area still prints
 			}
 			n, k := takeRunes(seg, room)
-			l.addRun(seg[:k], n, st, cw, ch, sp, adv, wide)
+			l.text8 = append(l.text8, seg[:k]...)
+			l.addRun(n, st, cw, ch, sp, adv, wide)
 			seg = seg[k:]
 		}
 	}
@@ -202,21 +233,23 @@ func (l *layout) fontIndex() int {
 	return 0
 }
 
-// addRun puts n characters at the current position, extending the last
-// run when it has the same style and ends here.
-func (l *layout) addRun(text string, n int, st paper.Style, cw, cellH, sp, adv int, wide bool) {
+// addRun puts n characters, just appended to text8, at the current
+// position, extending the last run when it has the same style and ends
+// here.
+func (l *layout) addRun(n int, st paper.Style, cw, cellH, sp, adv int, wide bool) {
 	if k := len(l.runs); k > 0 {
 		last := &l.runs[k-1]
 		if last.Style == st && last.CellWidth == cw && last.CellHeight == cellH &&
 			last.CharSpacing == sp && l.runEnd == l.x && last.Kanji == wide {
-			last.Text += text
+			l.spans[k-1] = len(l.text8)
 			l.x += n * adv
 			l.runEnd = l.x
 			l.grow(cellH * st.Height)
 			return
 		}
 	}
-	l.runs = append(l.runs, paper.Run{X: l.x, Text: text, Style: st, CellWidth: cw, CellHeight: cellH, CharSpacing: sp, Kanji: wide})
+	l.runs = append(l.runs, paper.Run{X: l.x, Style: st, CellWidth: cw, CellHeight: cellH, CharSpacing: sp, Kanji: wide})
+	l.spans = append(l.spans, len(l.text8))
 	l.x += n * adv
 	l.runEnd = l.x
 	l.grow(cellH * st.Height)
@@ -265,8 +298,12 @@ func (l *layout) printLine(emit func(paper.Element), extra int) {
 		n := len(l.slab)
 		l.slab = append(l.slab, l.runs...)
 		runs := l.slab[n:len(l.slab):len(l.slab)]
+		text := string(l.text8) // one string per line; the runs share it
+		start := 0
 		for i := range runs {
 			runs[i].X += off
+			runs[i].Text = text[start:l.spans[i]]
+			start = l.spans[i]
 		}
 		emit(paper.Line{Runs: runs, Height: max(l.lineSpacing, l.ascent), Ascent: l.ascent, Align: l.align})
 	}

@@ -483,6 +483,12 @@ func (p *Printer) processLocked() {
 			break
 		}
 		c := p.pending
+		if c == nil && len(p.onEvent) == 0 && !p.deselected {
+			if raw, ok := p.dec.nextASCIIText(); ok {
+				p.lay.textASCII(raw, p.emit)
+				continue
+			}
+		}
 		if c == nil {
 			var ok bool
 			if c, ok = p.dec.Next(); !ok {

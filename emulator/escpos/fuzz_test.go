@@ -89,7 +89,9 @@ func FuzzDecoderChunking(f *testing.F) {
 }
 
 // FuzzPrinter: any byte stream is executed without a panic, processing
-// finishes, and every finished receipt lies within the paper.
+// finishes, every finished receipt lies within the paper, and the printer's
+// fast path for text (taken without event hooks) prints exactly what the
+// command-by-command path prints.
 func FuzzPrinter(f *testing.F) {
 	addFixtureSeeds(f)
 	f.Add([]byte{ESC, EscBitImage, 33, 0xFF, 0x01})
@@ -105,6 +107,20 @@ func FuzzPrinter(f *testing.F) {
 			if err := p.WaitIdle(context.Background()); err != nil && !errors.Is(err, ErrOffline) {
 				t.Fatal(err)
 			}
+			slow, err := NewPrinter(Options{Profile: prof})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slow.OnEvent(func(Event) {})
+			slow.Write(data)
+			slow.EndJob()
+			if err := slow.WaitIdle(context.Background()); err != nil && !errors.Is(err, ErrOffline) {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(slow.Receipts(), p.Receipts()); diff != "" {
+				t.Fatalf("%s: fast path differs (-with hooks +without):\n%s", prof, diff)
+			}
+			slow.Close()
 			for _, r := range p.Receipts() {
 				for _, e := range r.Elements {
 					switch e := e.(type) {

@@ -301,3 +301,77 @@ func TestPosFaults(t *testing.T) {
 		t.Errorf("no file: %v %v", pf, err)
 	}
 }
+
+func TestFaultsPrinterServe(t *testing.T) {
+	plan := filepath.Join(t.TempDir(), "printer.plan")
+	os.WriteFile(plan, []byte("printer paper-out after-bytes=1\nprinter garble nth=3\n"), 0o644)
+	ready, stop, stderr := startPrinterServe(t, "--pty", "off", "--tcp", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--faults", plan)
+	c, err := net.Dial("tcp", ready["tcp"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	status := func() byte {
+		t.Helper()
+		if _, err := c.Write([]byte{0x10, 0x04, 4}); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(c, b); err != nil {
+			t.Fatal(err)
+		}
+		return b[0]
+	}
+	const ok, paperOut = 0x12, 0x7e
+	// The first request is answered before its bytes run the paper out.
+	if got := []byte{status(), status()}; got[0] != ok || got[1] != paperOut {
+		t.Fatalf("status % x, want %x %x", got, ok, paperOut)
+	}
+	if b := status(); b == paperOut {
+		t.Fatal("third reply not garbled")
+	}
+	if b := status(); b != paperOut {
+		t.Fatalf("fourth reply % x", b)
+	}
+	resp, err := http.Get(ready["admin"] + "/faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Rules   []faults.RuleStatus `json:"rules"`
+		Applied int                 `json:"applied"`
+	}
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if len(st.Rules) != 2 || st.Rules[0].Fired != 1 || st.Rules[1].Fired != 1 || st.Applied != 2 {
+		t.Fatalf("GET /faults %+v", st)
+	}
+	// The printer's own admin endpoints still answer.
+	if resp, err := http.Get(ready["admin"] + "/status"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /status: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	req, _ := http.NewRequest("DELETE", ready["admin"]+"/faults", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	if b := status(); b != ok {
+		t.Fatalf("after heal % x, want the paper back", b)
+	}
+	c.Close()
+	if code := stop(); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
+
+func TestFaultsPrinterServeBadPlan(t *testing.T) {
+	plan := filepath.Join(t.TempDir(), "bad.plan")
+	os.WriteFile(plan, []byte("printer paper-out after-lines=1 cut=2\n"), 0o644)
+	code, _, errs := runHil(t, "", "printer", "serve", "--pty", "off", "--faults", plan)
+	if code != ExitFailure || !strings.Contains(errs, plan+":1:9:") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}

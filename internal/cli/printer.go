@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:    "printer",
-		usage:   "hil printer serve [--pty PATH] [--tcp ADDR] [--profile NAME] [--admin ADDR] [--out DIR] [--realtime]",
+		usage:   "hil printer serve [--pty PATH] [--tcp ADDR] [--profile NAME] [--admin ADDR] [--out DIR] [--realtime] [--faults FILE]",
 		summary: "serve the emulated ESC/POS printer on a virtual serial port and TCP",
 		order:   20,
 		run:     runPrinter,
@@ -85,6 +85,8 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	fs.StringVar(&cfg.out, "out", "", "write each finished receipt into `DIR` as NNNN.bin, NNNN.txt and NNNN.png")
 	fs.BoolVar(&cfg.realtime, "realtime", false, "consume data at the profile's baud rate (pty) and print speed instead of as fast as possible")
 	fs.BoolVar(&cfg.verbose, "v", false, "log connections and sessions to stderr")
+	var pf printerFaults // --faults FILE (internal/cli/faults.go)
+	pf.flags(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -131,8 +133,12 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	if sopts.TCPAddr == "off" {
 		sopts.TCPAddr = ""
 	}
-	// Fault plans (--faults) hook in here: they set sopts.WrapConn and
-	// register printer hooks once the printer exists.
+	faultHandlers, err := pf.start(env, &sopts)
+	if err != nil {
+		env.Errorf("printer serve: %v", err)
+		return ExitFailure
+	}
+	defer pf.stop()
 
 	p, err := escpos.NewPrinter(popts)
 	if err != nil {
@@ -154,9 +160,13 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 		return ExitFailure
 	}
 	defer srv.Close()
+	if err := pf.attach(p, srv); err != nil {
+		env.Errorf("printer serve: %v", err)
+		return ExitFailure
+	}
 	var admin *escpos.Admin
 	if cfg.admin != "" {
-		admin, err = escpos.NewAdmin(p, escpos.AdminOptions{Addr: cfg.admin, Logger: log.With("part", "admin")})
+		admin, err = escpos.NewAdmin(p, escpos.AdminOptions{Addr: cfg.admin, Logger: log.With("part", "admin"), Handlers: faultHandlers})
 		if err != nil {
 			env.Errorf("printer serve: --admin: %v", err)
 			return ExitFailure

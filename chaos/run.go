@@ -40,6 +40,10 @@ type Options struct {
 	// PrinterTimeout bounds each printer status reply; the wait for a
 	// print confirmation is four times as long. Default 100ms.
 	PrinterTimeout time.Duration
+	// HealTimeout is the response timeout of the terminals that run
+	// Recover and Settle after the heal, when only a broken client (not a
+	// slow machine) should fail. Default 2s.
+	HealTimeout time.Duration
 	// ReversalAttempts is the terminals' Policy.MaxReversalAttempts.
 	// Default 20, so that the bounded faults of a schedule cannot exhaust
 	// it before the heal.
@@ -57,6 +61,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PrinterTimeout <= 0 {
 		o.PrinterTimeout = 100 * time.Millisecond
+	}
+	if o.HealTimeout <= 0 {
+		o.HealTimeout = 2 * time.Second
 	}
 	if o.ReversalAttempts <= 0 {
 		o.ReversalAttempts = 20
@@ -76,6 +83,8 @@ type Mutation struct {
 	Journal func(term int, j posclient.Journal) posclient.Journal
 	Conn    func(term int, c net.Conn) net.Conn
 	Printer func(term int, p posclient.Printer) posclient.Printer
+	// BeforeOp is called before each operation of the workload.
+	BeforeOp func(op Op)
 }
 
 // Outcome is an operation's outcome as the client saw it.
@@ -325,13 +334,15 @@ type rigTerminal struct {
 }
 
 type rig struct {
-	opts   Options
-	s      Schedule
-	clock  *vclock
-	acq    *acquirer.Server
-	acqIn  *faults.Injector
-	detach func()
-	terms  []*rigTerminal
+	opts  Options
+	s     Schedule
+	clock *vclock
+	// timeout is the response timeout of new incarnations.
+	timeout time.Duration
+	acq     *acquirer.Server
+	acqIn   *faults.Injector
+	detach  func()
+	terms   []*rigTerminal
 }
 
 func planOf(s Schedule, term int, seed int64) *faults.Plan {
@@ -345,7 +356,7 @@ func planOf(s Schedule, term int, seed int64) *faults.Plan {
 }
 
 func newRig(s Schedule, opts Options) (_ *rig, err error) {
-	r := &rig{opts: opts, s: s, clock: &vclock{}}
+	r := &rig{opts: opts, s: s, clock: &vclock{}, timeout: opts.ResponseTimeout}
 	defer func() {
 		if err != nil {
 			r.close()
@@ -447,7 +458,7 @@ func (r *rig) start(t *rigTerminal) error {
 		CardKey:         CardKey,
 		Journal:         deadJournal{Journal: j, inc: inc},
 		Dial:            dial,
-		ResponseTimeout: r.opts.ResponseTimeout,
+		ResponseTimeout: r.timeout,
 		Printer:         deadPrinter{p: p, inc: inc},
 		EReceipt:        deadSink{s: t.sink, inc: inc},
 		NotReady:        posclient.EReceiptWhenNotReady,
@@ -556,8 +567,14 @@ func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 	for _, t := range r.terms {
 		t.in.Heal()
 	}
+	// The till is restarted with a generous timeout: from here on only
+	// a broken client, not a slow machine, should fail.
+	r.timeout = opts.HealTimeout
 	for _, t := range r.terms {
 		tr := TerminalRecord{ID: t.id}
+		if err := r.start(t); err != nil {
+			return nil, err
+		}
 		rep, err := t.term.Recover(ctx)
 		tr.Recover = rep
 		if err != nil {
@@ -613,9 +630,9 @@ func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 		t.sink.mu.Unlock()
 		tr.Logs = t.logs.String()
 		h.Host = append(h.Host, r.acq.Ledger().Transactions(t.id)...)
-		h.Evidence = append(h.Evidence, t.in.Evidence()...)
+		h.Evidence = append(h.Evidence, applied(t.in)...)
 	}
-	h.Evidence = append(h.Evidence, r.acqIn.Evidence()...)
+	h.Evidence = append(h.Evidence, applied(r.acqIn)...)
 	for _, pan := range []string{CardA, CardB, CardDecline, CardNoFunds} {
 		if c, ok := r.acq.Ledger().Card(pan); ok {
 			h.Balances[pan] = c.Balance
@@ -625,10 +642,24 @@ func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 	return h, nil
 }
 
+// applied is the evidence of the faults that fired (not of the heal).
+func applied(in *faults.Injector) []faults.Evidence {
+	var out []faults.Evidence
+	for _, e := range in.Evidence() {
+		if e.Target != faults.TargetHeal {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // do runs one operation and records what the client saw.
 func (r *rig) do(ctx context.Context, op Op, byID map[int]*OpRecord) OpRecord {
 	rec := OpRecord{Op: op, Amount: op.Amount}
 	t := r.terms[op.Terminal-1]
+	if m := r.opts.Mutation; m != nil && m.BeforeOp != nil {
+		m.BeforeOp(op)
+	}
 	if op.Of != 0 {
 		o := byID[op.Of]
 		if o == nil || o.Ref == "" {

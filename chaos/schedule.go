@@ -131,13 +131,13 @@ func Generate(seed int64, cfg GenConfig) Schedule {
 				op.Kind = OpLookupRefund
 			}
 			orig := prior[r.IntN(len(prior))]
-			op.Of, op.Card = orig.ID, orig.Card
+			op.Of, op.Card = orig.ID, presented(r, orig.Card)
 			if r.IntN(2) == 0 {
 				op.Amount = 1 + r.Int64N(orig.Amount) // partial (or, by chance, full)
 			}
 		case n < 75:
 			orig := prior[r.IntN(len(prior))]
-			op.Kind, op.Of, op.Card = OpVoid, orig.ID, orig.Card
+			op.Kind, op.Of, op.Card = OpVoid, orig.ID, presented(r, orig.Card)
 		case n < 88:
 			orig := prior[r.IntN(len(prior))]
 			op.Kind, op.Of = OpReprint, orig.ID
@@ -153,6 +153,18 @@ func Generate(seed int64, cfg GenConfig) Schedule {
 		}
 	}
 	return s
+}
+
+// presented is the card the customer presents for a refund or void: now
+// and then not the one that paid (the client must refuse it).
+func presented(r *rand.Rand, paid string) string {
+	if r.IntN(8) != 0 {
+		return paid
+	}
+	if paid == CardA {
+		return CardB
+	}
+	return CardA
 }
 
 func saleAmount(r *rand.Rand) int64 {

@@ -64,6 +64,10 @@ func build(s Schedule, els []element) Schedule {
 // Runs are real, so a flaky failure may shrink less; the result is always
 // a schedule that failed when last run.
 func Shrink(ctx context.Context, s Schedule, orig []Violation, cfg ShrinkConfig) ShrinkResult {
+	return shrinkWith(ctx, s, orig, cfg, Check)
+}
+
+func shrinkWith(ctx context.Context, s Schedule, orig []Violation, cfg ShrinkConfig, check func(*History) []Violation) ShrinkResult {
 	if cfg.MaxRuns <= 0 {
 		cfg.MaxRuns = 300
 	}
@@ -81,7 +85,7 @@ func Shrink(ctx context.Context, s Schedule, orig []Violation, cfg ShrinkConfig)
 		if err != nil {
 			return false
 		}
-		v := Check(h)
+		v := check(h)
 		if len(v) == 0 || !cfg.Keep(orig, v) {
 			return false
 		}
@@ -122,7 +126,7 @@ func Shrink(ctx context.Context, s Schedule, orig []Violation, cfg ShrinkConfig)
 	if res.History == nil {
 		// Nothing smaller failed: run the original once more for its history.
 		if h, err := Run(ctx, s, cfg.Options); err == nil {
-			res.History, res.Violations = h, Check(h)
+			res.History, res.Violations = h, check(h)
 		}
 	}
 	return res

@@ -13,7 +13,7 @@ import (
 func init() {
 	register(&command{
 		name:    "acquirer",
-		usage:   "hil acquirer serve [--listen ADDR] [--admin ADDR] [--balance N] [--idle D] [-v]",
+		usage:   "hil acquirer serve [--listen ADDR] [--admin ADDR] [--balance N] [--idle D] [--faults FILE] [-v]",
 		summary: "serve the fake acquirer (ISO 8583 over TCP, with a real ledger)",
 		order:   30,
 		run:     runAcquirer,
@@ -32,6 +32,8 @@ When ready it prints one line per endpoint on stdout:
 
 The admin API (--admin) shows and changes the ledger:
   GET /transactions, GET /cards, POST /cards, GET /batches/{terminal}
+and the fault plan (--faults FILE, docs/faults.md):
+  GET /faults, POST /faults (plan text, added), DELETE /faults (heal)
 
 Test cards and amounts: docs/acquirer.md. Run 'hil acquirer serve --help'
 for the flags.

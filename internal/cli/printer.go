@@ -42,6 +42,8 @@ When ready it prints one line per endpoint on stdout:
 
 The admin API (--admin) sets the printer's sensors and lists its receipts:
   GET /status, POST /state {"paper":"out"}, GET /receipts, GET /receipts/1.png
+and the fault plan (--faults FILE, docs/faults.md):
+  GET /faults, POST /faults (plan text, added), DELETE /faults (heal)
 
 Run 'hil printer serve --help' for the flags.
 `

@@ -790,6 +790,10 @@ func (p *Printer) Overheat(d time.Duration) {
 // paper, cover, drawer and a present cutter jam stay as they are.
 func (p *Printer) PowerCycle() {
 	p.verb(func() {
+		if len(p.endJobs) > 0 { // jobs that ended before the power went
+			p.endJobs = nil
+			p.finishReceiptLocked()
+		}
 		p.cutterErr = p.cutterJam
 		p.powerOnLocked()
 		p.log.Info("power cycled")

@@ -291,6 +291,11 @@ func (l *layout) printLine(emit func(paper.Element), extra int) {
 			return
 		}
 	}
+	if len(l.runs) == 0 { // only tabs or positioning: the paper still moves a line
+		emit(paper.Feed{Dots: l.lineSpacing + extra})
+		l.clearLine()
+		return
+	}
 	if len(l.runs) > 0 {
 		if cap(l.slab)-len(l.slab) < len(l.runs) {
 			l.slab = make([]paper.Run, 0, max(256, len(l.runs)))

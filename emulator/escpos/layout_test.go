@@ -208,3 +208,15 @@ func TestBarcodeData(t *testing.T) {
 		}
 	}
 }
+
+func TestLayoutTabOnlyLineFeeds(t *testing.T) {
+	p, out := newTestPrinter(t, Options{})
+	send(t, p, out, []byte("a\n\t\nb\n"))
+	r := p.EndJobAndWait(t)
+	if len(r.Elements) != 3 {
+		t.Fatalf("elements %v", r.Elements)
+	}
+	if f, ok := r.Elements[1].(paper.Feed); !ok || f.Dots != 30 {
+		t.Errorf("a line with only a tab: %#v, want a 30-dot feed", r.Elements[1])
+	}
+}

@@ -292,3 +292,20 @@ func TestCloseIdempotent(t *testing.T) {
 		}
 	})
 }
+
+// A timed rule that comes due before any adapter is attached is applied
+// when one attaches.
+func TestTimedRuleWaitsForAdapter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		in := mustInjector(t, "printer paper-out", Options{})
+		synctest.Wait() // the rule came due with nobody to apply it
+		got := make(chan Kind, 1)
+		in.Attach(TargetPrinter, Applier{IsTimed: PrinterTimed, Timed: func(f Firing) { got <- f.Rule.Kind }})
+		if k := <-got; k != PaperOut {
+			t.Fatalf("applied %s", k)
+		}
+		if st := in.Rules(); st[0].Fired != 1 {
+			t.Fatalf("status %+v", st)
+		}
+	})
+}

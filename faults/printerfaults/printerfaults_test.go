@@ -298,3 +298,20 @@ func TestStall(t *testing.T) {
 		t.Fatalf("after the stall: % x %v", b, err)
 	}
 }
+
+func TestGarbleFor(t *testing.T) {
+	r := newRig(t, "printer garble at=0s for=1h", true, nil)
+	c := dial(t, r.srv.Addr())
+	for i := range 3 {
+		if b := status(t, c); b == statusOK {
+			t.Fatalf("reply %d not garbled during for=1h", i+1)
+		}
+	}
+	if n := len(r.in.Evidence()); n != 1 {
+		t.Errorf("%d evidence entries, want 1 (the rule fired once, the condition lasted)", n)
+	}
+	r.in.Heal()
+	if b := status(t, c); b != statusOK {
+		t.Fatalf("after heal % x", b)
+	}
+}

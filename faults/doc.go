@@ -49,14 +49,15 @@
 //   - [Conn] and [NewProxy] apply link rules to a net.Conn and to a loopback
 //     TCP proxy;
 //   - [ClientHook] tells the POS client when to crash;
-//   - the emulator adapters compile printer and acquirer rules into the
-//     emulators' hooks (the emulators know nothing of plans);
+//   - packages faults/acquirerfaults and faults/printerfaults compile
+//     acquirer and printer rules into the emulators' hooks and fault verbs
+//     (the emulators know nothing of plans);
 //   - [AdminHandler] serves POST, DELETE and GET /faults.
 //
 // # Evidence
 //
 // Every applied fault is recorded as an [Evidence] value — time, rule in
 // canonical form, target, kind and what it hit — and written as one JSON
-// line to Options.Evidence, so a scenario or a bug report shows exactly
+// line to [Options].Evidence, so a scenario or a bug report shows exactly
 // what happened. Card numbers appear masked only.
 package faults

@@ -310,7 +310,7 @@ func lookupKey(r *Rule, s Spec, name string) (*key, bool) {
 	return nil, known
 }
 
-// Words returns the key=value words of r in canonical order.
+// words returns the key=value words of r in canonical order.
 func (r *Rule) words() []string {
 	var out []string
 	s, _ := Lookup(r.Target, r.Kind)

@@ -1,7 +1,9 @@
 package escpos
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -199,10 +201,8 @@ func (d *Decoder) nextASCIIText() ([]byte, bool) {
 		return nil, false
 	}
 	raw := b[:r.n]
-	for _, c := range raw {
-		if c >= 0x80 {
-			return nil, false
-		}
+	if !isASCII(raw) {
+		return nil, false
 	}
 	d.pos += r.n
 	d.need, d.textScan = 0, 0
@@ -332,10 +332,7 @@ func (d *Decoder) parse(b []byte, off int64, eof bool) parsed {
 }
 
 func (d *Decoder) parseText(b []byte, eof bool) parsed {
-	i := d.textScan
-	for i < len(b) && b[i] >= 0x20 {
-		i++
-	}
+	i := d.textScan + textLen(b[d.textScan:])
 	if i > maxTextRun {
 		return parsed{n: d.textCut(b), text: true}
 	}
@@ -344,6 +341,41 @@ func (d *Decoder) parseText(b []byte, eof bool) parsed {
 	}
 	d.textScan = i
 	return more(i + 1)
+}
+
+// textLen returns the length of the prefix of b without control codes
+// (bytes below 0x20), eight bytes at a time.
+func textLen(b []byte) int {
+	const lo, hi = 0x2020202020202020, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// A byte below 0x20 borrows in x-lo with its top bit clear in x:
+		// the lowest flagged byte is the first control code.
+		if m := (x - lo) &^ x & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(b) && b[i] >= 0x20 {
+		i++
+	}
+	return i
+}
+
+// isASCII reports whether b has no byte above 0x7F.
+func isASCII(b []byte) bool {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // textCut returns the length of the first piece of an over-long text run:
@@ -945,14 +977,7 @@ func (d *Decoder) intern(maxLen int, fill func([]byte) []byte) string {
 }
 
 func (d *Decoder) decodeText(raw []byte) Command {
-	ascii := true
-	for _, c := range raw {
-		if c >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCII(raw) {
 		return Text{Text: d.intern(len(raw), func(dst []byte) []byte { return append(dst, raw...) }), Kanji: d.kanji}
 	}
 	if d.kanji {

@@ -229,3 +229,21 @@ func TestCommandStrings(t *testing.T) {
 		t.Errorf("String = %q, want %q", got, want)
 	}
 }
+
+func TestTextLen(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		for _, c := range []byte{0x00, 0x0A, 0x1F} {
+			for _, fill := range []byte{'a', 0x20, 0x7F, 0x80, 0xFF, 0xA0} {
+				b := bytes.Repeat([]byte{fill}, 40)
+				want := 40
+				if n < 40 {
+					b[n] = c
+					want = n
+				}
+				if got := textLen(b); got != want {
+					t.Fatalf("textLen(fill %#02x, %#02x at %d) = %d, want %d", fill, c, n, got, want)
+				}
+			}
+		}
+	}
+}

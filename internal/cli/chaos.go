@@ -34,6 +34,10 @@ written to DIR as a .txtar scenario that embeds the schedule; replay it with
   chaos: <runs> runs, <ops> operations, <faults> faults, <v> violations
 and the exit status is 1 when any schedule violated an invariant.`
 
+// chaosMutation, when set by a test, breaks the client on purpose so that
+// the violation path of hil chaos can be tested in process.
+var chaosMutation *chaos.Mutation
+
 func runChaos(ctx context.Context, env *Env, args []string) int {
 	fs := newFlagSet(env, "hil chaos [flags]", chaosHelp)
 	seed := fs.Int64("seed", 0, "first seed `N` (schedules use N, N+1, …); 0: from the clock, printed")
@@ -60,7 +64,7 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("chaos: --runs, --terminals (1–99), --ops and --parallel must be positive, --faults not negative")
 		return ExitUsage
 	}
-	opts := chaos.Options{ResponseTimeout: *timeout}
+	opts := chaos.Options{ResponseTimeout: *timeout, Mutation: chaosMutation}
 	if *replay != "" {
 		return chaosReplay(ctx, env, *replay, opts)
 	}

@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/poshil/hil/chaos"
+	"github.com/poshil/hil/pkg/posclient"
+)
+
+func runChaosCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(t.Context(), append([]string{"chaos"}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+var chaosSummary = regexp.MustCompile(`(?m)\Achaos: (\d+) runs, (\d+) operations, (\d+) faults, (\d+) violations\n\z`)
+
+func lastLine(s string) string {
+	s = strings.TrimSuffix(s, "\n")
+	return s[strings.LastIndexByte(s, '\n')+1:] + "\n"
+}
+
+func TestChaosClean(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runChaosCLI(t, "--seed", "1", "--runs", "20", "--exclude", "printer power-cycle", "--out", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	m := chaosSummary.FindStringSubmatch(lastLine(out))
+	if m == nil || m[1] != "20" || m[4] != "0" || m[2] == "0" || m[3] == "0" {
+		t.Fatalf("summary line %q", lastLine(out))
+	}
+	// stderr is not a terminal here: plain progress lines, no bar.
+	if !strings.Contains(errs, "chaos: 20/20 runs, 0 violations") || strings.Contains(errs, "\r") {
+		t.Errorf("progress on a non-terminal:\n%q", errs)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("scenarios written for a clean run: %v", entries)
+	}
+}
+
+type unmarkedDup struct{ posclient.Printer }
+
+func (u unmarkedDup) Print(ctx context.Context, job []byte) error {
+	return u.Printer.Print(ctx, bytes.ReplaceAll(job, []byte("DUPLICATE"), []byte("         ")))
+}
+
+func TestChaosViolationShrunkAndReplayed(t *testing.T) {
+	chaosMutation = &chaos.Mutation{Name: "reprint-unmarked",
+		Printer: func(_ int, p posclient.Printer) posclient.Printer { return unmarkedDup{p} }}
+	t.Cleanup(func() { chaosMutation = nil })
+	dir := t.TempDir()
+	code, out, errs := runChaosCLI(t, "--seed", "100", "--runs", "12", "--exclude", "printer power-cycle", "--out", dir, "--max-shrink", "1")
+	if code != ExitFailure {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, ExitFailure, out, errs)
+	}
+	m := chaosSummary.FindStringSubmatch(lastLine(out))
+	if m == nil || m[4] == "0" {
+		t.Fatalf("summary line %q", lastLine(out))
+	}
+	for _, want := range []string{"violation: seed ", "invariant 2 (receipt)", "shrunk in ", "plan:\n  seed "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "chaos_seed_*_receipt.txtar"))
+	if len(paths) == 0 {
+		t.Fatalf("no scenario written in %s:\n%s", dir, out)
+	}
+	if !strings.Contains(out, "scenario: "+paths[0]+"\n") {
+		t.Errorf("scenario path not printed:\n%s", out)
+	}
+	// Replay the first: it fails with the mutation, passes without.
+	code, out, errs = runChaosCLI(t, "--replay", paths[0])
+	if code != ExitFailure || !strings.Contains(out, "violation: invariant 2") {
+		t.Errorf("replay with the mutation: exit %d\n%s\n%s", code, out, errs)
+	}
+	if m := chaosSummary.FindStringSubmatch(lastLine(out)); m == nil || m[1] != "1" || m[4] != "1" {
+		t.Errorf("replay summary %q", lastLine(out))
+	}
+	chaosMutation = nil
+	code, out, errs = runChaosCLI(t, "--replay", paths[0])
+	if code != ExitOK || !strings.HasSuffix(out, " 0 violations\n") {
+		t.Errorf("replay without the mutation: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func TestChaosUsage(t *testing.T) {
+	for _, args := range [][]string{{"--runs", "0"}, {"--terminals", "0"}, {"extra"}, {"--no-such-flag"}} {
+		if code, out, errs := runChaosCLI(t, args...); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d\n%s\n%s", args, code, ExitUsage, out, errs)
+		}
+	}
+	if code, _, errs := runChaosCLI(t, "--replay", filepath.Join(t.TempDir(), "missing.txtar")); code != ExitFailure || !strings.Contains(errs, "missing.txtar") {
+		t.Errorf("replay of a missing file: exit %d, %s", code, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	os.WriteFile(bad, []byte("seed 1\nop 1 t1 dance\n"), 0o644)
+	if code, _, errs := runChaosCLI(t, "--replay", bad); code != ExitUsage || !strings.Contains(errs, "dance") {
+		t.Errorf("replay of a bad schedule: exit %d, %s", code, errs)
+	}
+}

@@ -56,9 +56,10 @@ func TestPosInDoubtExit(t *testing.T) {
 	srv.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
 		return acquirer.Action{Drop: st == acquirer.AfterLedger && ex.MTI == hostproto.MTIFinancialRequest}
 	})
-	code, out, _ := runPosCmd(t, "--host", srv.Addr(), "--timeout", "200ms", "sale", "100", "--card", acquirer.CardApprove)
-	if code != ExitInDoubt || !strings.HasPrefix(out, "reversed sale ") {
-		t.Errorf("exit %d, %q; want 4 and reversed", code, out)
+	code, out, _ := runPosCmd(t, "--host", srv.Addr(), "--timeout", "500ms", "sale", "100", "--card", acquirer.CardApprove)
+	// Reversed, or (on a slow machine, when the 0410 too is late) queued.
+	if code != ExitInDoubt || !(strings.HasPrefix(out, "reversed sale ") || strings.HasPrefix(out, "reversal_queued sale ")) {
+		t.Errorf("exit %d, %q; want 4 and reversed or reversal queued", code, out)
 	}
 }
 

@@ -17,6 +17,9 @@ type ExploreConfig struct {
 	// Duration, if positive, stops starting new schedules after this long
 	// (the runs already started finish).
 	Duration time.Duration
+	// KeepHistories keeps the history of every run in the results passed
+	// to Progress; by default only failing runs keep theirs.
+	KeepHistories bool
 	// Progress, if set, is called after each finished schedule with the
 	// number finished so far (from one goroutine at a time).
 	Progress func(done, total int, r RunResult)
@@ -28,6 +31,8 @@ type RunResult struct {
 	History    *History
 	Violations []Violation
 	Err        error // the rig failed; no verdict
+	Ops        int   // operations run
+	Faults     int   // faults that fired
 }
 
 // Summary is the outcome of an exploration.
@@ -69,6 +74,10 @@ func Explore(ctx context.Context, cfg ExploreConfig) Summary {
 				rr.History, rr.Err = Run(ctx, s, cfg.Options)
 				if rr.Err == nil {
 					rr.Violations = Check(rr.History)
+					rr.Ops, rr.Faults = len(rr.History.Ops), rr.History.FaultsApplied()
+				}
+				if len(rr.Violations) == 0 && !cfg.KeepHistories {
+					rr.History = nil // thousands of histories do not fit in memory
 				}
 				mu.Lock()
 				results[i] = rr
@@ -105,8 +114,8 @@ feed:
 			continue
 		}
 		sum.Runs++
-		sum.Ops += len(rr.History.Ops)
-		sum.Faults += rr.History.FaultsApplied()
+		sum.Ops += rr.Ops
+		sum.Faults += rr.Faults
 		if len(rr.Violations) > 0 {
 			sum.Violations++
 			sum.Failed = append(sum.Failed, *rr)

@@ -120,10 +120,13 @@ type TerminalRecord struct {
 	RecoverErr  string
 	Settle      posclient.SettleReport
 	SettleErr   string
-	Receipts    []PrintedReceipt // what the printer emulator printed
-	EReceipts   []string         // references of e-receipts delivered
-	Logs        string
-	Crashes     int
+	// RecoverTries and SettleTries count the attempts after the heal
+	// (at most healTries each; the last error is kept).
+	RecoverTries, SettleTries int
+	Receipts                  []PrintedReceipt // what the printer emulator printed
+	EReceipts                 []string         // references of e-receipts delivered
+	Logs                      string
+	Crashes                   int
 	// Unconfirmed counts, per reference, the print attempts that went to
 	// the printer and were not confirmed: such a receipt may have come out
 	// whole (a fault struck after the cut), so one more original is
@@ -536,6 +539,9 @@ func (r *rig) close() {
 	}
 }
 
+// healTries bounds the Recover and Settle attempts after the heal.
+const healTries = 3
+
 // Run runs one schedule: the workload under the fault plan, then the heal
 // (every rule and condition cleared), Recover and Settle on every
 // terminal, and returns the history for Check. An error means the rig
@@ -575,14 +581,24 @@ func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 		if err := r.start(t); err != nil {
 			return nil, err
 		}
-		rep, err := t.term.Recover(ctx)
-		tr.Recover = rep
-		if err != nil {
+		// As an operator would, try again when the host does not answer
+		// in time: only a failure that persists is the client's.
+		for tr.RecoverTries < healTries {
+			tr.RecoverTries++
+			rep, err := t.term.Recover(ctx)
+			tr.Recover, tr.RecoverErr = rep, ""
+			if err == nil {
+				break
+			}
 			tr.RecoverErr = err.Error()
 		}
-		srep, err := t.term.Settle(ctx)
-		tr.Settle = srep
-		if err != nil {
+		for tr.SettleTries < healTries {
+			tr.SettleTries++
+			srep, err := t.term.Settle(ctx)
+			tr.Settle, tr.SettleErr = srep, ""
+			if err == nil {
+				break
+			}
 			tr.SettleErr = err.Error()
 		}
 		h.Terminals = append(h.Terminals, tr)

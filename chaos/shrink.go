@@ -35,6 +35,10 @@ type ShrinkResult struct {
 	History    *History
 	Violations []Violation
 	Runs       int // candidate runs spent
+	// Reproduced is false when no run while shrinking failed the same
+	// way (a timing-dependent failure); History and Violations are then
+	// those of the original run, if the caller passed them.
+	Reproduced bool
 }
 
 // element is one fault or one operation of a schedule, for delta debugging.
@@ -89,7 +93,7 @@ func shrinkWith(ctx context.Context, s Schedule, orig []Violation, cfg ShrinkCon
 		if len(v) == 0 || !cfg.Keep(orig, v) {
 			return false
 		}
-		res.Schedule, res.History, res.Violations = cand, h, v
+		res.Schedule, res.History, res.Violations, res.Reproduced = cand, h, v, true
 		return true
 	}
 	var els []element
@@ -120,14 +124,9 @@ func shrinkWith(ctx context.Context, s Schedule, orig []Violation, cfg ShrinkCon
 			n = min(2*n, len(els))
 		}
 	}
-	if len(els) == 1 && res.History == nil {
+	if !res.Reproduced {
+		// Nothing smaller failed: does the whole schedule still fail?
 		test(els)
-	}
-	if res.History == nil {
-		// Nothing smaller failed: run the original once more for its history.
-		if h, err := Run(ctx, s, cfg.Options); err == nil {
-			res.History, res.Violations = h, check(h)
-		}
 	}
 	return res
 }

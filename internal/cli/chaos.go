@@ -98,12 +98,14 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 		h, vs := f.History, f.Violations
 		if i < *maxShrink {
 			res := chaos.Shrink(ctx, f.Schedule, f.Violations, chaos.ShrinkConfig{Options: opts, MaxRuns: *shrinkRuns})
-			if res.History != nil {
+			if res.Reproduced {
 				h, vs = res.History, res.Violations
-			}
-			fmt.Fprintf(env.Stdout, "shrunk in %d runs to %d operation(s) and %d fault(s):\n", res.Runs, len(h.Schedule.Ops), len(h.Schedule.Faults))
-			for _, v := range vs {
-				fmt.Fprintf(env.Stdout, "  %s\n", v)
+				fmt.Fprintf(env.Stdout, "shrunk in %d runs to %d operation(s) and %d fault(s):\n", res.Runs, len(h.Schedule.Ops), len(h.Schedule.Faults))
+				for _, v := range vs {
+					fmt.Fprintf(env.Stdout, "  %s\n", v)
+				}
+			} else {
+				fmt.Fprintf(env.Stdout, "not reproduced in %d runs while shrinking (timing-dependent?); written as found\n", res.Runs)
 			}
 		}
 		fmt.Fprintf(env.Stdout, "plan:\n%s", indent(h.Schedule.String(), "  "))

@@ -3,6 +3,7 @@ package chaos
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/txtar"
@@ -34,8 +35,18 @@ func Scenario(h *History, vs []Violation) []byte {
 	for _, v := range vs {
 		fmt.Fprintf(&b, "#   %s\n", v)
 	}
-	b.WriteString("\n# Rig: one acquirer, one printer per terminal.\nacquirer-start\n")
+	// Only the terminals the schedule uses get a printer and a journal.
+	var used []int
 	for t := 1; t <= s.Terminals; t++ {
+		for _, op := range s.Ops {
+			if op.Terminal == t {
+				used = append(used, t)
+				break
+			}
+		}
+	}
+	b.WriteString("\n# Rig: one acquirer, one printer per terminal.\nacquirer-start\n")
+	for _, t := range used {
 		fmt.Fprintf(&b, "printer-start --name t%d\n", t)
 	}
 	b.WriteString("\n# The fault plan.\n")
@@ -51,6 +62,10 @@ func Scenario(h *History, vs []Violation) []byte {
 		case faults.TargetAcquirer:
 			fmt.Fprintf(&b, "acquirer-fault %s\n", strings.Join(words, " "))
 		case faults.TargetPrinter:
+			if !slices.Contains(used, f.Terminal) {
+				fmt.Fprintf(&b, "# t%d: %s (terminal idle)\n", f.Terminal, f.Rule.String())
+				continue
+			}
 			fmt.Fprintf(&b, "printer-fault --name t%d %s\n", f.Terminal, strings.Join(words, " "))
 		case faults.TargetClient:
 			fmt.Fprintf(&b, "# t%d: %s (staged as --crash-at on the operation it struck)\n", f.Terminal, f.Rule.String())
@@ -60,7 +75,7 @@ func Scenario(h *History, vs []Violation) []byte {
 	}
 	b.WriteString("\n# The workload, as the client saw it.\n")
 	pos := func(t int) string {
-		return fmt.Sprintf("exec hil pos --json --terminal %s --journal $WORK/t%d.db --printer $HIL_PRINTER_T%d_URL --e-receipt $WORK/t%d-ereceipts --not-ready e-receipt",
+		return fmt.Sprintf("exec hil pos --json --timeout 2s --terminal %s --journal $WORK/t%d.db --printer $HIL_PRINTER_T%d_URL --e-receipt $WORK/t%d-ereceipts --not-ready e-receipt",
 			TerminalID(t), t, t, t)
 	}
 	for _, r := range h.Ops {
@@ -118,10 +133,10 @@ func Scenario(h *History, vs []Violation) []byte {
 		}
 	}
 	b.WriteString("\n# Heal, then finish the job on every terminal.\nacquirer-heal\n")
-	for t := 1; t <= s.Terminals; t++ {
+	for _, t := range used {
 		fmt.Fprintf(&b, "printer-state --name t%d paper=ok cover=closed cutter=ok online=true\n", t)
 	}
-	for t := 1; t <= s.Terminals; t++ {
+	for _, t := range used {
 		fmt.Fprintf(&b, "%s recover\n%s settle\n", pos(t), pos(t))
 		fmt.Fprintf(&b, "%s lookup --state in-doubt\n! stdout .\n", pos(t))
 	}

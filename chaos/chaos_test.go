@@ -62,18 +62,24 @@ func TestScheduleRoundTrip(t *testing.T) {
 		if got.String() != s.String() {
 			t.Fatalf("seed %d: round trip differs:\n%s\nvs\n%s", seed, s, got)
 		}
+		for _, pan := range []string{CardA, CardB, CardDecline, CardNoFunds} {
+			if strings.Contains(s.String(), pan) {
+				t.Fatalf("seed %d: the text form holds a card number:\n%s", seed, s)
+			}
+		}
 	}
 }
 
 func TestParseScheduleErrors(t *testing.T) {
 	for _, text := range []string{
-		"op 1 t1 sale card=4242424242424242",                       // no amount
-		"op 1 t1 dance amount=1",                                   // unknown kind
-		"op x t1 sale amount=1 card=4242424242424242",              // bad id
-		"terminals 1\nop 1 t2 sale amount=1 card=4242424242424242", // terminal out of range
-		"fault t1 acquirer decline code=05",                        // acquirer fault with a terminal
-		"fault printer paper-out",                                  // printer fault without one
-		"fault t1 printer no-such-fault",                           // not in the catalogue
+		"op 1 t1 sale card=approve",                       // no amount
+		"op 1 t1 dance amount=1",                          // unknown kind
+		"op x t1 sale amount=1 card=approve",              // bad id
+		"terminals 1\nop 1 t2 sale amount=1 card=approve", // terminal out of range
+		"fault t1 acquirer decline code=05",               // acquirer fault with a terminal
+		"fault printer paper-out",                         // printer fault without one
+		"fault t1 printer no-such-fault",                  // not in the catalogue
+		"op 1 t1 sale amount=5 card=4242424242424242",     // numbers are not names
 		"wibble",
 	} {
 		_, err := ParseSchedule(text)
@@ -124,11 +130,11 @@ func TestChaos(t *testing.T) {
 func TestRunRecordsOutcomes(t *testing.T) {
 	s, err := ParseSchedule(`seed 5
 terminals 1
-op 1 t1 sale amount=1250 card=4242424242424242
-op 2 t1 sale amount=700 card=4000000000000002
-op 3 t1 refund of=1 amount=250 card=4242424242424242
-op 4 t1 refund of=1 amount=100 card=4000056655665556
-op 5 t1 sale amount=900 card=4242424242424242
+op 1 t1 sale amount=1250 card=approve
+op 2 t1 sale amount=700 card=decline
+op 3 t1 refund of=1 amount=250 card=approve
+op 4 t1 refund of=1 amount=100 card=other
+op 5 t1 sale amount=900 card=approve
 op 6 t1 reprint of=1
 fault acquirer drop-response mti=0200 nth=4
 `)
@@ -176,8 +182,8 @@ fault acquirer drop-response mti=0200 nth=4
 func TestCrashAbandonsTerminal(t *testing.T) {
 	s, err := ParseSchedule(`seed 9
 terminals 1
-op 1 t1 sale amount=5000 card=4242424242424242
-op 2 t1 sale amount=300 card=4242424242424242
+op 1 t1 sale amount=5000 card=approve
+op 2 t1 sale amount=300 card=approve
 fault t1 client crash at=after-send
 `)
 	if err != nil {
@@ -229,7 +235,7 @@ func TestShrinkKeepsFailure(t *testing.T) {
 }
 
 func TestCheckerOnForgedHistory(t *testing.T) {
-	s, _ := ParseSchedule("seed 1\nterminals 1\nop 1 t1 sale amount=1000 card=4242424242424242\n")
+	s, _ := ParseSchedule("seed 1\nterminals 1\nop 1 t1 sale amount=1000 card=approve\n")
 	h, err := Run(context.Background(), s, Options{})
 	if err != nil {
 		t.Fatal(err)

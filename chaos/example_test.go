@@ -11,8 +11,8 @@ import (
 func ExampleParseSchedule() {
 	s, err := chaos.ParseSchedule(`seed 7
 terminals 2
-op 1 t1 sale amount=1250 card=4242424242424242
-op 2 t1 refund of=1 amount=250 card=4242424242424242
+op 1 t1 sale amount=1250 card=approve
+op 2 t1 refund of=1 amount=250 card=approve
 op 3 t2 settle
 fault acquirer drop-response mti=0200 nth=1
 fault t2 client crash at=after-send
@@ -26,7 +26,7 @@ fault t2 client crash at=after-send
 	fmt.Println(s.Faults[1])
 	// Output:
 	// 3 operations, 2 faults
-	// op 2 t1 refund of=1 amount=250 card=4242424242424242
+	// op 2 t1 refund of=1 amount=250 card=approve
 	// fault t2 client crash at=after-send
 }
 

@@ -11,9 +11,9 @@ func FuzzParseSchedule(f *testing.F) {
 	for seed := range int64(4) {
 		f.Add(Generate(seed, GenConfig{Terminals: 3, Faults: 5}).String())
 	}
-	f.Add("seed 1\nterminals 1\nop 1 t1 sale amount=1 card=4242424242424242 # c\n")
+	f.Add("seed 1\nterminals 1\nop 1 t1 sale amount=1 card=approve # c\n")
 	f.Add("fault t1 link slice size=3\n")
-	f.Add("op 1 t1 refund of=9 card=4242424242424242\n")
+	f.Add("op 1 t1 refund of=9 card=approve\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		s, err := ParseSchedule(text)
 		if err != nil {

@@ -375,25 +375,26 @@ func newRig(s Schedule, opts Options) (_ *rig, err error) {
 	}
 	r.detach = acquirerfaults.Attach(r.acq, r.acqIn)
 	for n := 1; n <= s.Terminals; n++ {
-		t, err := r.newTerminal(n)
-		if err != nil {
+		if err := r.newTerminal(n); err != nil {
 			return nil, err
 		}
-		r.terms = append(r.terms, t)
 	}
 	return r, nil
 }
 
-func (r *rig) newTerminal(n int) (*rigTerminal, error) {
+// newTerminal adds terminal n to the rig (so that close releases whatever
+// part of it was built).
+func (r *rig) newTerminal(n int) error {
 	t := &rigTerminal{n: n, id: TerminalID(n), j: journal.NewMemory(), sink: &memSink{}, logs: &lockedBuffer{}}
+	r.terms = append(r.terms, t)
 	var err error
 	t.in, err = faults.NewInjector(planOf(r.s, n, r.s.Seed+int64(n)), faults.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("%w: plan of t%d: %w", ErrSetup, n, err)
+		return fmt.Errorf("%w: plan of t%d: %w", ErrSetup, n, err)
 	}
 	t.emu, err = escpos.NewPrinter(escpos.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("%w: printer of t%d: %w", ErrSetup, n, err)
+		return fmt.Errorf("%w: printer of t%d: %w", ErrSetup, n, err)
 	}
 	t.emu.OnReceipt(func(rc *paper.Receipt) {
 		pr := PrintedReceipt{Text: string(render.Text(rc)), Cut: rc.Cut() != nil}
@@ -419,10 +420,7 @@ func (r *rig) newTerminal(n int) (*rigTerminal, error) {
 		ConfirmTimeout: 4 * r.opts.PrinterTimeout, PollInterval: 5 * time.Millisecond})
 	t.padapt = printerfaults.Attach(t.in, t.emu, nil)
 	t.fire = faults.ClientHook(t.in)
-	if err := r.start(t); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return r.start(t)
 }
 
 // start makes a new incarnation of terminal t on its journal.
@@ -672,6 +670,9 @@ func applied(in *faults.Injector) []faults.Evidence {
 // do runs one operation and records what the client saw.
 func (r *rig) do(ctx context.Context, op Op, byID map[int]*OpRecord) OpRecord {
 	rec := OpRecord{Op: op, Amount: op.Amount}
+	defer func() {
+		r.opts.Logger.Debug("op", "id", op.ID, "terminal", op.Terminal, "kind", op.Kind, "outcome", rec.Outcome, "ref", rec.Ref, "state", rec.State, "err", rec.Err, "crashed", rec.Crashed)
+	}()
 	t := r.terms[op.Terminal-1]
 	if m := r.opts.Mutation; m != nil && m.BeforeOp != nil {
 		m.BeforeOp(op)

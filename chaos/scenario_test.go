@@ -10,9 +10,9 @@ import (
 func TestScenarioText(t *testing.T) {
 	s, err := ParseSchedule(`seed 11
 terminals 2
-op 1 t1 sale amount=1250 card=4242424242424242
-op 2 t1 refund of=1 amount=250 card=4242424242424242
-op 3 t1 sale amount=300 card=4242424242424242
+op 1 t1 sale amount=1250 card=approve
+op 2 t1 refund of=1 amount=250 card=approve
+op 3 t1 sale amount=300 card=approve
 fault acquirer drop-response mti=0200 nth=9
 fault t1 printer paper-out after-lines=200
 fault t1 client crash at=after-approval nth=3

@@ -63,6 +63,32 @@ const (
 	CardNoFunds = acquirer.CardNoFunds
 )
 
+// cardNames are the names of the workload's cards in a schedule's text
+// form, which never holds a card number.
+var cardNames = []struct{ name, pan string }{
+	{"approve", CardA}, {"other", CardB}, {"decline", CardDecline}, {"nofunds", CardNoFunds},
+}
+
+// CardName returns the schedule name of a workload card ("approve",
+// "other", "decline", "nofunds"), or "" for another number.
+func CardName(pan string) string {
+	for _, c := range cardNames {
+		if c.pan == pan {
+			return c.name
+		}
+	}
+	return ""
+}
+
+func cardByName(name string) (string, bool) {
+	for _, c := range cardNames {
+		if c.name == name {
+			return c.pan, true
+		}
+	}
+	return "", false
+}
+
 // InitialBalance returns a workload card's balance before the run.
 func InitialBalance(pan string) int64 {
 	for _, c := range acquirer.TestCards() {
@@ -274,12 +300,14 @@ func FaultKinds() []string {
 //
 //	seed 42
 //	terminals 2
-//	op 1 t1 sale amount=1250 card=4242424242424242
-//	op 2 t1 refund of=1 amount=500 card=4242424242424242
+//	op 1 t1 sale amount=1250 card=approve
+//	op 2 t1 refund of=1 amount=500 card=approve
 //	fault acquirer drop-response mti=0200 nth=1
 //	fault t2 client crash at=after-send nth=1
 //
-// The card numbers are the harness's test cards, not customer data.
+// Cards are named, never numbered: approve (4242…4242, the acquirer's
+// approving test card), other (a second approving card), decline and
+// nofunds (the acquirer's test cards that decline with 05 and 51).
 func (s Schedule) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "seed %d\nterminals %d\n", s.Seed, s.Terminals)
@@ -305,7 +333,11 @@ func (op Op) String() string {
 		fmt.Fprintf(&b, " amount=%d", op.Amount)
 	}
 	if op.Card != "" {
-		fmt.Fprintf(&b, " card=%s", op.Card)
+		name := CardName(op.Card)
+		if name == "" {
+			name = "unknown"
+		}
+		fmt.Fprintf(&b, " card=%s", name)
 	}
 	return b.String()
 }
@@ -402,7 +434,11 @@ func ParseSchedule(text string) (Schedule, error) {
 				case "amount":
 					op.Amount, err = strconv.ParseInt(v, 10, 64)
 				case "card":
-					op.Card = v
+					pan, ok := cardByName(v)
+					if !ok {
+						return s, fail("card=%q: want approve, other, decline or nofunds", v)
+					}
+					op.Card = pan
 				default:
 					return s, fail("unknown key %q", k)
 				}

@@ -38,8 +38,46 @@ type SQLite struct {
 	mu     sync.Mutex
 	closed bool
 	db     *sql.DB
+	stmts  map[string]*sql.Stmt // prepared once, by SQL text
 	once   sync.Once
 	cerr   error
+}
+
+// prepared runs statements of a transaction through s's cache of prepared
+// statements (parsing SQL costs as much as an fsync on this driver).
+type prepared struct {
+	s  *SQLite
+	tx *sql.Tx
+}
+
+func (s *SQLite) prepared(tx *sql.Tx) prepared { return prepared{s, tx} }
+
+func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := p.s.stmts[query]; ok {
+		return p.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return p.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, ok := p.s.stmts[query]; ok {
+		return p.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return p.tx.ExecContext(ctx, query, args...)
+}
+
+// prepare readies the statements of the write path on the journal's one
+// connection (while no transaction holds it).
+func (s *SQLite) prepare(ctx context.Context) error {
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range []string{sqlCounterGet, sqlCounterSet, sqlLastSeq, sqlTxnKey, sqlInsertEvent, sqlPutTxn, sqlTouchTxn} {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return s.fail("prepare", err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
 }
 
 var _ posclient.Journal = (*SQLite)(nil)
@@ -89,6 +127,10 @@ func OpenSQLite(path string) (*SQLite, error) {
 	s := &SQLite{path: path, db: db}
 	if err := s.check(); err != nil {
 		db.Close()
+		return nil, err
+	}
+	if err := s.prepare(context.Background()); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -278,34 +320,40 @@ func (s *SQLite) Append(ctx context.Context, e posclient.Entry) (err error) {
 		return err
 	}
 	defer tx.Rollback()
-	nEvents, err := counter(ctx, tx, counterEvents)
-	if err != nil {
+	p := s.prepared(tx)
+	var lastSeq int64
+	if err := p.QueryRowContext(ctx, sqlLastSeq).Scan(&lastSeq); err != nil {
 		return err
 	}
-	var nev int64
+	var old txnRow
 	isNew := false
-	switch err := tx.QueryRowContext(ctx, "SELECT nevents FROM txns WHERE ref = ?", e.Txn.Ref).Scan(&nev); {
+	switch err := p.QueryRowContext(ctx, sqlTxnKey, e.Txn.Ref).Scan(&old.NEvents, &old.TerminalID, &old.Kind, &old.OrigRef,
+		&old.CreatedS, &old.CreatedNS, &old.Amount, &old.Last4, &old.Batch); {
 	case errors.Is(err, sql.ErrNoRows):
 		isNew = true
 	case err != nil:
 		return err
 	}
-	ev.Seq, ev.N = nEvents+1, nev+1
-	if err := insertEvent(ctx, tx, ev); err != nil {
+	ev.Seq, ev.N = lastSeq+1, old.NEvents+1
+	if err := insertEvent(ctx, p, ev); err != nil {
 		return err
 	}
-	if err := putTxn(ctx, tx, txnRowOf(e.Txn, ev.N, string(snap))); err != nil {
-		return err
+	row := txnRowOf(e.Txn, ev.N, string(snap))
+	if !isNew && row.sameKey(&old) {
+		// Only the lifecycle columns changed: leave the other indexes be.
+		_, err = p.ExecContext(ctx, sqlTouchTxn, row.State, row.Receipt, row.Settled, row.NEvents, row.Snapshot, row.CRC, row.Ref)
+	} else {
+		err = putTxn(ctx, p, row)
 	}
-	if err := setCounter(ctx, tx, counterEvents, ev.Seq); err != nil {
+	if err != nil {
 		return err
 	}
 	if isNew {
-		n, err := counter(ctx, tx, counterTxns)
+		n, err := counter(ctx, p, counterTxns)
 		if err != nil {
 			return err
 		}
-		if err := setCounter(ctx, tx, counterTxns, n+1); err != nil {
+		if err := setCounter(ctx, p, counterTxns, n+1); err != nil {
 			return err
 		}
 	}
@@ -428,7 +476,7 @@ func (s *SQLite) History(ctx context.Context, ref string) ([]posclient.Entry, er
 	}
 	defer s.mu.Unlock()
 	var nev int64
-	switch err := s.db.QueryRowContext(ctx, "SELECT nevents FROM txns WHERE ref = ?", ref).Scan(&nev); {
+	switch err := s.db.QueryRowContext(ctx, sqlNEvents, ref).Scan(&nev); {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("journal: %q: %w", ref, posclient.ErrNotFound)
 	case err != nil:
@@ -471,12 +519,13 @@ func (s *SQLite) NextSTAN(ctx context.Context, terminalID string) (uint32, error
 	defer s.mu.Unlock()
 	var stan int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		v, err := counter(ctx, tx, "stan/"+terminalID)
+		p := s.prepared(tx)
+		v, err := counter(ctx, p, "stan/"+terminalID)
 		if err != nil {
 			return err
 		}
 		stan = v%999999 + 1
-		return setCounter(ctx, tx, "stan/"+terminalID, stan)
+		return setCounter(ctx, p, "stan/"+terminalID, stan)
 	})
 	if err != nil {
 		return 0, s.fail("next STAN", err)
@@ -566,6 +615,9 @@ func (s *SQLite) Close() error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.closed = true
+		for _, st := range s.stmts {
+			st.Close()
+		}
 		if err := s.db.Close(); err != nil {
 			s.cerr = s.fail("close", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"slices"
@@ -208,20 +209,41 @@ type incarnation struct {
 	dead  atomic.Bool
 	step  string
 	mu    sync.Mutex
-	conns []net.Conn
+	conns []net.Conn // as the terminal uses them (wrapped)
+	raw   []net.Conn // the TCP connections under them
 }
 
+// drainTimeout bounds the wait for the host to finish with a crashed
+// terminal's connection.
+const drainTimeout = 2 * time.Second
+
+// kill ends the incarnation at a crash point. Its sockets die with it as
+// the kernel closes them: what was written is still delivered, then the
+// end of the stream. kill waits until the host has read all of it and
+// closed its side, so that the till reboots only once nothing of its past
+// life is in flight — a reboot takes longer than the network. (Without the
+// wait, a request written just before the crash could reach the host after
+// the rebooted till reversed it as unknown and settled; see docs/chaos.md.)
 func (inc *incarnation) kill(step string) {
 	if inc.dead.Swap(true) {
 		return
 	}
 	inc.mu.Lock()
 	inc.step = step
-	cs := inc.conns
-	inc.conns = nil
+	cs, raw := inc.conns, inc.raw
+	inc.conns, inc.raw = nil, nil
 	inc.mu.Unlock()
+	for _, c := range raw {
+		if tc, ok := c.(*net.TCPConn); ok && tc.CloseWrite() == nil {
+			tc.SetReadDeadline(time.Now().Add(drainTimeout))
+			io.Copy(io.Discard, tc) // until the host closes (or the deadline)
+		}
+	}
 	for _, c := range cs {
-		c.Close() // the process's sockets die with it
+		c.Close()
+	}
+	for _, c := range raw {
+		c.Close()
 	}
 }
 
@@ -441,16 +463,17 @@ func (r *rig) start(t *rigTerminal) error {
 			return nil, errCrashed
 		}
 		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
+		raw, err := d.DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return nil, err
 		}
-		c = faults.Conn(c, t.in, faults.ConnOptions{Name: t.id + "->acquirer"})
+		c := faults.Conn(raw, t.in, faults.ConnOptions{Name: t.id + "->acquirer"})
 		if mut != nil && mut.Conn != nil {
 			c = mut.Conn(t.n, c)
 		}
 		inc.mu.Lock()
 		inc.conns = append(inc.conns, c)
+		inc.raw = append(inc.raw, raw)
 		inc.mu.Unlock()
 		return deadConn{Conn: c, inc: inc}, nil
 	}

@@ -107,3 +107,14 @@ func TestChaosUsage(t *testing.T) {
 		t.Errorf("replay of a bad schedule: exit %d, %s", code, errs)
 	}
 }
+
+func TestChaosDuration(t *testing.T) {
+	code, out, errs := runChaosCLI(t, "--seed", "3", "--runs", "1000000", "--duration", "300ms", "--exclude", "printer power-cycle", "--out", t.TempDir())
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	m := chaosSummary.FindStringSubmatch(lastLine(out))
+	if m == nil || m[1] == "0" || len(m[1]) >= 7 {
+		t.Fatalf("summary line %q: want some runs, far fewer than 1000000", lastLine(out))
+	}
+}

@@ -440,6 +440,19 @@ func checkHeader(path string) error {
 	if ps < 512 || ps&(ps-1) != 0 {
 		return corrupt(path, fmt.Sprintf("bad page size %d in the header", ps), nil)
 	}
+	// The fixed fields of the header (sqlite.org/fileformat.html): file
+	// format versions 1 or 2, payload fractions 64/32/32, UTF-8 (which is
+	// what a journal is created with), reserved bytes zero.
+	switch {
+	case h[18] < 1 || h[18] > 2 || h[19] < 1 || h[19] > 2:
+		return corrupt(path, fmt.Sprintf("bad file format version %d/%d in the header", h[18], h[19]), nil)
+	case h[21] != 64 || h[22] != 32 || h[23] != 32:
+		return corrupt(path, "bad payload fractions in the header", nil)
+	case binary.BigEndian.Uint32(h[56:60]) != 1:
+		return corrupt(path, fmt.Sprintf("text encoding %d in the header, want 1 (UTF-8)", binary.BigEndian.Uint32(h[56:60])), nil)
+	case !bytes.Equal(h[72:92], make([]byte, 20)):
+		return corrupt(path, "reserved header bytes are not zero", nil)
+	}
 	if size%ps != 0 {
 		return corrupt(path, fmt.Sprintf("truncated: %d bytes is not a whole number of %d-byte pages", size, ps), nil)
 	}

@@ -110,6 +110,9 @@ type OpRecord struct {
 	Amount  int64           // what was asked for (refund 0: resolved from the result)
 	Err     string
 	Crashed string // the crash point, when the client crashed in this op
+	// RebootOK is true when, after a crash, the rebooted till's Recover
+	// finished everything (no error, nothing pending, unresolved or owed).
+	RebootOK bool
 }
 
 // TerminalRecord is one terminal at the end of the run.
@@ -761,9 +764,11 @@ func (r *rig) do(ctx context.Context, op Op, byID map[int]*OpRecord) OpRecord {
 			// the journal knows it even if the result does not.
 			rec.Ref = r.newestRef(ctx, t, op, byID)
 		}
-		if _, rerr := r.restart(ctx, t); rerr != nil && errors.Is(rerr, ErrSetup) {
+		rep, rerr := r.restart(ctx, t)
+		if rerr != nil && errors.Is(rerr, ErrSetup) {
 			rec.Err += "; restart: " + rerr.Error()
 		}
+		rec.RebootOK = rerr == nil && len(rep.Pending)+len(rep.Unresolved)+len(rep.Owed) == 0
 	case errors.As(err, &doubt):
 		rec.Outcome = Unknown
 		if rec.Ref == "" {

@@ -129,7 +129,11 @@ func Scenario(h *History, vs []Violation) []byte {
 		}
 		fmt.Fprintf(&b, "%s %s\n", line, args)
 		if crashes[op.ID] != "" {
-			fmt.Fprintf(&b, "# the till reboots\n? %s recover\n", pos(op.Terminal))
+			neg := "! "
+			if r.RebootOK {
+				neg = ""
+			}
+			fmt.Fprintf(&b, "# the till reboots\n%s%s recover\n", neg, pos(op.Terminal))
 		}
 	}
 	b.WriteString("\n# Heal, then finish the job on every terminal.\nacquirer-heal\n")

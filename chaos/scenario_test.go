@@ -39,6 +39,7 @@ fault t2 link reset dir=down
 		"sale 1250 --card 4242424242424242\n",
 		"refund 000001-000001 250 --card 4242424242424242\n",
 		"--crash-at after-approval",
+		"# the till reboots\nexec hil pos --json --timeout 2s --terminal CHAOS001",
 		"recover\n",
 		"acquirer-heal\n",
 		"lookup --state in-doubt\n! stdout .\n",

@@ -177,3 +177,26 @@ func FuzzOpenTruncated(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenTruncatedEveryPage truncates the base journal at every page
+// boundary and in the middle of every page: each must be refused.
+func TestOpenTruncatedEveryPage(t *testing.T) {
+	base, _, _ := baseJournal(t)
+	const page = 4096
+	if len(base)%page != 0 {
+		t.Fatalf("base journal is %d bytes, not whole %d-byte pages", len(base), page)
+	}
+	dir := t.TempDir()
+	for n := 0; n < len(base); n += page / 2 {
+		path := filepath.Join(dir, "journal.db")
+		if err := os.WriteFile(path, base[:n], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		j, err := journal.OpenSQLite(path)
+		if err == nil {
+			j.Close()
+			t.Fatalf("a journal cut to %d of %d bytes opened", n, len(base))
+		}
+		isCorrupt(t, err, path)
+	}
+}

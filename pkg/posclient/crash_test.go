@@ -5,15 +5,33 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/emulator/acquirer/acquirertest"
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
 
 type crashed struct{ step string }
+
+// saleReached returns a channel closed once the host has booked the first
+// 0200. A test that simulates a crash after the send waits for it before
+// restarting: a real killed process leaves its request in flight, and
+// this test is not about a reversal overtaking it on a new connection.
+func saleReached(srv *acquirer.Server) <-chan struct{} {
+	ch := make(chan struct{})
+	var once sync.Once
+	srv.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
+		if st == acquirer.AfterLedger && ex.MTI == hostproto.MTIFinancialRequest {
+			once.Do(func() { close(ch) })
+		}
+		return acquirer.Action{}
+	})
+	return ch
+}
 
 // TestCrashAtEveryStepThenRecover kills the terminal (a panic from the
 // crash hook stands in for SIGKILL: nothing after it runs) at each crash
@@ -29,6 +47,7 @@ func TestCrashAtEveryStepThenRecover(t *testing.T) {
 					panic(crashed{s})
 				}
 			}}})
+			reached := saleReached(env.Acquirer)
 			func() {
 				defer func() {
 					r := recover()
@@ -38,6 +57,9 @@ func TestCrashAtEveryStepThenRecover(t *testing.T) {
 				}()
 				env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 3300, PAN: posclienttest.CardApprove})
 			}()
+			if step != posclient.CrashAfterJournalWrite {
+				<-reached
+			}
 			env.Terminal.Close()
 
 			// Restart on the same journal and devices.
@@ -116,10 +138,12 @@ func TestRecoverWithHostDown(t *testing.T) {
 				panic(crashed{s})
 			}
 		}}})
+	reached := saleReached(srv)
 	func() {
 		defer func() { recover() }()
 		env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 100, PAN: posclienttest.CardApprove})
 	}()
+	<-reached
 	env.Terminal.Close()
 	srv.Close()
 	cfg := env.Config
@@ -145,10 +169,12 @@ func TestCrashedSaleReversedBeforeNextSale(t *testing.T) {
 			panic(crashed{s})
 		}
 	}}})
+	reached := saleReached(env.Acquirer)
 	func() {
 		defer func() { recover() }()
 		env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 3300, PAN: posclienttest.CardApprove})
 	}()
+	<-reached
 	env.Terminal.Close()
 	cfg := env.Config
 	cfg.CrashHook = nil

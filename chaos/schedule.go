@@ -205,8 +205,11 @@ func saleAmount(r *rand.Rand) int64 {
 }
 
 // faultTemplates are the catalogue kinds the generator draws from, as rule
-// text with %d holes for small counts. Kinds that act on time (for=,
-// at=, long delays) are left out so that one schedule takes milliseconds.
+// text with a %d hole for a small count or a short duration. Kinds that
+// act on time (for=, at=, long delays, blackholes) are left out so that one
+// schedule takes milliseconds; delays and latency stay within tens of
+// milliseconds, around the chaos response timeout, so that late answers
+// happen.
 var faultTemplates = []struct {
 	target faults.Target
 	text   string
@@ -222,6 +225,7 @@ var faultTemplates = []struct {
 	{faults.TargetAcquirer, "acquirer reversal-lost count=%d", 1},
 	{faults.TargetAcquirer, "acquirer drop-response mti=0400 nth=%d", 1},
 	{faults.TargetAcquirer, "acquirer settlement-mismatch", 0},
+	{faults.TargetAcquirer, "acquirer delay mti=0200 by=%dms", 1},
 	{faults.TargetPrinter, "printer paper-out after-lines=%d", 1},
 	{faults.TargetPrinter, "printer cover-open cut=%d", 1},
 	{faults.TargetPrinter, "printer cutter-jam cut=%d", 1},
@@ -230,6 +234,7 @@ var faultTemplates = []struct {
 	{faults.TargetLink, "link reset dir=down nth=%d", 1},
 	{faults.TargetLink, "link reset dir=up nth=%d", 1},
 	{faults.TargetLink, "link slice size=%d", 1},
+	{faults.TargetLink, "link latency by=%dms", 1},
 	{faults.TargetClient, "client crash at=after-journal-write nth=%d", 1},
 	{faults.TargetClient, "client crash at=after-send nth=%d", 1},
 	{faults.TargetClient, "client crash at=after-response nth=%d", 1},
@@ -260,6 +265,10 @@ func genFault(r *rand.Rand, terminals int, exclude []string) (Fault, bool) {
 				v = 1 + r.IntN(40)
 			case strings.Contains(text, "after-bytes"):
 				v = 1 + r.IntN(600)
+			case strings.Contains(text, "delay"):
+				v = 10 + r.IntN(90) // around the 30ms response timeout: late answers
+			case strings.Contains(text, "latency"):
+				v = 1 + r.IntN(8)
 			case strings.Contains(text, "size="):
 				v = 1 + r.IntN(7)
 			case strings.Contains(text, "count="):

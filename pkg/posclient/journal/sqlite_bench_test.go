@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/pkg/posclient/journal"
 )
 
 // saleLifecycle journals one approved, printed sale the way the Terminal
@@ -58,4 +59,27 @@ func BenchmarkDurableTxn(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "txn/s")
+}
+
+// BenchmarkOpenSQLite opens (and closes) a journal of 1000 sales (5000
+// events): the integrity check and the row checksums read the whole file.
+func BenchmarkOpenSQLite(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "journal.db")
+	j := openSQLite(b, path)
+	for i := range 1000 {
+		if err := saleLifecycle(ctx, j, i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		j, err := journal.OpenSQLite(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		j.Close()
+	}
 }

@@ -423,3 +423,64 @@ func BenchmarkServe200Clients(b *testing.B) {
 		}
 	}
 }
+
+// waitPaced advances the fake clock through the pacer's waits until they
+// add up to want, and fails if they overshoot it.
+func waitPaced(t *testing.T, clk *fakeClock, want time.Duration) {
+	t.Helper()
+	var total time.Duration
+	for total < want {
+		select {
+		case d := <-clk.waiters:
+			total += d
+			clk.Advance(d)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("paced for %v, then nothing; want %v", total, want)
+		}
+	}
+	if total != want {
+		t.Fatalf("paced for %v, want %v", total, want)
+	}
+}
+
+func TestRealtimeOnThePTYUsesTheProfileBaudRate(t *testing.T) {
+	if !pty.Supported {
+		t.Skip("no ptys here")
+	}
+	p, _ := newPrinter(t)
+	clk := newFakeClock()
+	s := newServer(t, p, escpos.ServerOptions{PTY: true, Realtime: true, Clock: clk})
+	port, err := serial.Open(s.PTY(), &serial.Mode{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	port.SetReadTimeout(20 * time.Second)
+	// One second of line time that feeds no paper: ESC E 1 (bold on) over and over.
+	noPaper := bytes.Repeat([]byte{escpos.ESC, escpos.EscEmphasize, 1}, p.Profile().Baud/10/3)
+	if len(noPaper) != p.Profile().Baud/10 {
+		t.Fatalf("baud %d is not a multiple of 30", p.Profile().Baud)
+	}
+	write(t, port, noPaper)
+	waitPaced(t, clk, time.Second)
+	write(t, port, dleEOT4)
+	waitPaced(t, clk, 3*time.Second/time.Duration(p.Profile().Baud/10))
+	if got := readN(t, serialReader{port}, 1); got[0] != statusOK {
+		t.Fatalf("status % x", got)
+	}
+}
+
+func TestRealtimeOnTCPUsesThePrintSpeed(t *testing.T) {
+	p, _ := newPrinter(t)
+	clk := newFakeClock()
+	s := newServer(t, p, escpos.ServerOptions{Realtime: true, Clock: clk})
+	c := dial(t, s.Addr())
+	write(t, c, []byte("ONE LINE\n"))
+	prof := p.Profile()
+	dotsPerSec := prof.SpeedMMPerSec * prof.DPI * 10 / 254
+	want := escpos.NewRealtimePacer(escpos.RealtimeOptions{DotLinesPerSecond: dotsPerSec}).Cost(0, prof.LineSpacing)
+	if want <= 0 {
+		t.Fatalf("profile %s has no print speed", prof.Name)
+	}
+	waitPaced(t, clk, want)
+}

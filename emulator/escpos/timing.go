@@ -55,6 +55,9 @@ type RealtimeOptions struct {
 type RealtimePacer struct {
 	opts RealtimeOptions
 	busy time.Time // the printer is busy with earlier data until then
+	// Remainders of the integer divisions, carried to the next call so
+	// that data split into chunks costs exactly as much as in one piece.
+	linkRem, dotsRem int64
 }
 
 var _ Pacer = (*RealtimePacer)(nil)
@@ -81,7 +84,17 @@ func (r *RealtimePacer) Cost(n, dots int) time.Duration {
 
 // Consumed implements Pacer.
 func (r *RealtimePacer) Consumed(ctx context.Context, n, dots int) error {
-	cost := r.Cost(n, dots)
+	var cost time.Duration
+	if b := int64(r.opts.BaudRate); b > 0 && n > 0 {
+		num := int64(n)*10*int64(time.Second) + r.linkRem
+		cost += time.Duration(num / b)
+		r.linkRem = num % b
+	}
+	if s := int64(r.opts.DotLinesPerSecond); s > 0 && dots > 0 {
+		num := int64(dots)*int64(time.Second) + r.dotsRem
+		cost += time.Duration(num / s)
+		r.dotsRem = num % s
+	}
 	if cost <= 0 {
 		return nil
 	}

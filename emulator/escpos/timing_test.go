@@ -146,3 +146,24 @@ func TestRealtimeWithInjectedClock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRealtimeChunkingDoesNotChangeTheCost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := escpos.NewRealtimePacer(escpos.RealtimeOptions{BaudRate: 38400, DotLinesPerSecond: 1998})
+		start := time.Now()
+		// 3840 bytes and 1998 dots in uneven pieces: exactly 2 s.
+		for _, n := range []int{1600, 1400, 7, 833} {
+			if err := r.Consumed(t.Context(), n, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, d := range []int{1000, 1, 997} {
+			if err := r.Consumed(t.Context(), 0, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := time.Since(start); got != 2*time.Second {
+			t.Fatalf("took %v, want 2s", got)
+		}
+	})
+}

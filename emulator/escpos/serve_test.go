@@ -422,6 +422,7 @@ func BenchmarkServe200Clients(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(clients*b.N)/b.Elapsed().Seconds(), "clients/s")
 }
 
 // waitPaced advances the fake clock through the pacer's waits until they

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,7 +76,6 @@ func TestPosUsageAndErrors(t *testing.T) {
 		{[]string{"sale", "12.505", "--card", "1"}, ExitUsage}, // three decimals
 		{[]string{"refund"}, ExitUsage},
 		{[]string{"--crash-at", "nowhere", "settle"}, ExitUsage},
-		{[]string{"--journal", "/tmp/x.db", "lookup"}, ExitFailure},
 		{[]string{"--host", "127.0.0.1:1", "sale", "100", "--card", acquirer.CardApprove}, ExitFailure},
 		{[]string{"--help"}, ExitOK},
 	} {
@@ -83,9 +84,55 @@ func TestPosUsageAndErrors(t *testing.T) {
 			t.Errorf("hil pos %v: exit %d, want %d (%s)", tc.args, code, tc.want, stderr)
 		}
 	}
-	_, _, stderr := runPosCmd(t, "--journal", "/tmp/x.db", "lookup")
-	if !strings.Contains(stderr, "journal: sqlite not available yet") {
-		t.Errorf("stderr %q", stderr)
+	// A journal file that is not a journal is refused, never replaced.
+	bad := filepath.Join(t.TempDir(), "bad.db")
+	if err := os.WriteFile(bad, []byte("this is not a journal, and must not be overwritten by one"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runPosCmd(t, "--journal", bad, "lookup")
+	if code != ExitFailure || !strings.Contains(stderr, "corrupt") {
+		t.Errorf("corrupt journal: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestPosJournalAcrossRuns: the sale, its refund and the lookup are three
+// processes' worth of runs on one journal file.
+func TestPosJournalAcrossRuns(t *testing.T) {
+	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	jf := filepath.Join(t.TempDir(), "pos.db")
+	base := []string{"--host", srv.Addr(), "--journal", jf, "--terminal", "TERM0009"}
+	code, out, stderr := runPosCmd(t, append(base, "--json", "sale", "50.00", "--card", acquirer.CardApprove)...)
+	if code != ExitOK {
+		t.Fatalf("sale: %d %s", code, stderr)
+	}
+	var sale struct{ Ref string }
+	if err := json.Unmarshal([]byte(out), &sale); err != nil || sale.Ref == "" {
+		t.Fatalf("sale output %q", out)
+	}
+	code, out, stderr = runPosCmd(t, append(base, "refund", sale.Ref, "20.00", "--card", acquirer.CardApprove)...)
+	if code != ExitOK || !strings.HasPrefix(out, "approved refund ") {
+		t.Fatalf("refund: %d %q %s", code, out, stderr)
+	}
+	code, _, stderr = runPosCmd(t, append(base, "refund", sale.Ref, "--card", "4000056655665556")...)
+	if code != ExitFailure || !strings.Contains(stderr, "not the original card") {
+		t.Errorf("refund to another card: %d %s", code, stderr)
+	}
+	code, out, _ = runPosCmd(t, append(base, "lookup", "--last4", "4242")...)
+	if code != ExitOK || strings.Count(out, "\n") != 2 || strings.Count(out, "approved") != 2 {
+		t.Errorf("lookup: %d %q", code, out)
+	}
+	code, out, _ = runPosCmd(t, append(base, "journal", sale.Ref)...)
+	if code != ExitOK || !strings.Contains(out, "out 0200") || !strings.Contains(out, "in 0210") {
+		t.Errorf("journal: %d %q", code, out)
+	}
+	for _, f := range []string{jf, jf + "-wal"} {
+		raw, err := os.ReadFile(f)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), acquirer.CardApprove) || strings.Contains(string(raw), "4000056655665556") {
+			t.Errorf("full card number in %s", f)
+		}
 	}
 }
 

@@ -70,8 +70,8 @@ after-approval, mid-print).
 Flags:
 `
 
-// posOpenJournal opens the durable journal. It is wired to the SQLite
-// journal (journal.OpenSQLite) once that lands.
+// posOpenJournal opens the durable journal; pos_journal.go sets it to the
+// SQLite journal (journal.OpenSQLite). The default only says it is missing.
 var posOpenJournal = func(path string) (posclient.Journal, error) {
 	return nil, errors.New("journal: sqlite not available yet")
 }

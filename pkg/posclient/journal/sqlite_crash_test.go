@@ -76,6 +76,7 @@ func TestHilPosCrashRecover(t *testing.T) {
 	}
 	for _, step := range posclient.CrashPoints {
 		t.Run(step, func(t *testing.T) {
+			t.Parallel() // each has its own emulators and journal; most of the time is process start-up
 			acq := acquirertest.NewTestServer(t, acquirer.Options{})
 			prn := escpostest.NewPrinterServer(t, escpos.Options{}, escpos.ServerOptions{TCP: true})
 			jpath := filepath.Join(t.TempDir(), "journal.db")

@@ -3,12 +3,14 @@ package posclient_test
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
 
@@ -19,11 +21,21 @@ func BenchmarkSale(b *testing.B) {
 	for _, tc := range []struct {
 		name      string
 		noPrinter bool
-	}{{"printed", false}, {"no-printer", true}} {
+		sqlite    bool
+	}{{"printed", false, false}, {"no-printer", true, false}, {"printed-sqlite", false, true}} {
 		b.Run(tc.name, func(b *testing.B) {
+			cfg := posclient.Config{Logger: slog.New(slog.DiscardHandler)}
+			if tc.sqlite {
+				j, err := journal.OpenSQLite(filepath.Join(b.TempDir(), "j.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { j.Close() })
+				cfg.Journal = j
+			}
 			env := posclienttest.New(b, posclienttest.Options{NoPrinter: tc.noPrinter,
 				Acquirer: acquirer.Options{Logger: slog.New(slog.DiscardHandler)},
-				Config:   posclient.Config{Logger: slog.New(slog.DiscardHandler)}})
+				Config:   cfg})
 			ctx := context.Background()
 			// Warm up: connect and sign on.
 			if _, err := env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 1, PAN: posclienttest.CardApprove}); err != nil {

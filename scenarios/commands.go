@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,10 +60,28 @@ type printerRig struct {
 }
 
 type acquirerRig struct {
-	srv *acquirer.Server
-	in  *faults.Injector
-	mu  sync.Mutex
-	log []seenRequest
+	srv     *acquirer.Server
+	in      *faults.Injector
+	mu      sync.Mutex
+	log     []seenRequest
+	pending int // requests read and not yet through the ledger
+}
+
+// quiesce waits until the host has read everything the terminals sent and
+// put it through the ledger: every connection of an exited hil pos closed,
+// no request between the two intercept stages. A request whose delayed
+// answer never comes keeps it waiting until the bound.
+func (a *acquirerRig) quiesce() {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		a.mu.Lock()
+		idle := a.pending <= 0
+		a.mu.Unlock()
+		if idle && a.srv.Connections() == 0 {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 type seenRequest struct {
@@ -92,6 +111,7 @@ func commands(opts Options) map[string]scenarioCmd {
 		"acquirer-expect":   cmdAcquirerExpect,
 		"acquirer-ledger":   cmdAcquirerLedger,
 		"no-full-pan":       cmdNoFullPAN,
+		"capture":           cmdCapture,
 	}
 }
 
@@ -105,9 +125,9 @@ func splitName(args []string) (string, []string) {
 
 func envName(name string) string {
 	if name == "main" {
-		return "HIL_PRINTER"
+		return "HIL_PRINTER_URL"
 	}
-	return "HIL_PRINTER_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	return "HIL_PRINTER_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_URL"
 }
 
 func (w *world) printer(ts *testscript.TestScript, name string) *printerRig {
@@ -380,23 +400,29 @@ func cmdPrinterStatus(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // printer-wait-idle [--name N]: waits until the printer has processed every
-// byte it received.
+// byte it received, or stopped offline (paper out, cover open) with data waiting.
 func cmdPrinterWaitIdle(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! printer-wait-idle")
 	}
 	w := getWorld(ts)
 	name, _ := splitName(args)
-	rig := w.printer(ts, name)
+	waitPrinted(ts, w.printer(ts, name))
+}
+
+// waitPrinted waits until the printer has printed all it can: every byte
+// processed, or processing stopped because the printer is offline (paper
+// out, cover open) with data waiting — what is on paper then stays.
+func waitPrinted(ts *testscript.TestScript, rig *printerRig) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ts.Check(rig.p.WaitIdle(ctx))
+	if err := rig.p.WaitIdle(ctx); err != nil && !errors.Is(err, escpos.ErrOffline) {
+		ts.Fatalf("printer %s: %v", rig.name, err)
+	}
 }
 
 func receiptN(ts *testscript.TestScript, rig *printerRig, arg string) *paper.Receipt {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ts.Check(rig.p.WaitIdle(ctx))
+	waitPrinted(ts, rig)
 	rs := rig.p.Receipts()
 	n, err := strconv.Atoi(arg)
 	if err != nil || n < 1 {
@@ -418,9 +444,7 @@ func cmdPrinterReceipt(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: printer-receipt [--name N] N")
 	}
 	if neg {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		ts.Check(rig.p.WaitIdle(ctx))
+		waitPrinted(ts, rig)
 		n, _ := strconv.Atoi(args[0])
 		if got := len(rig.p.Receipts()); n <= got {
 			ts.Fatalf("printer %s has receipt %d (it printed %d)", rig.name, n, got)
@@ -438,9 +462,7 @@ func cmdPrinterReceipts(ts *testscript.TestScript, neg bool, args []string) {
 	w := getWorld(ts)
 	name, _ := splitName(args)
 	rig := w.printer(ts, name)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ts.Check(rig.p.WaitIdle(ctx))
+	waitPrinted(ts, rig)
 	fmt.Fprintf(ts.Stdout(), "%d\n", len(rig.p.Receipts()))
 }
 
@@ -463,7 +485,7 @@ func cmdPrinterBytes(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// acquirer-start: a fake acquirer on a loopback port; HIL_HOST is its address.
+// acquirer-start: a fake acquirer on a loopback port; HIL_ACQUIRER_ADDR is its address.
 func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! acquirer-start")
@@ -482,14 +504,25 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 	rig := &acquirerRig{srv: srv, in: in}
 	inner := acquirerfaults.Interceptor(in, srv.Ledger())
 	srv.SetIntercept(func(stage acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
+		var dump string
 		if stage == acquirer.BeforeLedger {
 			var b strings.Builder
 			hostproto.Dump(&b, ex.Request)
-			rig.mu.Lock()
-			rig.log = append(rig.log, seenRequest{mti: ex.MTI, proc: ex.Proc, stan: ex.STAN, dump: b.String()})
-			rig.mu.Unlock()
+			dump = b.String()
 		}
-		return inner(stage, ex)
+		act := inner(stage, ex)
+		rig.mu.Lock()
+		defer rig.mu.Unlock()
+		switch {
+		case stage == acquirer.BeforeLedger:
+			rig.log = append(rig.log, seenRequest{mti: ex.MTI, proc: ex.Proc, stan: ex.STAN, dump: dump})
+			if !act.Drop && !act.Close {
+				rig.pending++ // the ledger and the after-ledger stage follow
+			}
+		default:
+			rig.pending--
+		}
+		return act
 	})
 	undo := in.Attach(faults.TargetAcquirer, faults.Applier{})
 	w.acq = rig
@@ -499,7 +532,7 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 		rig.writeLog(ts)
 		srv.Close()
 	})
-	ts.Setenv("HIL_HOST", srv.Addr())
+	ts.Setenv("HIL_ACQUIRER_ADDR", srv.Addr())
 	ts.Setenv("HIL_ACQUIRER_ADMIN", srv.AdminURL())
 }
 
@@ -537,6 +570,7 @@ func cmdAcquirerExpect(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: acquirer-expect MTI [proc=P] [count=N]")
 	}
+	rig.quiesce()
 	mti := args[0]
 	proc, count := "", -1
 	for _, a := range args[1:] {
@@ -585,6 +619,7 @@ func cmdAcquirerLedger(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! acquirer-ledger")
 	}
 	rig := getWorld(ts).acquirer(ts)
+	rig.quiesce()
 	l := rig.srv.Ledger()
 	if len(args) == 2 && args[0] == "--card" {
 		c, ok := l.Card(args[1])
@@ -618,6 +653,27 @@ func money(minor int64) string {
 		sign, minor = "-", -minor
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
+}
+
+// capture NAME REGEXP: sets $NAME to the first group of REGEXP in the
+// last command's stdout (e.g. the ref of a sale, for a later refund).
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! capture")
+	}
+	if len(args) != 2 {
+		ts.Fatalf("usage: capture NAME REGEXP")
+	}
+	re, err := regexp.Compile(`(?m)` + args[1])
+	ts.Check(err)
+	if re.NumSubexp() < 1 {
+		ts.Fatalf("capture: %q has no group", args[1])
+	}
+	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	if m == nil {
+		ts.Fatalf("capture: no match for %q in stdout", args[1])
+	}
+	ts.Setenv(args[0], m[1])
 }
 
 // no-full-pan PAN...: no file under $WORK (journal, logs, receipts,

@@ -51,9 +51,9 @@ func setup(opts Options) func(env *testscript.Env) error {
 		}
 		env.Values[worldKey{}] = &world{t: env.T(), opts: opts, workdir: env.WorkDir, printers: map[string]*printerRig{}}
 		// Every scenario gets its own journal in its work folder.
-		env.Setenv("HIL_JOURNAL", filepath.Join(env.WorkDir, "journal.db"))
+		env.Setenv("HIL_POS_JOURNAL", filepath.Join(env.WorkDir, "journal.db"))
 		if opts.PrinterURL != "" {
-			env.Setenv("HIL_PRINTER", opts.PrinterURL)
+			env.Setenv("HIL_PRINTER_URL", opts.PrinterURL)
 		}
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/poshil/hil/emulator/escpos/paper"
 	"github.com/poshil/hil/internal/pty"
 )
 
@@ -72,14 +73,17 @@ type ServerOptions struct {
 // Server serves one [Printer] on a pty and/or TCP, in the manner of
 // net/http/httptest.Server.
 //
-// A printer is one device: one client session holds it at a time. A
-// session starts with the first bytes a client sends and ends when the
-// client goes away (TCP connection closed, last handle on the pty closed).
-// Other TCP connections are accepted meanwhile and wait, unread, their turn
-// in arrival order (the printer of a real port 9100 usually refuses or
-// stalls them instead). Replies go to the stream of the session that holds
-// the printer. At the end of a session with paper printed since the last
-// cut, the printer ends the job: the paper becomes a receipt.
+// A printer is one device: one client session holds it at a time, and
+// replies go to the stream of that session. A session starts with the
+// first bytes a client sends. It ends when the client goes away (TCP
+// connection closed or dropped, last handle on the pty closed); with paper
+// printed since the last cut, the job ends there and that paper becomes a
+// receipt. A session also yields the printer, without ending the client's
+// connection, when another stream is waiting and the session is at a job
+// boundary (everything it sent is printed and nothing was printed since
+// the last receipt ended); its next bytes then wait their turn. Other TCP
+// connections are accepted at once and wait, unread, in arrival order (a
+// real port-9100 printer usually leaves them in the listen backlog).
 type Server struct {
 	p    *Printer
 	opts ServerOptions
@@ -106,6 +110,13 @@ type Server struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	dots      atomic.Int64 // dot rows fed, for the pacers
+
+	holder  atomic.Pointer[stream] // the stream whose session holds the printer
+	waiting atomic.Int32           // streams waiting for the printer
+	// linesAtCut is Status.LinesPrinted when the last receipt was
+	// finished: the printer is at a job boundary when nothing was printed
+	// since.
+	linesAtCut atomic.Int64
 }
 
 // stream is one client stream: a TCP connection or the pty.
@@ -190,12 +201,16 @@ func (s *Server) Start() error {
 		}
 		s.ln = ln
 	}
-	s.p.OnEvent(func(e Event) {
-		if e.Kind != EventLine {
-			return
-		}
-		s.dots.Add(int64(elementDots(e.Element)))
-	})
+	if s.opts.Pacer != nil || s.opts.Realtime {
+		// Only pacers need every element: an event hook slows the printer.
+		s.p.OnEvent(func(e Event) {
+			if e.Kind == EventLine {
+				s.dots.Add(int64(elementDots(e.Element)))
+			}
+		})
+	}
+	s.linesAtCut.Store(s.p.Status().LinesPrinted)
+	s.p.OnReceipt(func(*paper.Receipt) { s.linesAtCut.Store(s.p.Status().LinesPrinted) })
 	if s.pty != nil {
 		st := s.newStream("pty", s.pty, s.pty)
 		s.conns[st] = struct{}{}
@@ -314,12 +329,19 @@ func (s *Server) take(st *stream) error {
 	if st.holds {
 		return nil
 	}
+	s.waiting.Add(1)
+	if h := s.holder.Load(); h != nil {
+		_ = h.raw.SetReadDeadline(time.Unix(1, 0)) // ask it to yield at a job boundary
+	}
 	select {
 	case s.turn <- struct{}{}:
+		s.waiting.Add(-1)
 	case <-s.ctx.Done():
+		s.waiting.Add(-1)
 		return s.ctx.Err()
 	}
 	st.holds = true
+	s.holder.Store(st)
 	s.p.SetOutput(st.rw)
 	st.log.Debug("session start")
 	return nil
@@ -328,11 +350,36 @@ func (s *Server) take(st *stream) error {
 // release ends the stream's session: the job ends once everything the
 // session sent is printed, replies still queued are delivered, and the
 // printer is given back.
-func (s *Server) release(st *stream) {
+func (s *Server) release(st *stream) { s.giveBack(st, true) }
+
+// yield gives the printer to a waiting stream if st's session is at a job
+// boundary: everything it sent is printed, no paper was printed since the
+// last receipt ended, and no command is half received. Its next bytes wait
+// for their turn like any other stream's.
+func (s *Server) yield(st *stream) {
+	if !st.holds || s.waiting.Load() == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	err := s.p.WaitIdle(ctx)
+	cancel()
+	if err != nil {
+		return // offline with data waiting, or closing: keep the printer
+	}
+	if stt := s.p.Status(); stt.Buffered > 0 || stt.LinesPrinted != s.linesAtCut.Load() {
+		return // mid-job
+	}
+	st.log.Debug("yield at a job boundary")
+	s.giveBack(st, false)
+}
+
+func (s *Server) giveBack(st *stream, endJob bool) {
 	if !st.holds {
 		return
 	}
-	s.p.EndJob()
+	if endJob {
+		s.p.EndJob()
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	if err := s.p.WaitIdle(ctx); err != nil && s.ctx.Err() == nil {
 		st.log.Info("session ends with data not printed yet", "err", err)
@@ -340,6 +387,7 @@ func (s *Server) release(st *stream) {
 	cancel()
 	s.p.SetOutput(nil)
 	st.holds = false
+	s.holder.CompareAndSwap(st, nil)
 	<-s.turn
 	st.log.Debug("session end")
 }
@@ -359,17 +407,21 @@ func (s *Server) serveStream(st *stream) {
 			if !s.feed(st, buf[:n]) {
 				return
 			}
+			s.yield(st)
 		}
 		switch {
 		case err == nil:
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			// Woken by Stall or a pty hang-up.
+			// Woken by Stall, a pty hang-up, or a stream waiting for
+			// the printer.
 			_ = st.raw.SetReadDeadline(time.Time{})
 			if st.hangup.Swap(false) {
 				if !s.drainPTY(st, buf) {
 					return
 				}
 				s.release(st)
+			} else {
+				s.yield(st)
 			}
 		default:
 			if s.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {

@@ -485,3 +485,41 @@ func TestRealtimeOnTCPUsesThePrintSpeed(t *testing.T) {
 	}
 	waitPaced(t, clk, want)
 }
+
+// A client that stays connected between jobs does not keep the printer
+// from others: at a job boundary it yields to a waiting connection, and
+// mid-job it does not, so jobs never interleave.
+func TestIdleSessionYieldsAtAJobBoundaryOnly(t *testing.T) {
+	p, receipts := newPrinter(t)
+	s := newServer(t, p, escpos.ServerOptions{})
+	a := dial(t, s.Addr())
+	write(t, a, cat(receiptBytes("A FIRST"), fullCut, dleEOT4))
+	readN(t, a, 1)
+	if r := nextReceipt(t, receipts); !strings.Contains(receiptText(r), "A FIRST") {
+		t.Fatalf("receipt:\n%s", receiptText(r))
+	}
+	// A stays connected and idle; B is served meanwhile.
+	b := dial(t, s.Addr())
+	write(t, b, dleEOT4)
+	if got := readN(t, b, 1); got[0] != statusOK {
+		t.Fatalf("B, while A idles at a boundary: % x", got)
+	}
+	// And A again while B idles.
+	write(t, a, cat(receiptBytes("A MID"), dleEOT4))
+	readN(t, a, 1)
+	// A is mid-job: C waits until A's cut; its job does not land inside A's.
+	c := dial(t, s.Addr())
+	write(t, c, cat(receiptBytes("C ONLY"), fullCut, dleEOT4))
+	write(t, a, cat([]byte("A END\n"), fullCut, dleEOT4))
+	readN(t, a, 1)
+	if got := readN(t, c, 1); got[0] != statusOK {
+		t.Fatalf("C: % x", got)
+	}
+	ra, rc := receiptText(nextReceipt(t, receipts)), receiptText(nextReceipt(t, receipts))
+	if !strings.Contains(ra, "A MID") || !strings.Contains(ra, "A END") || strings.Contains(ra, "C ONLY") {
+		t.Fatalf("A's second job was interleaved:\n%s", ra)
+	}
+	if !strings.Contains(rc, "C ONLY") || strings.Contains(rc, "A ") {
+		t.Fatalf("C's job:\n%s", rc)
+	}
+}

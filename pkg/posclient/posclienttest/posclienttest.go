@@ -12,7 +12,9 @@ import (
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/emulator/acquirer/acquirertest"
 	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/emulator/escpos/escpostest"
 	"github.com/poshil/hil/emulator/escpos/render"
+	"github.com/poshil/hil/internal/pty"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/printer"
@@ -44,6 +46,11 @@ type Options struct {
 	Printer escpos.Options
 	// PrinterOptions are the printer transport's options (timeouts).
 	PrinterOptions printer.Options
+	// PrinterEndpoint is how the terminal reaches the emulator: "" (an
+	// in-memory pipe), "tcp" (the emulator served on loopback TCP, opened
+	// as tcp://…) or "pty" (served on a virtual serial port, opened as
+	// serial://…; the test is skipped where ptys do not exist).
+	PrinterEndpoint string
 }
 
 // Env is a terminal and the emulators it talks to.
@@ -82,7 +89,14 @@ func New(tb testing.TB, opts Options) *Env {
 		}
 	}
 	if !opts.NoPrinter && cfg.Printer == nil {
-		env.Device, env.Printer = EmulatedPrinter(tb, opts.Printer, &opts.PrinterOptions)
+		switch opts.PrinterEndpoint {
+		case "":
+			env.Device, env.Printer = EmulatedPrinter(tb, opts.Printer, &opts.PrinterOptions)
+		case "tcp", "pty":
+			env.Device, env.Printer = ServedPrinter(tb, opts.PrinterEndpoint, opts.Printer, &opts.PrinterOptions)
+		default:
+			tb.Fatalf("posclienttest: unknown PrinterEndpoint %q", opts.PrinterEndpoint)
+		}
 		cfg.Printer = env.Device
 	}
 	t, err := posclient.New(cfg)
@@ -138,6 +152,43 @@ func EmulatedPrinter(tb testing.TB, eo escpos.Options, po *printer.Options) (*pr
 		emu.Close()
 	})
 	return p, emu
+}
+
+// ServedPrinter serves an emulator on endpoint ("tcp" or "pty", as
+// escpostest does) and opens it with the real transport by URL, as a bench
+// printer would be. The test is skipped for "pty" where ptys do not exist.
+func ServedPrinter(tb testing.TB, endpoint string, eo escpos.Options, po *printer.Options) (*printer.Printer, *escpos.Printer) {
+	tb.Helper()
+	var url string
+	switch endpoint {
+	case "tcp":
+		tp := escpostest.NewPrinterServer(tb, eo, escpos.ServerOptions{TCP: true})
+		url = "tcp://" + tp.Addr
+		return openServed(tb, url, po), tp.Printer
+	case "pty":
+		if !pty.Supported {
+			tb.Skip("posclienttest: no ptys on this system")
+		}
+		tp := escpostest.NewPrinterServer(tb, eo, escpos.ServerOptions{PTY: true})
+		url = "serial://" + tp.PTY + "?baud=115200"
+		return openServed(tb, url, po), tp.Printer
+	}
+	tb.Fatalf("posclienttest: unknown printer endpoint %q", endpoint)
+	return nil, nil
+}
+
+func openServed(tb testing.TB, url string, po *printer.Options) *printer.Printer {
+	tb.Helper()
+	var opts printer.Options
+	if po != nil {
+		opts = *po
+	}
+	p, err := printer.Open(context.Background(), url, &opts)
+	if err != nil {
+		tb.Fatalf("posclienttest: open %s: %v", url, err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
 }
 
 // AssertNoPAN fails the test if any of pans appears in full in j's rows

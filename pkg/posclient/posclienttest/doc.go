@@ -12,6 +12,9 @@
 //	env := posclienttest.New(t, posclienttest.Options{})
 //	res, err := env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 1250, PAN: posclienttest.CardApprove})
 //
+// With Options.PrinterEndpoint "tcp" or "pty" the emulator is served (as
+// escpostest does) and opened by URL instead, as a bench printer would be.
+//
 // The emulator's fault verbs stage the situations of a real till:
 // env.Printer.SetPaper(escpos.PaperOut), env.Acquirer.SetIntercept(…).
 //

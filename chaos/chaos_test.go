@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/poshil/hil/pkg/posclient"
 )
 
 // noPowerCycle leaves out the one fault kind that currently breaks
@@ -145,10 +147,21 @@ fault acquirer drop-response mti=0200 nth=4
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Outcome{OK, Fail, OK, Fail, Unknown, OK}
+	want := []struct {
+		outcome Outcome
+		journal posclient.State
+		host    string
+	}{
+		{OK, posclient.StateApproved, "approved"},
+		{Fail, posclient.StateDeclined, "declined"},
+		{OK, posclient.StateApproved, "approved"},
+		{Fail, "", ""}, // another card: refused before anything was sent
+		{Unknown, posclient.StateReversed, "reversed"},
+		{OK, "", ""}, // a reprint makes no transaction
+	}
 	for i, r := range h.Ops {
-		if r.Outcome != want[i] {
-			t.Errorf("%s: %s (%s), want %s", r.Op, r.Outcome, r.Err, want[i])
+		if w := want[i]; r.Outcome != w.outcome || r.Journal != w.journal || r.Host != w.host {
+			t.Errorf("%s: %s/%s/%q (%s), want %s/%s/%q", r.Op, r.Outcome, r.Journal, r.Host, r.Err, w.outcome, w.journal, w.host)
 		}
 	}
 	if v := Check(h); len(v) != 0 {

@@ -110,6 +110,11 @@ type OpRecord struct {
 	Amount  int64           // what was asked for (refund 0: resolved from the result)
 	Err     string
 	Crashed string // the crash point, when the client crashed in this op
+	// Journal is the transaction's state in the journal after the heal,
+	// Host its state in the acquirer's ledger ("" when the host never
+	// recorded it).
+	Journal posclient.State
+	Host    string
 	// RebootOK is true when, after a crash, the rebooted till's Recover
 	// finished everything (no error, nothing pending, unresolved or owed).
 	RebootOK bool
@@ -673,6 +678,7 @@ func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 		h.Evidence = append(h.Evidence, applied(t.in)...)
 	}
 	h.Evidence = append(h.Evidence, applied(r.acqIn)...)
+	r.annotate(h)
 	for _, pan := range []string{CardA, CardB, CardDecline, CardNoFunds} {
 		if c, ok := r.acq.Ledger().Card(pan); ok {
 			h.Balances[pan] = c.Balance
@@ -680,6 +686,30 @@ func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 	}
 	h.Elapsed = time.Since(start)
 	return h, nil
+}
+
+// annotate records, for each operation that made a transaction, what the
+// journal and the host say of it after the heal.
+func (r *rig) annotate(h *History) {
+	for i := range h.Ops {
+		rec := &h.Ops[i]
+		if rec.Ref == "" {
+			continue
+		}
+		tr := h.Terminals[rec.Op.Terminal-1]
+		for _, tx := range tr.Txns {
+			if tx.Ref != rec.Ref {
+				continue
+			}
+			rec.Journal = tx.State
+			stan := fmt.Sprintf("%06d", tx.STAN)
+			for _, v := range h.Host {
+				if v.Terminal == tr.ID && v.STAN == stan && v.Type != acquirer.KindReversal {
+					rec.Host = v.State.String()
+				}
+			}
+		}
+	}
 }
 
 // applied is the evidence of the faults that fired (not of the heal).

@@ -147,7 +147,14 @@ func chaosReplay(ctx context.Context, env *Env, path string, opts chaos.Options)
 	}
 	vs := chaos.Check(h)
 	for _, r := range h.Ops {
-		fmt.Fprintf(env.Stdout, "  %s: %s %s %s\n", r.Op, r.Outcome, r.Ref, r.State)
+		fmt.Fprintf(env.Stdout, "  %s: client %s", r.Op, r.Outcome)
+		if r.Ref != "" {
+			fmt.Fprintf(env.Stdout, " %s, journal %s, host %s", r.Ref, r.Journal, orNone(r.Host))
+		}
+		if r.Crashed != "" {
+			fmt.Fprintf(env.Stdout, ", crashed %s", r.Crashed)
+		}
+		fmt.Fprintln(env.Stdout)
 	}
 	for _, v := range vs {
 		fmt.Fprintf(env.Stdout, "violation: %s\n", v)
@@ -161,6 +168,13 @@ func chaosReplay(ctx context.Context, env *Env, path string, opts chaos.Options)
 		return ExitFailure
 	}
 	return ExitOK
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func writeScenario(dir string, h *chaos.History, vs []chaos.Violation) (string, error) {

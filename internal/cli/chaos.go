@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -74,6 +75,10 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 	var excl []string
 	for _, e := range strings.Split(*exclude, ",") {
 		if e = strings.Join(strings.Fields(e), " "); e != "" {
+			if !slices.Contains(chaos.FaultKinds(), e) {
+				env.Errorf("chaos: --exclude %q: not a fault kind the generator draws; want one of: %s", e, strings.Join(chaos.FaultKinds(), ", "))
+				return ExitUsage
+			}
 			excl = append(excl, e)
 		}
 	}
@@ -146,6 +151,7 @@ func chaosReplay(ctx context.Context, env *Env, path string, opts chaos.Options)
 		return ExitFailure
 	}
 	vs := chaos.Check(h)
+	fmt.Fprintln(env.Stdout, "outcomes:")
 	for _, r := range h.Ops {
 		fmt.Fprintf(env.Stdout, "  %s: client %s", r.Op, r.Outcome)
 		if r.Ref != "" {

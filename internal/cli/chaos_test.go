@@ -93,7 +93,7 @@ func TestChaosViolationShrunkAndReplayed(t *testing.T) {
 }
 
 func TestChaosUsage(t *testing.T) {
-	for _, args := range [][]string{{"--runs", "0"}, {"--terminals", "0"}, {"extra"}, {"--no-such-flag"}} {
+	for _, args := range [][]string{{"--runs", "0"}, {"--terminals", "0"}, {"extra"}, {"--no-such-flag"}, {"--exclude", "printer jam"}} {
 		if code, out, errs := runChaosCLI(t, args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d\n%s\n%s", args, code, ExitUsage, out, errs)
 		}

@@ -37,6 +37,14 @@
 // and what confirmed-plus-unknown operations allow) and that nothing stays
 // in doubt after the heal; it returns [Violation] values.
 //
+// # Broken clients
+//
+// [Options.Mutation] wraps a terminal's journal, host connection or printer
+// and sees each operation before it runs: tests use it to break the client
+// on purpose (reversals never sent, duplicates unmarked, the same-card
+// check defeated) and check that the checker catches it. posclient itself
+// is never changed.
+//
 // # Exploring, shrinking, scenarios
 //
 // [Explore] runs many seeds in parallel. A failing schedule is shrunk by

@@ -30,6 +30,7 @@ func (t *Terminal) connect(ctx context.Context) error {
 		t.dropConn()
 		return err
 	}
+	// Sign-on messages are not journaled: no transaction hangs on them.
 	req := &hostproto.NetworkRequest{Times: hostproto.TimesAt(t.cfg.Now()), STAN: hostproto.STAN(stan),
 		TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID, Code: hostproto.NetSignOn}
 	if _, err := t.write(req); err != nil {
@@ -40,7 +41,8 @@ func (t *Terminal) connect(ctx context.Context) error {
 		t.dropConn()
 		return &HostError{Op: "sign-on", MTI: string(req.MTI()), Err: err}
 	}
-	if rc := msg.(*hostproto.NetworkResponse).ResponseCode; rc != hostproto.RCApproved {
+	resp := msg.(*hostproto.NetworkResponse)
+	if rc := resp.ResponseCode; rc != hostproto.RCApproved {
 		t.dropConn()
 		return &HostError{Op: "sign-on", MTI: string(req.MTI()), Err: fmt.Errorf("refused: %s", rc)}
 	}
@@ -139,7 +141,7 @@ func (t *Terminal) unexpected(ctx context.Context, msg hostproto.Message) {
 	}
 	for i := len(txns) - 1; i >= 0; i-- {
 		tx := txns[i]
-		if tx.STAN != uint32(h.STAN) || tx.TerminalID != h.TerminalID || tx.Kind == KindSettlement {
+		if tx.STAN != uint32(h.STAN) || tx.TerminalID != h.TerminalID || !tx.Kind.Financial() {
 			continue
 		}
 		m := NewMachine(tx, t.cfg.Policy)
@@ -235,7 +237,7 @@ func (t *Terminal) drainReversals(ctx context.Context) error {
 		return err
 	}
 	for _, tx := range pending {
-		if tx.Kind == KindSettlement {
+		if !tx.Kind.Financial() {
 			continue
 		}
 		m := NewMachine(tx, t.cfg.Policy)
@@ -291,6 +293,10 @@ func journalMsg(m hostproto.Message) *Message {
 		f[48], f[60] = strconv.Itoa(len(v.Records))+" records", v.Batch.String()
 	case *hostproto.BatchUploadResponse:
 		f[39] = string(v.ResponseCode)
+	case *hostproto.NetworkRequest:
+		f[70] = string(v.Code)
+	case *hostproto.NetworkResponse:
+		f[39], f[70] = string(v.ResponseCode), string(v.Code)
 	}
 	return &Message{Direction: dirOf(h.MTI), MTI: string(h.MTI), STAN: uint32(h.STAN), Fields: f}
 }

@@ -19,7 +19,7 @@ func (t *Terminal) Lookup(ctx context.Context, q Query) ([]Result, error) {
 	}
 	out := make([]Result, 0, len(txns))
 	for _, tx := range txns {
-		if tx.Kind == KindSettlement && q.Kind != KindSettlement {
+		if !tx.Kind.Financial() && q.Kind != tx.Kind {
 			continue
 		}
 		out = append(out, ResultOf(tx))
@@ -70,7 +70,7 @@ func (t *Terminal) Reprint(ctx context.Context, ref string) (Result, error) {
 			return Result{}, err
 		}
 		for i := len(all) - 1; i >= 0; i-- {
-			if all[i].Kind != KindSettlement {
+			if all[i].Kind.Financial() {
 				tx = all[i]
 				break
 			}
@@ -81,7 +81,7 @@ func (t *Terminal) Reprint(ctx context.Context, ref string) (Result, error) {
 	} else if tx, err = t.j.Get(ctx, ref); err != nil {
 		return Result{}, err
 	}
-	if tx.State != StateApproved || tx.Kind == KindSettlement {
+	if tx.State != StateApproved || !tx.Kind.Financial() {
 		return Result{}, fmt.Errorf("%w: %s is %s: no receipt to print", ErrNotFound, tx.Ref, tx.State)
 	}
 	m := NewMachine(tx, t.recoveryPolicy())
@@ -155,7 +155,7 @@ func (t *Terminal) Recover(ctx context.Context) (RecoverReport, error) {
 		return rep, err
 	}
 	for _, tx := range doubt {
-		if tx.Kind == KindSettlement {
+		if !tx.Kind.Financial() {
 			continue
 		}
 		m := NewMachine(tx, t.cfg.Policy)
@@ -172,7 +172,7 @@ func (t *Terminal) Recover(ctx context.Context) (RecoverReport, error) {
 		return rep, hostErr
 	}
 	for _, tx := range doubt {
-		if tx.Kind == KindSettlement {
+		if !tx.Kind.Financial() {
 			continue
 		}
 		now, err := t.j.Get(ctx, tx.Ref)
@@ -252,7 +252,7 @@ func (t *Terminal) Settle(ctx context.Context) (SettleReport, error) {
 	}
 	var mine []Txn
 	for _, tx := range txns {
-		if tx.Kind != KindSettlement && tx.TerminalID == t.cfg.TerminalID {
+		if tx.Kind.Financial() && tx.TerminalID == t.cfg.TerminalID {
 			mine = append(mine, tx)
 			rep.Transactions = append(rep.Transactions, ResultOf(tx))
 		}

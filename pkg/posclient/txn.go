@@ -21,6 +21,10 @@ const (
 	KindSettlement Kind = "settlement"
 )
 
+// Financial reports whether k moves money (sale, refund, void): the kinds
+// that are reversed, counted, printed and looked up.
+func (k Kind) Financial() bool { return k == KindSale || k == KindRefund || k == KindVoid }
+
 // State is where a transaction is in its lifecycle. See the package
 // documentation for the diagram.
 type State string

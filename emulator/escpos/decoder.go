@@ -177,38 +177,6 @@ func (d *Decoder) Next() (Command, bool) {
 	}
 }
 
-// nextASCIIText is the Printer's fast path: when the next command is a
-// complete run of ASCII text it is consumed and its bytes returned, valid
-// until the next call into d; no Command value is made. Otherwise nothing
-// is consumed. Only for NoRealtime decoders (no real-time reports to
-// order against).
-func (d *Decoder) nextASCIIText() ([]byte, bool) {
-	d.compact()
-	if d.skip > 0 || !d.opts.NoRealtime {
-		return nil, false
-	}
-	avail := len(d.buf) - d.pos
-	if avail == 0 || (avail < d.need && !d.eof) {
-		return nil, false
-	}
-	b := d.buf[d.pos:]
-	if b[0] < 0x20 {
-		return nil, false
-	}
-	r := d.parseText(b, d.eof)
-	if r.n == 0 {
-		d.need = r.need
-		return nil, false
-	}
-	raw := b[:r.n]
-	if !isASCII(raw) {
-		return nil, false
-	}
-	d.pos += r.n
-	d.need, d.textScan = 0, 0
-	return raw, true
-}
-
 func (d *Decoder) popRealtime() (Command, bool) {
 	if d.rtHead < len(d.rtq) {
 		c := d.rtq[d.rtHead].cmd

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/boombuler/barcode/qr"
 
@@ -52,6 +53,7 @@ type layout struct {
 	spans   []int       // end of each run's text in lineText (Run.Text is set when the line prints)
 	text8   []byte      // the line's characters, UTF-8, run after run
 	slab    []paper.Run // storage for the runs of printed lines
+	arena   []byte      // storage for the text of printed lines; see lineText
 	runEnd  int         // x just after the last run
 	x       int         // current print position from the start of the print area
 	ascent  int
@@ -85,6 +87,10 @@ func (l *layout) reset() {
 		qrModule:    3,
 		qrLevel:     paper.ECLevelL,
 		graphics:    l.graphics,
+		// Append-only storage of printed lines survives ESC @ (many
+		// streams start every receipt with it).
+		slab:  l.slab,
+		arena: l.arena,
 	}
 }
 
@@ -303,7 +309,7 @@ func (l *layout) printLine(emit func(paper.Element), extra int) {
 		n := len(l.slab)
 		l.slab = append(l.slab, l.runs...)
 		runs := l.slab[n:len(l.slab):len(l.slab)]
-		text := string(l.text8) // one string per line; the runs share it
+		text := l.lineText() // one string per line; the runs share it
 		start := 0
 		for i := range runs {
 			runs[i].X += off
@@ -316,6 +322,27 @@ func (l *layout) printLine(emit func(paper.Element), extra int) {
 		emit(paper.Feed{Dots: extra})
 	}
 	l.clearLine()
+}
+
+// lineText returns the text of the line being printed as a string. The
+// strings of printed lines share blocks of arenaSize bytes instead of
+// being allocated one by one; a block is only appended to, never written
+// again where a string points, so the strings are immutable as Go
+// requires (as Decoder.intern does for decoded text).
+func (l *layout) lineText() string {
+	n := len(l.text8)
+	if n == 0 {
+		return ""
+	}
+	if n > arenaSize/4 {
+		return string(l.text8)
+	}
+	if cap(l.arena)-len(l.arena) < n {
+		l.arena = make([]byte, 0, arenaSize)
+	}
+	start := len(l.arena)
+	l.arena = append(l.arena, l.text8...)
+	return unsafe.String(&l.arena[start], n)
 }
 
 // mergeStripes draws the ESC * stripes of the line into one image.

@@ -244,9 +244,12 @@ func (p *Printer) acceptLocked(b []byte) {
 	p.updateBusyLocked()
 }
 
-// haltedLocked reports whether processing has stopped: offline, or a
-// command waiting to be executed.
-func (p *Printer) haltedLocked() bool { return p.offlineLocked() || p.pending != nil }
+// haltedLocked reports whether processing has stopped: the printer is
+// offline. (A command pulled from the buffer waits in p.pending only
+// while hooks run, which is not a stop, or while the printer is offline:
+// counting it as a stop made data written during a hook overflow the
+// buffer depending on timing.)
+func (p *Printer) haltedLocked() bool { return p.offlineLocked() }
 
 func (p *Printer) updateBusyLocked() {
 	free := p.prof.BufferSize - p.dec.Buffered()
@@ -483,9 +486,8 @@ func (p *Printer) processLocked() {
 			break
 		}
 		c := p.pending
-		if c == nil && len(p.onEvent) == 0 && !p.deselected {
-			if raw, ok := p.dec.nextASCIIText(); ok {
-				p.lay.textASCII(raw, p.emit)
+		if c == nil && len(p.onEvent) == 0 && !p.deselected && len(p.endJobs) == 0 {
+			if p.fastLocked() {
 				continue
 			}
 		}

@@ -88,6 +88,7 @@ type Printer struct {
 	receipts []*paper.Receipt
 	seq      int
 	seqDone  int     // receipts finished
+	elemHint int     // elements of the last finished receipt (capped)
 	endJobs  []int64 // EndJob calls: stream offsets whose data must print first
 
 	onReceipt []func(*paper.Receipt)
@@ -555,6 +556,9 @@ func (p *Printer) putLocked(e paper.Element, dots int) {
 	if p.cur == nil {
 		p.seq++
 		p.cur = &paper.Receipt{Seq: p.seq, Profile: p.prof.Name, Width: p.prof.WidthDots, Columns: p.prof.Columns(0)}
+		if p.elemHint > 0 { // sized like the last receipt: no regrowth per receipt
+			p.cur.Elements = make([]paper.Element, 0, p.elemHint)
+		}
 	}
 	p.cur.Elements = append(p.cur.Elements, e)
 	if _, isCut := e.(paper.Cut); isCut {
@@ -587,6 +591,7 @@ func (p *Printer) finishReceiptLocked() {
 	n := int(min(max(end-p.rawBase, 0), int64(len(pending))))
 	if p.cur != nil && len(p.cur.Elements) > 0 {
 		p.cur.Raw = slices.Clone(pending[:n])
+		p.elemHint = min(len(p.cur.Elements), 1024)
 		p.receipts = append(p.receipts, p.cur)
 		if k := p.opts.KeepReceipts; k > 0 && len(p.receipts) > k {
 			n := copy(p.receipts, p.receipts[len(p.receipts)-k:])

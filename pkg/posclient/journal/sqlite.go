@@ -475,14 +475,20 @@ func (s *SQLite) History(ctx context.Context, ref string) ([]posclient.Entry, er
 		return nil, err
 	}
 	defer s.mu.Unlock()
+	// One snapshot: another process may append meanwhile.
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, s.fail("history "+ref, err)
+	}
+	defer tx.Rollback()
 	var nev int64
-	switch err := s.db.QueryRowContext(ctx, sqlNEvents, ref).Scan(&nev); {
+	switch err := tx.QueryRowContext(ctx, sqlNEvents, ref).Scan(&nev); {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("journal: %q: %w", ref, posclient.ErrNotFound)
 	case err != nil:
 		return nil, s.fail("history "+ref, err)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+eventCols+" FROM events WHERE ref = ? ORDER BY n", ref)
+	rows, err := tx.QueryContext(ctx, "SELECT "+eventCols+" FROM events WHERE ref = ? ORDER BY n", ref)
 	if err != nil {
 		return nil, s.fail("history "+ref, err)
 	}

@@ -14,10 +14,10 @@ import (
 // saleLifecycle journals one approved, printed sale the way the Terminal
 // does: a STAN, then one durable Append per step (journaled with the
 // outgoing 0200, sent, approved with the 0210, printing, printed).
-func saleLifecycle(ctx context.Context, j posclient.Journal, i int) error {
+func saleLifecycle(ctx context.Context, j posclient.Journal, i int) (uint32, error) {
 	stan, err := j.NextSTAN(ctx, "T1")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	at := ct0.Add(time.Duration(i) * time.Second)
 	tx := ctTxn(fmt.Sprintf("000001-%06d", stan), 1000+int64(i%100), "4242424242424242", posclient.StateJournaled, "", at)
@@ -39,10 +39,10 @@ func saleLifecycle(ctx context.Context, j posclient.Journal, i int) error {
 	for _, s := range steps {
 		tx.State, tx.Receipt, tx.Updated = s.state, s.receipt, tx.Updated.Add(time.Millisecond)
 		if err := j.Append(ctx, posclient.Entry{At: tx.Updated, Txn: tx, Note: s.note, Message: s.msg}); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return stan, nil
 }
 
 // BenchmarkDurableTxn is one sale's full lifecycle of journal rows, each
@@ -53,7 +53,7 @@ func BenchmarkDurableTxn(b *testing.B) {
 	j := openSQLite(b, filepath.Join(b.TempDir(), "journal.db"))
 	i := 0
 	for b.Loop() {
-		if err := saleLifecycle(ctx, j, i); err != nil {
+		if _, err := saleLifecycle(ctx, j, i); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -68,7 +68,7 @@ func BenchmarkOpenSQLite(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "journal.db")
 	j := openSQLite(b, path)
 	for i := range 1000 {
-		if err := saleLifecycle(ctx, j, i); err != nil {
+		if _, err := saleLifecycle(ctx, j, i); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -42,7 +42,7 @@ func baseJournal(t testing.TB) ([]byte, map[string][]posclient.Entry, uint32) {
 		}
 		defer j.Close()
 		for i := range 12 {
-			if err := saleLifecycle(ctx, j, i); err != nil {
+			if _, err := saleLifecycle(ctx, j, i); err != nil {
 				fuzzBase.err = err
 				return
 			}

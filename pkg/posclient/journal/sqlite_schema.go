@@ -99,13 +99,24 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	},
 }
 
-// migrate takes db from schema version from to version to.
+// migrate takes db from schema version from to version to. When another
+// process migrated the file meanwhile, it starts from where that left it.
 func migrate(ctx context.Context, db *sql.DB, from, to int) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	var cur int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return err
+	}
+	if cur > to {
+		return fmt.Errorf("schema version %d is newer than this program's %d", cur, to)
+	}
+	if cur > from {
+		from = cur
+	}
 	for v := from; v < to; v++ {
 		if err := migrations[v](ctx, tx); err != nil {
 			return fmt.Errorf("migration to version %d: %w", v+1, err)
@@ -369,12 +380,42 @@ func (s *SQLite) check() error {
 	if err := checkHeader(s.path); err != nil {
 		return err
 	}
-	bad := func(detail string, err error) error { return corrupt(s.path, detail, err) }
+	// All checks read one snapshot: another process may be writing.
+	rtx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return corrupt(s.path, "cannot read", err)
+	}
+	version, err := s.verify(ctx, rtx)
+	rtx.Rollback()
+	if err != nil {
+		return err
+	}
+	if err := setDurable(ctx, s.db); err != nil {
+		return s.fail("set WAL mode", err)
+	}
+	if version < len(migrations) {
+		if err := migrate(ctx, s.db, version, len(migrations)); err != nil {
+			return s.fail(fmt.Sprintf("migrate from schema version %d", version), err)
+		}
+	}
+	return nil
+}
+
+// reader is a *sql.DB or *sql.Tx.
+type reader interface {
+	querier
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// verify runs the read-only checks of an existing file and returns its
+// schema version.
+func (s *SQLite) verify(ctx context.Context, q reader) (int, error) {
+	bad := func(detail string, err error) (int, error) { return 0, corrupt(s.path, detail, err) }
 	var appID, version int64
-	if err := s.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+	if err := q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
 		return bad("cannot read the header", err)
 	}
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return bad("cannot read the header", err)
 	}
 	switch {
@@ -385,32 +426,24 @@ func (s *SQLite) check() error {
 	case version > int64(len(migrations)):
 		return bad(fmt.Sprintf("schema version %d is newer than this program's %d", version, len(migrations)), nil)
 	}
-	if err := s.integrityCheck(ctx); err != nil {
-		return err
+	if err := s.integrityCheck(ctx, q); err != nil {
+		return 0, err
 	}
 	want, err := schemaOf(int(version))
 	if err != nil {
-		return fmt.Errorf("journal: reference schema: %w", err)
+		return 0, fmt.Errorf("journal: reference schema: %w", err)
 	}
-	got, err := readSchema(ctx, s.db)
+	got, err := readSchema(ctx, q)
 	if err != nil {
 		return bad("cannot read the schema", err)
 	}
 	if !slices.Equal(got, want) {
 		return bad(fmt.Sprintf("schema does not match version %d", version), schemaDiff(got, want))
 	}
-	if err := s.verifyRows(ctx); err != nil {
-		return err
+	if err := s.verifyRows(ctx, q); err != nil {
+		return 0, err
 	}
-	if err := setDurable(ctx, s.db); err != nil {
-		return s.fail("set WAL mode", err)
-	}
-	if version < int64(len(migrations)) {
-		if err := migrate(ctx, s.db, int(version), len(migrations)); err != nil {
-			return s.fail(fmt.Sprintf("migrate from schema version %d", version), err)
-		}
-	}
-	return nil
+	return int(version), nil
 }
 
 // checkHeader reads the SQLite database header of path: magic, page size,
@@ -470,8 +503,8 @@ func checkHeader(path string) error {
 
 // integrityCheck runs PRAGMA integrity_check (b-trees, free list, and
 // that indexes match their tables).
-func (s *SQLite) integrityCheck(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, "PRAGMA integrity_check(10)")
+func (s *SQLite) integrityCheck(ctx context.Context, q reader) error {
+	rows, err := q.QueryContext(ctx, "PRAGMA integrity_check(10)")
 	if err != nil {
 		return corrupt(s.path, "integrity check failed", err)
 	}
@@ -498,10 +531,10 @@ func (s *SQLite) integrityCheck(ctx context.Context) error {
 // verifyRows checks every row's checksum, that events are numbered
 // 1…n per transaction as the transaction row counts them, that seq runs
 // 1…N, and the row counters.
-func (s *SQLite) verifyRows(ctx context.Context) error {
+func (s *SQLite) verifyRows(ctx context.Context, q reader) error {
 	bad := func(detail string, err error) error { return corrupt(s.path, detail, err) }
 	nevents := map[string]int64{}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+txnCols+" FROM txns")
+	rows, err := q.QueryContext(ctx, "SELECT "+txnCols+" FROM txns")
 	if err != nil {
 		return bad("cannot read transactions", err)
 	}
@@ -523,7 +556,7 @@ func (s *SQLite) verifyRows(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return bad("cannot read transactions", err)
 	}
-	rows, err = s.db.QueryContext(ctx, "SELECT "+eventCols+" FROM events ORDER BY seq")
+	rows, err = q.QueryContext(ctx, "SELECT "+eventCols+" FROM events ORDER BY seq")
 	if err != nil {
 		return bad("cannot read events", err)
 	}
@@ -561,7 +594,7 @@ func (s *SQLite) verifyRows(ctx context.Context) error {
 		}
 	}
 	// The counters: every row's checksum, and the row counts.
-	rows, err = s.db.QueryContext(ctx, "SELECT name FROM counters")
+	rows, err = q.QueryContext(ctx, "SELECT name FROM counters")
 	if err != nil {
 		return bad("cannot read counters", err)
 	}
@@ -579,11 +612,11 @@ func (s *SQLite) verifyRows(ctx context.Context) error {
 		return bad("cannot read counters", err)
 	}
 	for _, n := range names {
-		if _, err := counter(ctx, s.db, n); err != nil {
+		if _, err := counter(ctx, q, n); err != nil {
 			return bad("bad counter row", err)
 		}
 	}
-	got, err := counter(ctx, s.db, counterTxns)
+	got, err := counter(ctx, q, counterTxns)
 	if err != nil {
 		return bad("bad counter row", err)
 	}
@@ -596,8 +629,8 @@ func (s *SQLite) verifyRows(ctx context.Context) error {
 // schemaEntry is a row of sqlite_master.
 type schemaEntry struct{ Type, Name, Table, SQL string }
 
-func readSchema(ctx context.Context, db *sql.DB) ([]schemaEntry, error) {
-	rows, err := db.QueryContext(ctx, "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name")
+func readSchema(ctx context.Context, q reader) ([]schemaEntry, error) {
+	rows, err := q.QueryContext(ctx, "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name")
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func TestSQLiteDurableAcrossReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j := openSQLite(t, path)
 	for i := range 5 {
-		if err := saleLifecycle(ctx, j, i); err != nil {
+		if _, err := saleLifecycle(ctx, j, i); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +170,7 @@ func journalFile(t *testing.T, dir string) string {
 	path := filepath.Join(dir, "journal.db")
 	j := openSQLite(t, path)
 	for i := range 3 {
-		if err := saleLifecycle(context.Background(), j, i); err != nil {
+		if _, err := saleLifecycle(context.Background(), j, i); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -281,7 +281,7 @@ func TestSQLiteMissingFileWithLog(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "journal.db")
 	j := openSQLite(t, path)
-	if err := saleLifecycle(ctx, j, 0); err != nil {
+	if _, err := saleLifecycle(ctx, j, 0); err != nil {
 		t.Fatal(err)
 	}
 	image := filepath.Join(dir, "image.db")
@@ -411,4 +411,64 @@ func ExampleOpenSQLite() {
 	// Output:
 	// 000001-000001 424242******4242 1250 owed
 	// true
+}
+
+// TestSQLiteTwoWriters has two journals on one file, as two hil processes
+// would (a sale running while an operator looks up or recovers): one
+// appends while the other opens, reads and hands out STANs. Opening and
+// reading see consistent snapshots, and no STAN is handed out twice.
+func TestSQLiteTwoWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	a := openSQLite(t, path)
+	done := make(chan error, 1)
+	stansA := make(chan uint32, 100)
+	go func() {
+		defer close(stansA)
+		for i := range 30 {
+			stan, err := saleLifecycle(ctx, a, i)
+			if err != nil {
+				done <- err
+				return
+			}
+			if _, err := a.History(ctx, fmt.Sprintf("000001-%06d", stan)); err != nil {
+				done <- err
+				return
+			}
+			stansA <- stan
+		}
+		done <- nil
+	}()
+	var stansB []uint32
+	for i := range 10 {
+		b, err := journal.OpenSQLite(path)
+		if err != nil {
+			t.Fatalf("open %d while the other writes: %v", i, err)
+		}
+		snapshotAll(t, b)
+		s, err := b.NextSTAN(ctx, "T1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stansB = append(stansB, s)
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+	seen := map[uint32]bool{}
+	for _, s := range stansB {
+		seen[s] = true
+	}
+	for s := range stansA {
+		if seen[s] {
+			t.Errorf("STAN %d handed out to both", s)
+		}
+		seen[s] = true
+	}
+	if len(seen) != 40 {
+		t.Errorf("%d distinct STANs, want 40", len(seen))
+	}
 }

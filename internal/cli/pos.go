@@ -65,7 +65,7 @@ Environment: HIL_POS_JOURNAL, HIL_ACQUIRER_ADDR, HIL_PRINTER_URL,
 HIL_TERMINAL_ID, HIL_CARD_KEY (card-token key; the built-in default is for
 the harness only), HIL_POS_CRASH (a crash point: the process kills itself
 with SIGKILL there — after-journal-write, after-send, after-response,
-after-approval, mid-print).
+after-approval, mid-print), HIL_POS_NOW (a fixed clock, RFC 3339).
 
 Flags:
 `
@@ -86,7 +86,18 @@ type posGlobal struct {
 	timeout                                             time.Duration
 	notReady                                            string
 	reverseOnPrint                                      bool
+	backups                                             []string
+	repeat                                              int
+	reversalBackoff                                     time.Duration
+	faultsFile                                          string
+	now                                                 string
 }
+
+// urlList is a repeatable string flag.
+type urlList []string
+
+func (l *urlList) String() string     { return strings.Join(*l, ",") }
+func (l *urlList) Set(v string) error { *l = append(*l, v); return nil }
 
 func runPos(ctx context.Context, env *Env, args []string) int {
 	var g posGlobal
@@ -107,6 +118,11 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	fs.DurationVar(&g.timeout, "timeout", 30*time.Second, "host response timeout")
 	fs.StringVar(&g.notReady, "not-ready", "refuse", "when the printer is not ready before a sale: refuse or e-receipt")
 	fs.BoolVar(&g.reverseOnPrint, "reverse-on-print-failure", false, "reverse a sale whose receipt cannot be printed (default: owe the receipt)")
+	fs.Var((*urlList)(&g.backups), "backup-printer", "backup printer `URL`, tried when the printer is not ready or does not confirm (repeatable)")
+	fs.IntVar(&g.repeat, "repeat", 1, "sale: run `N` sales one after another (a busy till); the exit status is the worst outcome")
+	fs.DurationVar(&g.reversalBackoff, "reversal-backoff", time.Second, "wait before the second reversal try; doubles per try")
+	fs.StringVar(&g.faultsFile, "faults", "", "fault plan `FILE`: client crash rules and link rules (see hil faults list)")
+	fs.StringVar(&g.now, "now", os.Getenv("HIL_POS_NOW"), "fixed clock `TIME` (RFC 3339) for journal and receipts, for reproducible receipts in tests")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -114,6 +130,20 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	if len(rest) == 0 {
 		fs.Usage()
 		return ExitUsage
+	}
+	if g.repeat < 1 {
+		env.Errorf("pos: --repeat must be at least 1, got %d", g.repeat)
+		return ExitUsage
+	}
+	if g.reversalBackoff <= 0 {
+		env.Errorf("pos: --reversal-backoff must be positive, got %s", g.reversalBackoff)
+		return ExitUsage
+	}
+	if g.now != "" {
+		if _, err := time.Parse(time.RFC3339, g.now); err != nil {
+			env.Errorf("pos: --now %q: want RFC 3339 (2026-11-23T10:00:00Z)", g.now)
+			return ExitUsage
+		}
 	}
 	if g.crash != "" && !validCrashPoint(g.crash) {
 		env.Errorf("pos: unknown crash point %q; want one of %s", g.crash, strings.Join(posclient.CrashPoints, ", "))
@@ -188,9 +218,11 @@ type posRun struct {
 	card, expiry string
 	q            struct{ ref, from, to, amount, last4, state string }
 
-	j    posclient.Journal
-	prn  *printer.Printer
-	term *posclient.Terminal
+	j      posclient.Journal
+	prn    *printer.Printer
+	extra  []*printer.Printer // backup printers
+	faults *posFaults
+	term   *posclient.Terminal
 }
 
 func (p *posRun) open(ctx context.Context) error {
@@ -209,7 +241,11 @@ func (p *posRun) open(ctx context.Context) error {
 		Journal:         p.j,
 		ResponseTimeout: p.g.timeout,
 		NotReady:        posclient.NotReadyPolicy(p.g.notReady),
-		Policy:          posclient.Policy{ReverseOnPrintFailure: p.g.reverseOnPrint},
+		Policy:          posclient.Policy{ReverseOnPrintFailure: p.g.reverseOnPrint, ReversalBackoff: p.g.reversalBackoff},
+	}
+	if p.g.now != "" {
+		fixed, _ := time.Parse(time.RFC3339, p.g.now)
+		cfg.Now = func() time.Time { return fixed }
 	}
 	host := p.g.host
 	cfg.Dial = func(ctx context.Context) (net.Conn, error) {
@@ -221,14 +257,28 @@ func (p *posRun) open(ctx context.Context) error {
 	} else {
 		cfg.Logger = slog.New(slog.NewTextHandler(p.env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	}
+	kill := func(string) {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {} // the signal is on its way
+	}
 	if p.g.crash != "" {
 		point := p.g.crash
 		cfg.CrashHook = func(step string) {
 			if step == point {
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {} // the signal is on its way
+				kill(step)
 			}
 		}
+	}
+	if p.g.faultsFile != "" {
+		pf, err := loadPosFaults(p.env, p.g.faultsFile)
+		if err != nil {
+			return err
+		}
+		p.faults = pf
+		if cfg.CrashHook == nil {
+			cfg.CrashHook = pf.crashHook(kill)
+		}
+		cfg.Dial = pf.dial(cfg.Dial)
 	}
 	if p.g.printer != "" {
 		prn, err := printer.Open(ctx, p.g.printer, &printer.Options{Logger: cfg.Logger})
@@ -236,6 +286,20 @@ func (p *posRun) open(ctx context.Context) error {
 			return err
 		}
 		p.prn, cfg.Printer = prn, prn
+		if len(p.g.backups) > 0 {
+			var backups []printer.Device
+			for _, u := range p.g.backups {
+				b, err := printer.Open(ctx, u, &printer.Options{Logger: cfg.Logger})
+				if err != nil {
+					return err
+				}
+				p.extra = append(p.extra, b)
+				backups = append(backups, b)
+			}
+			cfg.Printer = printer.Failover(prn, backups...)
+		}
+	} else if len(p.g.backups) > 0 {
+		return errors.New("--backup-printer needs --printer")
 	}
 	if p.g.eReceipt != "" {
 		sink, err := printer.NewFileSink(p.g.eReceipt, 0)
@@ -259,6 +323,12 @@ func (p *posRun) close() {
 	if p.prn != nil {
 		p.prn.Close()
 	}
+	for _, b := range p.extra {
+		b.Close()
+	}
+	if p.faults != nil {
+		p.faults.close()
+	}
 	if p.j != nil {
 		p.j.Close()
 	}
@@ -280,8 +350,18 @@ func (p *posRun) run(ctx context.Context, sub string, args []string) int {
 		if err != nil {
 			return p.usage("%v", err)
 		}
-		res, err := t.Sale(ctx, posclient.SaleRequest{Amount: amount, PAN: p.card, Expiry: p.expiry})
-		return p.result(res, err)
+		worst := ExitOK
+		for range p.g.repeat {
+			res, err := t.Sale(ctx, posclient.SaleRequest{Amount: amount, PAN: p.card, Expiry: p.expiry})
+			code := p.result(res, err)
+			if severity(code) > severity(worst) {
+				worst = code
+			}
+			if code == ExitFailure || ctx.Err() != nil {
+				break
+			}
+		}
+		return worst
 	case "refund":
 		if len(args) < 1 || len(args) > 2 || p.card == "" {
 			return p.usage("usage: hil pos refund REF [AMOUNT] --card PAN")
@@ -535,4 +615,18 @@ func parseAmount(s string) (int64, error) {
 		return 0, bad
 	}
 	return m*100 + n, nil
+}
+
+// severity orders exit statuses for --repeat: error over in doubt over
+// declined over approved.
+func severity(code int) int {
+	switch code {
+	case ExitOK:
+		return 0
+	case ExitDeclined:
+		return 1
+	case ExitInDoubt:
+		return 2
+	}
+	return 3
 }

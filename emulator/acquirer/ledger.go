@@ -246,8 +246,9 @@ type terminal struct {
 	fin    map[string]*Txn // STAN -> latest 0200 transaction
 	// early holds STANs named by reversals that found no original: if
 	// the original arrives late, it is declined (68) rather than booked
-	// behind the terminal's back. Cleared when the batch closes.
-	early      map[string]bool
+	// behind the terminal's back. Each is kept for the batch it was made in
+	// and the next one, so a settlement in between does not forget it.
+	early      map[string]int // STAN -> batch number of the reversal
 	dedupe     [2]map[dedupeKey]dedupeEntry
 	lastSTAN   string
 	requests   int
@@ -434,7 +435,7 @@ func (l *Ledger) Process(req Request) (Result, error) {
 	var res Result
 	switch req.Kind {
 	case KindSale, KindRefund, KindVoid:
-		if t.early[req.STAN] {
+		if _, late := t.early[req.STAN]; late {
 			res = result(l.record(t, req, CodeTooLate, nil))
 			break
 		}
@@ -507,7 +508,7 @@ func stanAfter(s, prev string) bool {
 func (l *Ledger) terminal(id string) *terminal {
 	t, ok := l.terminals[id]
 	if !ok {
-		t = &terminal{id: id, fin: map[string]*Txn{}, early: map[string]bool{}}
+		t = &terminal{id: id, fin: map[string]*Txn{}, early: map[string]int{}}
 		t.dedupe[0] = map[dedupeKey]dedupeEntry{}
 		t.dedupe[1] = map[dedupeKey]dedupeEntry{}
 		t.cur = &Batch{Terminal: id, Number: 1, Opened: l.now(), State: BatchOpen}
@@ -694,7 +695,7 @@ func (l *Ledger) reverse(t *terminal, req Request) Result {
 	}
 	orig := t.fin[stan]
 	if orig == nil {
-		t.early[stan] = true
+		t.early[stan] = t.cur.Number
 		return result(l.record(t, req, CodeNotFound, nil))
 	}
 	if orig.State == StateApproved {

@@ -282,6 +282,23 @@ func TestReversalIdempotent(t *testing.T) {
 	step(t, l, other, "25")
 }
 
+// A reversal of an unknown original, then a settlement, then the original
+// arrives: the host must still refuse it (a crash can leave a sale in
+// flight while the rebooted till reverses and settles).
+func TestReversalBeforeOriginalAcrossSettlement(t *testing.T) {
+	l := newLedger(t)
+	step(t, l, reversal("000002", "000001"), "25")
+	step(t, l, settle("000003", acquirer.Totals{}, false), "00")
+	step(t, l, sale("000001", acquirer.CardApprove, 500), "68")
+	if got := balance(t, l, acquirer.CardApprove); got != 1_000_000 {
+		t.Errorf("balance %d: the late original was charged after settlement", got)
+	}
+	// Two batch closes later the tombstone has expired and the STAN is free.
+	step(t, l, settle("000004", acquirer.Totals{}, false), "00")
+	step(t, l, settle("000005", acquirer.Totals{}, false), "00")
+	step(t, l, sale("000001", acquirer.CardApprove, 700), "00")
+}
+
 func settle(stan string, tot acquirer.Totals, final bool) acquirer.Request {
 	return acquirer.Request{Kind: acquirer.KindSettle, STAN: stan, Totals: tot, Final: final}
 }

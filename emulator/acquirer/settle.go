@@ -171,7 +171,13 @@ func (l *Ledger) close(t *terminal, rep *Settlement) {
 	// Keep duplicate detection for this batch and the one before it.
 	t.dedupe[1] = t.dedupe[0]
 	t.dedupe[0] = map[dedupeKey]dedupeEntry{}
-	clear(t.early)
+	// Tombstones of reversals made before the batch just closed expire;
+	// those of the batch just closed stay for one more batch.
+	for stan, n := range t.early {
+		if n < b.Number {
+			delete(t.early, stan)
+		}
+	}
 }
 
 // upload records a 0320's records. Uploads are accepted (00) while the

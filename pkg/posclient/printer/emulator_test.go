@@ -302,3 +302,29 @@ func TestEmulatorOverPty(t *testing.T) {
 		t.Errorf("Ready after reopening: %v", err)
 	}
 }
+
+// A printer that has confirmed jobs before and then loses one to a power
+// cycle (buffers emptied, status clean afterwards) must not have the lost
+// job counted as printed.
+func TestEmulatorJobLostToPowerCycleNotConfirmed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, emu := emulatorPrinter(t, escpos.Options{}, &Options{ConfirmTimeout: 2 * time.Second, PollInterval: -1})
+		if err := p.Print(t.Context(), saleJob(t)); err != nil {
+			t.Fatalf("first job: %v", err)
+		}
+		done := emu.Status().LinesPrinted
+		var once sync.Once
+		emu.OnEvent(func(e escpos.Event) {
+			if e.Lines > done+3 {
+				once.Do(emu.PowerCycle)
+			}
+		})
+		err := p.Print(t.Context(), saleJob(t))
+		if !errors.Is(err, ErrNotConfirmed) {
+			t.Fatalf("Print after a power cycle mid-job = %v, want ErrNotConfirmed", err)
+		}
+		if st, err := p.Status(t.Context()); err != nil || st.Err() != nil {
+			t.Fatalf("status after the power cycle: %v %v (the clean status is what the old fallback trusted)", st, err)
+		}
+	})
+}

@@ -21,8 +21,10 @@ const (
 	// ConfirmAuto (the default) appends GS ( H fn 48 with a fresh process
 	// ID and waits for the printer's 37 22 <id> 00 reply. While waiting it
 	// polls the real-time status and fails as soon as the status shows
-	// paper out, cover open or an error. A printer that never answers
-	// GS ( H is checked by status once ConfirmTimeout has passed.
+	// paper out, cover open or an error. A printer that has never answered
+	// GS ( H is checked by status once ConfirmTimeout has passed; one that
+	// has answered before and stays silent lost the job (a power cycle
+	// empties its buffers yet leaves a clean status): not confirmed.
 	ConfirmAuto ConfirmMode = iota
 	// ConfirmStatus does not send GS ( H: the job counts as printed when
 	// the real-time status read right after it shows no paper end, cover
@@ -115,6 +117,8 @@ type Printer struct {
 	canRead  bool
 
 	wmu sync.Mutex // serialises writes
+	// answersJobs is set once the printer answered a GS ( H request.
+	answersJobs atomic.Bool
 
 	idNext atomic.Uint32
 	asb    atomic.Pointer[[4]byte]
@@ -237,6 +241,7 @@ func (p *Printer) dispatch(r Reply) {
 			return
 		}
 		if id, ok := processID(r); ok {
+			p.answersJobs.Store(true)
 			select {
 			case p.jobCh <- id:
 			default:
@@ -483,6 +488,10 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 				return &PrintError{Printer: p.name, Reason: reason, Status: &st}
 			}
 		case <-deadline.C:
+			if p.answersJobs.Load() {
+				// It answers GS ( H, so silence means the job was lost.
+				return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: ErrNoReply}
+			}
 			p.log.Debug("no job reply: confirming by status", "id", id, "after", p.opts.ConfirmTimeout)
 			return p.confirmByStatus(ctx)
 		case <-ctx.Done():

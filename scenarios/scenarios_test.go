@@ -28,12 +28,12 @@ func TestScenarios(t *testing.T) {
 	testscript.Run(t, p)
 }
 
-// TestScenariosOnBenchRig proves the real-printer path without a printer:
+// TestBenchRigPath proves the real-printer path without a printer:
 // an emulator served on its own virtual serial port stands in for the
 // bench rig's printer, and the scenarios run with --printer semantics —
 // through the recording bridge, with faults the printer cannot make by
 // itself skipped.
-func TestScenariosOnBenchRig(t *testing.T) {
+func TestBenchRigPath(t *testing.T) {
 	if !pty.Supported {
 		t.Skip("no virtual serial ports on this system")
 	}

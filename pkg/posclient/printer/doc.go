@@ -32,9 +32,12 @@
 // default it appends GS ( H fn 48 with a fresh four-character process ID
 // and waits for the printer's 37 22 <id> 00, which Epson printers send when
 // everything before it has been printed. While it waits it polls the
-// status and fails at once on paper out, cover open or an error. A printer
-// that does not implement GS ( H is confirmed by its status once
-// Options.ConfirmTimeout has passed. Any other outcome is a [PrintError]
+// status and fails at once on paper out, cover open or an error. Before
+// the first job on a connection a ready printer is probed with a bare
+// GS ( H: one that has answered and then stays silent lost the job (a power
+// cycle empties its buffers yet leaves a clean status). A printer that left
+// two probes unanswered does not implement GS ( H and is confirmed by its
+// status once Options.ConfirmTimeout has passed. Any other outcome is a [PrintError]
 // matching [ErrNotConfirmed] (and the reason, such as [ErrPaperOut]): the
 // caller marks the receipt owed.
 //

@@ -306,6 +306,32 @@ func TestEmulatorOverPty(t *testing.T) {
 // A printer that has confirmed jobs before and then loses one to a power
 // cycle (buffers emptied, status clean afterwards) must not have the lost
 // job counted as printed.
+// TestEmulatorFirstJobLostToPowerCycleNotConfirmed is the same loss on the
+// first job of a connection: the probe before it has shown that the printer
+// answers GS ( H, so its silence is not taken for a printer without it.
+func TestEmulatorFirstJobLostToPowerCycleNotConfirmed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, emu := emulatorPrinter(t, escpos.Options{}, &Options{ConfirmTimeout: 2 * time.Second, PollInterval: -1})
+		var once sync.Once
+		emu.OnEvent(func(e escpos.Event) {
+			if e.Lines > 3 {
+				once.Do(emu.PowerCycle)
+			}
+		})
+		err := p.Print(t.Context(), saleJob(t))
+		if !errors.Is(err, ErrNotConfirmed) {
+			t.Fatalf("first Print with a power cycle mid-job = %v, want ErrNotConfirmed", err)
+		}
+		if st, err := p.Status(t.Context()); err != nil || st.Err() != nil {
+			t.Fatalf("status after the power cycle: %v %v", st, err)
+		}
+		// The printer is back: the next job is confirmed by its reply.
+		if err := p.Print(t.Context(), saleJob(t)); err != nil {
+			t.Fatalf("job after the power cycle: %v", err)
+		}
+	})
+}
+
 func TestEmulatorJobLostToPowerCycleNotConfirmed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p, emu := emulatorPrinter(t, escpos.Options{}, &Options{ConfirmTimeout: 2 * time.Second, PollInterval: -1})

@@ -21,10 +21,12 @@ const (
 	// ConfirmAuto (the default) appends GS ( H fn 48 with a fresh process
 	// ID and waits for the printer's 37 22 <id> 00 reply. While waiting it
 	// polls the real-time status and fails as soon as the status shows
-	// paper out, cover open or an error. A printer that has never answered
-	// GS ( H is checked by status once ConfirmTimeout has passed; one that
-	// has answered before and stays silent lost the job (a power cycle
-	// empties its buffers yet leaves a clean status): not confirmed.
+	// paper out, cover open or an error. Before the first job on a
+	// connection it probes a ready printer with a bare GS ( H. A printer
+	// that has answered GS ( H and stays silent lost the job (a power cycle
+	// empties its buffers yet leaves a clean status): not confirmed. One
+	// that left two probes unanswered is checked by status once
+	// ConfirmTimeout has passed.
 	ConfirmAuto ConfirmMode = iota
 	// ConfirmStatus does not send GS ( H: the job counts as printed when
 	// the real-time status read right after it shows no paper end, cover
@@ -119,6 +121,9 @@ type Printer struct {
 	wmu sync.Mutex // serialises writes
 	// answersJobs is set once the printer answered a GS ( H request.
 	answersJobs atomic.Bool
+	// unanswered counts probes a ready printer left unanswered; used only
+	// in turn.
+	unanswered int
 
 	idNext atomic.Uint32
 	asb    atomic.Pointer[[4]byte]
@@ -444,10 +449,11 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 		return p.confirmByStatus(ctx)
 	}
 
-	id := p.nextID()
-	for len(p.jobCh) > 0 {
-		p.log.Debug("stale job reply discarded", "id", <-p.jobCh)
+	if !p.answersJobs.Load() && p.unanswered < maxProbes {
+		p.probe(ctx)
 	}
+	id := p.nextID()
+	p.drainJobs()
 	msg := make([]byte, 0, len(job)+11)
 	msg = append(msg, job...)
 	msg = append(msg, escpos.GS, escpos.GsParen, escpos.GsParenProcessID, processIDParamLen, 0, processIDFn, processIDM)
@@ -507,6 +513,55 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 			}
 			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: p.closedErr("read")}
 		}
+	}
+}
+
+// maxProbes is how many GS ( H probes a ready printer may leave unanswered
+// before Print stops probing it and confirms its jobs by status. One lost
+// probe is not enough: a power cycle may have emptied the buffer it was in.
+const maxProbes = 2
+
+// probe learns whether the printer answers GS ( H before a job depends on
+// it: a printer that has answered once and then stays silent lost the job,
+// while one that never answers is confirmed by status. Without the probe,
+// a power cycle during the first job on a connection would look like a
+// printer without GS ( H, and the status read after it is clean. The probe
+// is sent only when the status shows the printer ready, so that a printer
+// holding data while offline is not taken for one that never answers.
+func (p *Printer) probe(ctx context.Context) {
+	st, err := p.status(ctx)
+	if err != nil || st.Err() != nil {
+		return // the job itself finds and reports the problem
+	}
+	id := p.nextID()
+	p.drainJobs()
+	msg := []byte{escpos.GS, escpos.GsParen, escpos.GsParenProcessID, processIDParamLen, 0, processIDFn, processIDM}
+	if err := p.write(ctx, append(msg, id...)); err != nil {
+		return
+	}
+	timer := time.NewTimer(p.opts.ReplyTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case got := <-p.jobCh:
+			if got == id {
+				return // dispatch has set answersJobs
+			}
+		case <-timer.C:
+			p.unanswered++
+			p.log.Debug("no answer to the GS ( H probe", "id", id, "unanswered", p.unanswered)
+			return
+		case <-ctx.Done():
+			return
+		case <-p.done:
+			return
+		}
+	}
+}
+
+func (p *Printer) drainJobs() {
+	for len(p.jobCh) > 0 {
+		p.log.Debug("stale job reply discarded", "id", <-p.jobCh)
 	}
 }
 

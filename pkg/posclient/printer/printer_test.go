@@ -176,13 +176,22 @@ func TestPrintFallsBackToStatusWithoutProcessID(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		peer := newPeer()
 		peer.noProcess = true
-		p, _ := pipePrinter(t, peer, &Options{ConfirmTimeout: 3 * time.Second, PollInterval: -1})
-		start := time.Now()
-		if err := p.Print(t.Context(), []byte("x\n")); err != nil {
-			t.Fatalf("Print: %v", err)
-		}
-		if d := time.Since(start); d != 3*time.Second {
-			t.Errorf("confirmed after %v, want ConfirmTimeout", d)
+		p, _ := pipePrinter(t, peer, &Options{ReplyTimeout: time.Second, ConfirmTimeout: 3 * time.Second, PollInterval: -1})
+		// The first two jobs are each preceded by a GS ( H probe that
+		// waits ReplyTimeout; after two unanswered probes, none.
+		for i, want := range []time.Duration{4 * time.Second, 4 * time.Second, 3 * time.Second} {
+			start := time.Now()
+			before := len(peer.bytesReceived())
+			if err := p.Print(t.Context(), []byte("x\n")); err != nil {
+				t.Fatalf("Print %d: %v", i+1, err)
+			}
+			if d := time.Since(start); d != want {
+				t.Errorf("job %d confirmed after %v, want %v", i+1, d, want)
+			}
+			probes := bytes.Count(peer.bytesReceived()[before:], seqProcess)
+			if wantProbes := map[bool]int{true: 2, false: 1}[i < 2]; probes != wantProbes {
+				t.Errorf("job %d: %d GS ( H requests on the wire, want %d", i+1, probes, wantProbes)
+			}
 		}
 		// Same printer, cover opened: the fallback status fails the job.
 		peer.set([4]byte{0x1A, 0x16, 0x12, 0x12})

@@ -9,7 +9,7 @@ func BenchmarkRun(b *testing.B) {
 	var seed int64
 	for b.Loop() {
 		seed++
-		s := Generate(seed, GenConfig{Exclude: noPowerCycle})
+		s := Generate(seed, GenConfig{})
 		h, err := Run(b.Context(), s, Options{})
 		if err != nil {
 			b.Fatal(err)
@@ -22,7 +22,7 @@ func BenchmarkRun(b *testing.B) {
 
 // BenchmarkCheck measures the checker alone on one history.
 func BenchmarkCheck(b *testing.B) {
-	h, err := Run(b.Context(), Generate(7, GenConfig{Exclude: noPowerCycle}), Options{})
+	h, err := Run(b.Context(), Generate(7, GenConfig{}), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

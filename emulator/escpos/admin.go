@@ -216,7 +216,7 @@ type ReceiptInfo struct {
 func DescribeReceipt(r *paper.Receipt) ReceiptInfo {
 	info := ReceiptInfo{N: r.Seq, Bytes: len(r.Raw), Cut: "none"}
 	for _, e := range r.Elements {
-		if _, ok := e.(paper.Line); ok {
+		if _, ok := e.(*paper.Line); ok {
 			info.Lines++
 		}
 	}

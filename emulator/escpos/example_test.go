@@ -77,7 +77,7 @@ func ExamplePrinter() {
 	fmt.Println("replies:", replies.String())
 	r := p.Receipts()[0]
 	fmt.Println("receipt", r.Seq, "cut:", r.Cut() != nil)
-	fmt.Println(r.Elements[0].(paper.Line).Runs[0].Text)
+	fmt.Println(r.Elements[0].(*paper.Line).Runs[0].Text)
 	// Output:
 	// replies: 7e
 	// receipt 1 cut: true

@@ -180,11 +180,11 @@ func (p *Printer) execFastLocked(l *layout, f *fastCmd, emit func(paper.Element)
 	case fastTab:
 		l.tab()
 	case fastEmphasize:
-		l.bold = f.p0&1 != 0
+		l.mode.Bold = f.p0&1 != 0
 	case fastUnderline:
-		l.underline = underlineDots(f.p0)
+		l.mode.Underline = uint8(underlineDots(f.p0))
 	case fastDoubleStrike:
-		l.dstrike = f.p0&1 != 0
+		l.mode.DoubleStrike = f.p0&1 != 0
 	case fastPrintMode:
 		l.printMode(f.p0)
 	case fastFont:
@@ -216,15 +216,15 @@ func (p *Printer) execFastLocked(l *layout, f *fastCmd, emit func(paper.Element)
 	case fastRelativePos:
 		l.position(l.x + int(int16(u16(f.p0, f.p1))))
 	case fastUpsideDown:
-		l.upside = f.p0&1 != 0
+		l.mode.UpsideDown = f.p0&1 != 0
 	case fastCharSize:
 		w, h := int(f.p0>>4)+1, int(f.p0&0x0F)+1
 		if w > 8 || h > 8 {
 			return false
 		}
-		l.width, l.height = w, h
+		l.mode.Width, l.mode.Height = uint8(w), uint8(h)
 	case fastReverse:
-		l.reverse = f.p0&1 != 0
+		l.mode.Reverse = f.p0&1 != 0
 	case fastPrintFeedDots:
 		switch {
 		case !l.lineEmpty():

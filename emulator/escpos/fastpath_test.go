@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -162,5 +164,59 @@ func TestFastPathPrintsAsCommandPath(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPrintedLinesKeepTheirText: printed lines share storage blocks with the
+// line being assembled after them, so a line dropped half-built (ESC @,
+// DLE DC4 8), a wrapped line, or thousands of later lines must never
+// change the text of a line already on the paper.
+func TestPrintedLinesKeepTheirText(t *testing.T) {
+	p, out := newTestPrinter(t, Options{})
+	texts := func(r *paper.Receipt) []string {
+		var out []string
+		for _, e := range r.Elements {
+			if l, ok := e.(*paper.Line); ok {
+				for _, run := range l.Runs {
+					out = append(out, strings.Clone(run.Text))
+				}
+			}
+		}
+		return out
+	}
+	cut := b(GS, GsCut, 0)
+	clearBuffers := b(DLE, DC4, 8, 1, 3, 20, 1, 6, 2, 8)
+	var first []string
+	steps := [][]byte{
+		cat([]byte("first line\n"), b(ESC, EscEmphasize, 1), []byte("bold"), b(ESC, EscEmphasize, 0), []byte(" plain\n")),
+		[]byte("dropped by ESC @"), b(ESC, EscInit),
+		[]byte("dropped by DLE DC4 8"), clearBuffers,
+		cat(bytes.Repeat([]byte("wrap"), 40), []byte("\n"), cut),
+	}
+	for _, s := range steps {
+		send(t, p, out, s)
+	}
+	r1 := p.Receipts()[0]
+	first = texts(r1)
+	want := []string{"first line", "bold", " plain"}
+	for i := 0; i < 160; i += 48 {
+		want = append(want, strings.Repeat("wrap", 40)[i:min(i+48, 160)])
+	}
+	if diff := cmp.Diff(want, first); diff != "" {
+		t.Fatalf("first receipt (-want +got):\n%s", diff)
+	}
+	for i := range 3000 {
+		send(t, p, out, fmt.Appendf(nil, "later %d ", i), b(ESC, EscEmphasize, byte(i%2)), []byte("xxxxxxxxxxxxxxxxxxxx"))
+		switch i % 3 {
+		case 0:
+			send(t, p, out, []byte("\n"))
+		case 1:
+			send(t, p, out, b(ESC, EscInit))
+		case 2:
+			send(t, p, out, clearBuffers)
+		}
+	}
+	if diff := cmp.Diff(first, texts(r1)); diff != "" {
+		t.Errorf("first receipt changed by later printing (-before +after):\n%s", diff)
 	}
 }

@@ -128,7 +128,7 @@ func FuzzPrinter(f *testing.F) {
 						if e.X < 0 || e.X+e.Width > r.Width || len(e.Bits) != (e.Width+7)/8*e.Height {
 							t.Fatalf("image %dx%d at %d outside the %d-dot paper or with %d bytes", e.Width, e.Height, e.X, r.Width, len(e.Bits))
 						}
-					case paper.Line:
+					case *paper.Line:
 						for _, run := range e.Runs {
 							if run.X < 0 || run.X > r.Width {
 								t.Fatalf("run at %d outside the %d-dot paper", run.X, r.Width)

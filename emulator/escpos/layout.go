@@ -18,12 +18,11 @@ import (
 type layout struct {
 	prof Profile
 
-	font          int
-	bold, dstrike bool
-	underline     int
-	width, height int // character magnification
-	reverse       bool
-	upside        bool
+	font int // ESC M / ESC ! bit 0, as selected (may name a font the profile lacks)
+	// mode holds the other character modes (bold, double-strike,
+	// underline, magnification, reverse, upside-down) as the style of the
+	// next single-byte character; its Font is set by cellStyle.
+	mode paper.Style
 
 	kanjiMode      byte // FS ! n
 	kanjiUnderline int
@@ -48,14 +47,15 @@ type layout struct {
 
 	graphics *paper.Image // stored by GS ( L fn 112
 
-	// the line being assembled
-	runs    []paper.Run // scratch, copied out into slab when the line prints
-	spans   []int       // end of each run's text in lineText (Run.Text is set when the line prints)
-	text8   []byte      // the line's characters, UTF-8, run after run
-	slab    []paper.Run // storage for the runs of printed lines
-	arena   []byte      // storage for the text of printed lines; see lineText
-	runEnd  int         // x just after the last run
-	x       int         // current print position from the start of the print area
+	// The line being assembled. Its runs and characters are built in
+	// place at the free end of storage blocks that printed lines share, so
+	// printing a line allocates nothing; see publish.
+	runs    []paper.Run  // the line's runs (Run.Text is set when it prints)
+	spans   []int        // end of each run's text in text8
+	text8   []byte       // the line's characters, UTF-8, run after run
+	lines   []paper.Line // storage for printed lines, emitted as *paper.Line
+	runEnd  int          // x just after the last run
+	x       int          // current print position from the start of the print area
 	ascent  int
 	content bool // characters, spaces or stripes in the line
 	stripes []stripe
@@ -68,7 +68,7 @@ type stripe struct {
 }
 
 func newLayout(p Profile) *layout {
-	l := &layout{prof: p}
+	l := &layout{prof: p, runs: make([]paper.Run, 0, runBlock), text8: make([]byte, 0, textBlock)}
 	l.reset()
 	return l
 }
@@ -77,8 +77,7 @@ func newLayout(p Profile) *layout {
 func (l *layout) reset() {
 	*l = layout{
 		prof:        l.prof,
-		width:       1,
-		height:      1,
+		mode:        paper.Style{Width: 1, Height: 1},
 		lineSpacing: l.prof.LineSpacing,
 		areaWidth:   l.prof.WidthDots,
 		bcHeight:    162,
@@ -87,16 +86,17 @@ func (l *layout) reset() {
 		qrModule:    3,
 		qrLevel:     paper.ECLevelL,
 		graphics:    l.graphics,
-		// Append-only storage of printed lines survives ESC @ (many
-		// streams start every receipt with it).
-		slab:  l.slab,
-		arena: l.arena,
+		// The storage of printed lines survives ESC @ (many streams start
+		// every receipt with it); the unprinted line is dropped.
+		lines: l.lines,
+		runs:  l.runs[:0],
+		spans: l.spans[:0],
+		text8: l.text8[:0],
 	}
 }
 
 // clearLine drops the print buffer (DLE DC4 8, DLE ENQ 2, CAN).
 func (l *layout) clearLine() {
-	clear(l.runs)
 	l.runs, l.stripes = l.runs[:0], nil
 	l.spans, l.text8 = l.spans[:0], l.text8[:0]
 	l.runEnd, l.x, l.ascent, l.content = 0, 0, 0, false
@@ -129,17 +129,20 @@ func (l *layout) textASCII(s []byte, emit func(paper.Element)) {
 		l.align = l.justify
 	}
 	st, cw, ch, sp := l.cellStyle(false)
-	adv := max((cw+sp)*st.Width, 1)
+	adv := max((cw+sp)*int(st.Width), 1)
 	for len(s) > 0 {
-		room := (l.areaWidth - l.x) / adv
-		if room <= 0 {
-			if l.content {
-				l.printLine(emit, 0)
-				continue
+		k := len(s)
+		if l.x+k*adv > l.areaWidth { // not all of it fits on this line
+			room := (l.areaWidth - l.x) / adv
+			if room <= 0 {
+				if l.content {
+					l.printLine(emit, 0)
+					continue
+				}
+				room = 1
 			}
-			room = 1
+			k = min(room, k)
 		}
-		k := min(room, len(s))
 		l.text8 = append(l.text8, s[:k]...)
 		l.addRun(k, st, cw, ch, sp, adv, false)
 		s = s[k:]
@@ -162,9 +165,9 @@ func (l *layout) textString(s string, kanji bool, emit func(paper.Element)) {
 		seg := s[:end]
 		s = s[end:]
 		st, cw, ch, sp := l.cellStyle(wide)
-		adv := (cw + sp) * st.Width
+		adv := (cw + sp) * int(st.Width)
 		if wide {
-			adv = (2*cw + sp) * st.Width
+			adv = (2*cw + sp) * int(st.Width)
 		}
 		adv = max(adv, 1)
 		for len(seg) > 0 {
@@ -200,21 +203,14 @@ func takeRunes(s string, room int) (n, k int) {
 
 // cellStyle returns the style and cell metrics of the next character.
 func (l *layout) cellStyle(wide bool) (st paper.Style, cellW, cellH, spacing int) {
-	st = paper.Style{
-		Font:         paper.Font(l.font),
-		Bold:         l.bold,
-		DoubleStrike: l.dstrike,
-		Underline:    l.underline,
-		Width:        l.width,
-		Height:       l.height,
-		Reverse:      l.reverse,
-		UpsideDown:   l.upside,
-	}
+	st = l.mode
 	if !wide {
-		f := l.prof.font(l.font)
-		st.Font = paper.Font(l.fontIndex())
+		i := l.fontIndex()
+		st.Font = paper.Font(i)
+		f := &l.prof.Fonts[i]
 		return st, f.Width, f.Height, l.charSpacing
 	}
+	st.Font = paper.Font(l.font)
 	// Double-byte characters: FS ! / FS W enlarge them, FS - underlines
 	// them; GS ! applies to all characters.
 	if l.kanjiMode&0x04 != 0 || l.kanjiQuad {
@@ -223,7 +219,7 @@ func (l *layout) cellStyle(wide bool) (st paper.Style, cellW, cellH, spacing int
 	if l.kanjiMode&0x08 != 0 || l.kanjiQuad {
 		st.Height = max(st.Height, 2)
 	}
-	st.Underline = l.kanjiUnderline
+	st.Underline = uint8(l.kanjiUnderline)
 	if l.kanjiMode&0x80 != 0 && st.Underline == 0 {
 		st.Underline = 1
 	}
@@ -250,7 +246,7 @@ func (l *layout) addRun(n int, st paper.Style, cw, cellH, sp, adv int, wide bool
 			l.spans[k-1] = len(l.text8)
 			l.x += n * adv
 			l.runEnd = l.x
-			l.grow(cellH * st.Height)
+			l.grow(cellH * int(st.Height))
 			return
 		}
 	}
@@ -258,7 +254,7 @@ func (l *layout) addRun(n int, st paper.Style, cw, cellH, sp, adv int, wide bool
 	l.spans = append(l.spans, len(l.text8))
 	l.x += n * adv
 	l.runEnd = l.x
-	l.grow(cellH * st.Height)
+	l.grow(cellH * int(st.Height))
 }
 
 func (l *layout) grow(h int) {
@@ -303,20 +299,7 @@ func (l *layout) printLine(emit func(paper.Element), extra int) {
 		return
 	}
 	if len(l.runs) > 0 {
-		if cap(l.slab)-len(l.slab) < len(l.runs) {
-			l.slab = make([]paper.Run, 0, max(256, len(l.runs)))
-		}
-		n := len(l.slab)
-		l.slab = append(l.slab, l.runs...)
-		runs := l.slab[n:len(l.slab):len(l.slab)]
-		text := l.lineText() // one string per line; the runs share it
-		start := 0
-		for i := range runs {
-			runs[i].X += off
-			runs[i].Text = text[start:l.spans[i]]
-			start = l.spans[i]
-		}
-		emit(paper.Line{Runs: runs, Height: max(l.lineSpacing, l.ascent), Ascent: l.ascent, Align: l.align})
+		l.publish(emit, off)
 	}
 	if extra > 0 {
 		emit(paper.Feed{Dots: extra})
@@ -324,25 +307,42 @@ func (l *layout) printLine(emit func(paper.Element), extra int) {
 	l.clearLine()
 }
 
-// lineText returns the text of the line being printed as a string. The
-// strings of printed lines share blocks of arenaSize bytes instead of
-// being allocated one by one; a block is only appended to, never written
-// again where a string points, so the strings are immutable as Go
-// requires (as Decoder.intern does for decoded text).
-func (l *layout) lineText() string {
-	n := len(l.text8)
-	if n == 0 {
-		return ""
+// Sizes of the storage blocks of printed lines.
+const (
+	runBlock  = 256
+	textBlock = 32 << 10
+)
+
+// publish emits the line's runs, shifted by off, as a *paper.Line. The runs
+// and text stay where they were built, at the free end of their storage
+// blocks; the blocks' free ends then move past them. Published runs and
+// text are never written again (later lines are appended after them), so
+// the text can be a string without a copy, as Decoder.intern does for
+// decoded text.
+func (l *layout) publish(emit func(paper.Element), off int) {
+	n, m := len(l.runs), len(l.text8)
+	runs := l.runs[:n:n]
+	var text string
+	if m > 0 {
+		text = unsafe.String(&l.text8[0], m)
 	}
-	if n > arenaSize/4 {
-		return string(l.text8)
+	start := 0
+	for i := range runs {
+		runs[i].X += off
+		runs[i].Text = text[start:l.spans[i]]
+		start = l.spans[i]
 	}
-	if cap(l.arena)-len(l.arena) < n {
-		l.arena = make([]byte, 0, arenaSize)
+	if len(l.lines) == cap(l.lines) {
+		l.lines = make([]paper.Line, 0, 128)
 	}
-	start := len(l.arena)
-	l.arena = append(l.arena, l.text8...)
-	return unsafe.String(&l.arena[start], n)
+	l.lines = append(l.lines, paper.Line{Runs: runs, Height: max(l.lineSpacing, l.ascent), Ascent: l.ascent, Align: l.align})
+	emit(&l.lines[len(l.lines)-1])
+	if l.runs = l.runs[n:n]; cap(l.runs) < 16 {
+		l.runs = make([]paper.Run, 0, runBlock)
+	}
+	if l.text8 = l.text8[m:m]; cap(l.text8) < 512 {
+		l.text8 = make([]byte, 0, textBlock)
+	}
 }
 
 // mergeStripes draws the ESC * stripes of the line into one image.
@@ -375,7 +375,7 @@ func (l *layout) tab() {
 		l.align = l.justify
 	}
 	f := l.prof.font(l.fontIndex())
-	colW := (f.Width + l.charSpacing) * l.width
+	colW := (f.Width + l.charSpacing) * int(l.mode.Width)
 	next := -1
 	if l.tabs == nil {
 		next = (l.x/(8*colW) + 1) * 8 * colW
@@ -412,17 +412,17 @@ func (l *layout) position(x int) {
 // printMode applies ESC ! n.
 func (l *layout) printMode(n byte) {
 	l.font = int(n & 1)
-	l.bold = n&0x08 != 0
-	l.height, l.width = 1, 1
+	l.mode.Bold = n&0x08 != 0
+	l.mode.Height, l.mode.Width = 1, 1
 	if n&0x10 != 0 {
-		l.height = 2
+		l.mode.Height = 2
 	}
 	if n&0x20 != 0 {
-		l.width = 2
+		l.mode.Width = 2
 	}
-	l.underline = 0
+	l.mode.Underline = 0
 	if n&0x80 != 0 {
-		l.underline = 1
+		l.mode.Underline = 1
 	}
 }
 

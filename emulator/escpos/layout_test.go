@@ -35,12 +35,12 @@ func TestLayoutEnglishReceipt(t *testing.T) {
 	}
 	want := []paper.Element{
 		paper.Image{X: 272, Width: 32, Height: 8, Bits: logoBits, Source: "raster"},
-		paper.Line{Runs: []paper.Run{run(156, "POSHIL MART", big)}, Height: 48, Ascent: 48, Align: paper.Center},
-		paper.Line{Runs: []paper.Run{run(204, "12 High Street", A)}, Height: 30, Ascent: 24, Align: paper.Center},
-		paper.Line{Runs: []paper.Run{run(0, "Coffee x2", A), run(464, "7.00", A)}, Height: 30, Ascent: 24},
-		paper.Line{Runs: []paper.Run{run(0, "Bagel", A), run(96, "2.50", A)}, Height: 30, Ascent: 24},
-		paper.Line{Runs: []paper.Run{run(0, "TOTAL", bold), run(464, "9.50", bold)}, Height: 30, Ascent: 24},
-		paper.Line{Runs: []paper.Run{run(0, "VISA ************4242", A)}, Height: 30, Ascent: 24},
+		&paper.Line{Runs: []paper.Run{run(156, "POSHIL MART", big)}, Height: 48, Ascent: 48, Align: paper.Center},
+		&paper.Line{Runs: []paper.Run{run(204, "12 High Street", A)}, Height: 30, Ascent: 24, Align: paper.Center},
+		&paper.Line{Runs: []paper.Run{run(0, "Coffee x2", A), run(464, "7.00", A)}, Height: 30, Ascent: 24},
+		&paper.Line{Runs: []paper.Run{run(0, "Bagel", A), run(96, "2.50", A)}, Height: 30, Ascent: 24},
+		&paper.Line{Runs: []paper.Run{run(0, "TOTAL", bold), run(464, "9.50", bold)}, Height: 30, Ascent: 24},
+		&paper.Line{Runs: []paper.Run{run(0, "VISA ************4242", A)}, Height: 30, Ascent: 24},
 		paper.Barcode{Symbology: paper.Code128, Data: "RCPT-000", Height: 60, ModuleWidth: 2, HRI: paper.HRIBelow, Align: paper.Center, AreaWidth: 576},
 		paper.Barcode{Symbology: paper.EAN13, Data: "4006381333931", Height: 60, ModuleWidth: 2, HRI: paper.HRIBelow, Align: paper.Center, AreaWidth: 576},
 		paper.QR{Data: "https://poshil.example/r/0001", Model: 2, ModuleSize: 4, ECLevel: paper.ECLevelM, Align: paper.Center, AreaWidth: 576},
@@ -69,10 +69,10 @@ func TestLayoutChineseReceipt(t *testing.T) {
 		return paper.Run{X: x, Text: s, Style: st, CellWidth: 12, CellHeight: 24, Kanji: true}
 	}
 	want := []paper.Element{
-		paper.Line{Runs: []paper.Run{cjk(240, "收据", big)}, Height: 48, Ascent: 48, Align: paper.Center},
-		paper.Line{Runs: []paper.Run{cjk(0, "咖啡", A), ank(48, " x1"), ank(464, "18.00")}, Height: 30, Ascent: 24},
-		paper.Line{Runs: []paper.Run{cjk(0, "合计", A), ank(464, "18.00")}, Height: 30, Ascent: 24},
-		paper.Line{Runs: []paper.Run{cjk(0, "\U00020000字", A)}, Height: 30, Ascent: 24},
+		&paper.Line{Runs: []paper.Run{cjk(240, "收据", big)}, Height: 48, Ascent: 48, Align: paper.Center},
+		&paper.Line{Runs: []paper.Run{cjk(0, "咖啡", A), ank(48, " x1"), ank(464, "18.00")}, Height: 30, Ascent: 24},
+		&paper.Line{Runs: []paper.Run{cjk(0, "合计", A), ank(464, "18.00")}, Height: 30, Ascent: 24},
+		&paper.Line{Runs: []paper.Run{cjk(0, "\U00020000字", A)}, Height: 30, Ascent: 24},
 		paper.Image{X: (576 - ww) / 2, Width: ww, Height: wh, Bits: wide, Source: "raster"},
 		paper.QR{Data: "https://poshil.example/zh/0002", Model: 2, ModuleSize: 5, ECLevel: paper.ECLevelQ, Align: paper.Center, AreaWidth: 576},
 		paper.Feed{Dots: 30},
@@ -125,7 +125,7 @@ func TestLayoutWrapJustifyMargins(t *testing.T) {
 	)
 	r := p.EndJobAndWait(t)
 	lines := r.Elements
-	get := func(i int) paper.Line { return lines[i].(paper.Line) }
+	get := func(i int) *paper.Line { return lines[i].(*paper.Line) }
 	if len(lines) != 7 {
 		t.Fatalf("%d elements: %v", len(lines), lines)
 	}

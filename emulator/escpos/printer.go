@@ -96,6 +96,14 @@ type Printer struct {
 	events    []Event
 	finished  []*paper.Receipt
 
+	// receipt goroutine: finished receipts wait in deliver until the
+	// OnReceipt hooks have been called with them
+	deliver     []*paper.Receipt
+	delivering  bool
+	deliverWork chan struct{}
+	deliverStop chan struct{} // closed by Close once nothing can finish a receipt
+	deliverDone chan struct{}
+
 	// processing goroutine
 	work    chan struct{}
 	running bool
@@ -128,13 +136,16 @@ func NewPrinter(opts Options) (*Printer, error) {
 		return nil, err
 	}
 	p := &Printer{
-		prof:    prof,
-		opts:    opts,
-		log:     opts.Logger,
-		now:     opts.Now,
-		work:    make(chan struct{}, 1),
-		outWork: make(chan struct{}, 1),
-		done:    make(chan struct{}),
+		prof:        prof,
+		opts:        opts,
+		log:         opts.Logger,
+		now:         opts.Now,
+		work:        make(chan struct{}, 1),
+		outWork:     make(chan struct{}, 1),
+		deliverWork: make(chan struct{}, 1),
+		deliverStop: make(chan struct{}),
+		deliverDone: make(chan struct{}),
+		done:        make(chan struct{}),
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -159,6 +170,7 @@ func NewPrinter(opts Options) (*Printer, error) {
 	p.wg.Add(2)
 	go p.run()
 	go p.writer()
+	go p.deliverReceipts()
 	return p, nil
 }
 
@@ -179,6 +191,15 @@ func (p *Printer) powerOnLocked() {
 	if p.cur == nil || len(p.cur.Elements) == 0 {
 		p.cur = nil
 	}
+}
+
+// unfinishedLocked is the number of elements on the paper since the last
+// receipt was finished.
+func (p *Printer) unfinishedLocked() int {
+	if p.cur == nil {
+		return 0
+	}
+	return len(p.cur.Elements)
 }
 
 // Profile returns the printer's profile.
@@ -532,21 +553,63 @@ func (p *Printer) addEvent(e Event) {
 	p.events = append(p.events, e)
 }
 
-// flushHooksUnlock unlocks p.mu and calls the hooks with the events and
-// receipts collected under the lock.
+// flushHooksUnlock hands the receipts finished under the lock to the
+// receipt goroutine, unlocks p.mu and calls the event hooks with the
+// events collected under the lock.
 func (p *Printer) flushHooksUnlock() {
-	events, finished := p.events, p.finished
-	p.events, p.finished = nil, nil
-	onEvent, onReceipt := p.onEvent, p.onReceipt
+	if len(p.finished) > 0 {
+		if len(p.onReceipt) > 0 {
+			p.deliver = append(p.deliver, p.finished...)
+			select {
+			case p.deliverWork <- struct{}{}:
+			default:
+			}
+		}
+		clear(p.finished)
+		p.finished = p.finished[:0]
+	}
+	events := p.events
+	p.events = nil
+	onEvent := p.onEvent
 	p.mu.Unlock()
 	for _, e := range events {
 		for _, f := range onEvent {
 			f(e)
 		}
 	}
-	for _, r := range finished {
-		for _, f := range onReceipt {
-			f(r)
+}
+
+// deliverReceipts calls the OnReceipt hooks with the finished receipts,
+// in order, on a goroutine of its own: rendering or storing a receipt
+// overlaps with printing the next one. Receipts finished before Close are
+// delivered before Close returns.
+func (p *Printer) deliverReceipts() {
+	defer close(p.deliverDone)
+	for {
+		stop := false
+		select {
+		case <-p.deliverWork:
+		case <-p.deliverStop:
+			stop = true
+		}
+		p.mu.Lock()
+		for len(p.deliver) > 0 {
+			batch, hooks := p.deliver, p.onReceipt
+			p.deliver = nil
+			p.delivering = true
+			p.mu.Unlock()
+			for _, r := range batch {
+				for _, f := range hooks {
+					f(r)
+				}
+			}
+			p.mu.Lock()
+			p.delivering = false
+		}
+		p.notifyIdleLocked()
+		p.mu.Unlock()
+		if stop {
+			return
 		}
 	}
 }
@@ -646,8 +709,12 @@ func (p *Printer) Receipts() []*paper.Receipt {
 	return slices.Clone(p.receipts)
 }
 
-// OnReceipt registers f to be called with every finished receipt, on the
-// printer's goroutine, without locks held.
+// OnReceipt registers f to be called with every receipt finished from now
+// on, in order, on the printer's receipt goroutine (not the one that
+// prints: the next receipt prints meanwhile), without locks held.
+// WaitIdle returns only once the hooks have returned for every receipt
+// finished so far, and Close delivers the finished receipts before it
+// returns. A hook must not call WaitIdle or Close.
 func (p *Printer) OnReceipt(f func(*paper.Receipt)) {
 	p.mu.Lock()
 	p.onReceipt = append(p.onReceipt, f)
@@ -665,8 +732,9 @@ func (p *Printer) OnEvent(f func(Event)) {
 	p.mu.Unlock()
 }
 
-// WaitIdle waits until every byte received so far has been processed and
-// every reply written. When processing has stopped because the printer
+// WaitIdle waits until every byte received so far has been processed,
+// every reply written and every finished receipt given to the OnReceipt
+// hooks. When processing has stopped because the printer
 // is offline with data still buffered, it returns an *OfflineError
 // (errors.Is ErrOffline) instead of waiting for recovery.
 func (p *Printer) WaitIdle(ctx context.Context) error {
@@ -697,7 +765,7 @@ func (p *Printer) WaitIdle(ctx context.Context) error {
 }
 
 func (p *Printer) idleLocked() bool {
-	return !p.running && !p.queued && !p.writing && len(p.outBuf) == 0
+	return !p.running && !p.queued && !p.writing && len(p.outBuf) == 0 && len(p.deliver) == 0 && !p.delivering
 }
 
 func (p *Printer) notifyIdleLocked() {
@@ -724,6 +792,10 @@ func (p *Printer) Close() error {
 		p.notifyIdleLocked()
 		p.mu.Unlock()
 		p.wg.Wait()
+		// The processing goroutine has stopped: no receipt is finished
+		// from here on, so the receipt goroutine can drain and stop.
+		close(p.deliverStop)
+		<-p.deliverDone
 	})
 	return nil
 }
@@ -870,6 +942,7 @@ func (p *Printer) Status() Status {
 		Busy:              p.busy,
 		OverflowBytes:     p.overflow,
 		Receipts:          p.seqDone,
+		Unfinished:        p.unfinishedLocked(),
 		BytesReceived:     p.bytesIn,
 		LinesPrinted:      p.lines,
 		Cuts:              p.cuts,
@@ -911,19 +984,19 @@ func (p *Printer) execLocked(c Command) {
 	case PrintMode:
 		l.printMode(c.N)
 	case Emphasize:
-		l.bold = c.On
+		l.mode.Bold = c.On
 	case Underline:
-		l.underline = c.Dots
+		l.mode.Underline = uint8(c.Dots)
 	case DoubleStrike:
-		l.dstrike = c.On
+		l.mode.DoubleStrike = c.On
 	case SelectFont:
 		l.font = int(c.Font)
 	case CharSize:
-		l.width, l.height = c.Width, c.Height
+		l.mode.Width, l.mode.Height = uint8(c.Width), uint8(c.Height)
 	case Reverse:
-		l.reverse = c.On
+		l.mode.Reverse = c.On
 	case UpsideDown:
-		l.upside = c.On
+		l.mode.UpsideDown = c.On
 	case Justification:
 		if l.lineEmpty() {
 			l.justify = c.Align
@@ -1106,7 +1179,7 @@ func (p *Printer) cutLocked(partial bool, feed int) error {
 // elementDots is the paper an element uses.
 func elementDots(e paper.Element) int {
 	switch e := e.(type) {
-	case paper.Line:
+	case *paper.Line:
 		return e.Height
 	case paper.Image:
 		return e.Height

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -149,7 +150,7 @@ func (p *Printer) EndJobAndWait(t *testing.T) *paper.Receipt {
 func textLines(r *paper.Receipt) []string {
 	var out []string
 	for _, e := range r.Elements {
-		if l, ok := e.(paper.Line); ok {
+		if l, ok := e.(*paper.Line); ok {
 			s := ""
 			for _, run := range l.Runs {
 				s += run.Text
@@ -511,5 +512,66 @@ func TestMalformedDoesNotLoseTheJob(t *testing.T) {
 	}
 	if lines := textLines(rs[0]); !cmp.Equal(lines, []string{"before", "after"}) {
 		t.Errorf("printed %q", lines)
+	}
+}
+
+// writerFunc adapts a function to io.Writer.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// TestReceiptHooksOffThePrintPath: a slow OnReceipt hook does not hold up
+// printing or replies, WaitIdle counts a receipt whose hooks have not
+// returned as work, hooks see receipts in order, and Close delivers every
+// receipt finished before it.
+func TestReceiptHooksOffThePrintPath(t *testing.T) {
+	p, err := NewPrinter(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var got []int
+	p.OnReceipt(func(r *paper.Receipt) {
+		if r.Seq == 1 {
+			<-release
+		}
+		mu.Lock()
+		got = append(got, r.Seq)
+		mu.Unlock()
+	})
+	replied := make(chan []byte, 4)
+	p.SetOutput(writerFunc(func(b []byte) (int, error) {
+		replied <- bytes.Clone(b)
+		return len(b), nil
+	}))
+	cut := b(GS, GsCut, 0)
+	if _, err := p.Write(cat([]byte("one\n"), cut, []byte("two\n"), cut, b(GS, GsStatus, 1))); err != nil {
+		t.Fatal(err)
+	}
+	// GS r 1 is answered after both cuts, while the first hook still runs.
+	if r := <-replied; len(r) != 1 {
+		t.Fatalf("GS r 1 reply %x", r)
+	}
+	if n := p.Status().Receipts; n != 2 {
+		t.Fatalf("%d receipts finished before the reply, want 2", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.WaitIdle(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WaitIdle with a receipt hook running: %v, want context.Canceled", err)
+	}
+	mu.Lock()
+	if len(got) != 0 {
+		t.Errorf("hooks returned for %v while the first one was blocked", got)
+	}
+	mu.Unlock()
+	close(release)
+	p.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("receipts delivered by Close: %v, want [1 2]", got)
 	}
 }

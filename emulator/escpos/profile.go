@@ -81,7 +81,7 @@ func (p Profile) Columns(f int) int {
 }
 
 // font returns the metrics of font f, falling back to Font A.
-func (p Profile) font(f int) FontMetrics {
+func (p *Profile) font(f int) FontMetrics {
 	if f >= 0 && f < len(p.Fonts) {
 		return p.Fonts[f]
 	}

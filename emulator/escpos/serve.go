@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/poshil/hil/emulator/escpos/paper"
 	"github.com/poshil/hil/internal/pty"
 )
 
@@ -113,10 +112,6 @@ type Server struct {
 
 	holder  atomic.Pointer[stream] // the stream whose session holds the printer
 	waiting atomic.Int32           // streams waiting for the printer
-	// linesAtCut is Status.LinesPrinted when the last receipt was
-	// finished: the printer is at a job boundary when nothing was printed
-	// since.
-	linesAtCut atomic.Int64
 }
 
 // stream is one client stream: a TCP connection or the pty.
@@ -209,8 +204,6 @@ func (s *Server) Start() error {
 			}
 		})
 	}
-	s.linesAtCut.Store(s.p.Status().LinesPrinted)
-	s.p.OnReceipt(func(*paper.Receipt) { s.linesAtCut.Store(s.p.Status().LinesPrinted) })
 	if s.pty != nil {
 		st := s.newStream("pty", s.pty, s.pty)
 		s.conns[st] = struct{}{}
@@ -366,7 +359,7 @@ func (s *Server) yield(st *stream) {
 	if err != nil {
 		return // offline with data waiting, or closing: keep the printer
 	}
-	if stt := s.p.Status(); stt.Buffered > 0 || stt.LinesPrinted != s.linesAtCut.Load() {
+	if stt := s.p.Status(); stt.Buffered > 0 || stt.Unfinished > 0 {
 		return // mid-job
 	}
 	st.log.Debug("yield at a job boundary")

@@ -330,7 +330,7 @@ func TestPacerSeesBytesAndDots(t *testing.T) {
 	s.Close()
 	want := 0
 	for _, e := range r.Elements {
-		if l, ok := e.(paper.Line); ok {
+		if l, ok := e.(*paper.Line); ok {
 			want += l.Height
 		}
 	}

@@ -83,9 +83,12 @@ type Status struct {
 	Busy              bool     `json:"busy"`
 	OverflowBytes     int64    `json:"overflowBytes"` // bytes lost to receive-buffer overflow
 	Receipts          int      `json:"receipts"`      // receipts finished since the printer started
-	BytesReceived     int64    `json:"bytesReceived"`
-	LinesPrinted      int64    `json:"linesPrinted"`
-	Cuts              int64    `json:"cuts"`
+	// Unfinished counts the elements (lines, images, feeds …) printed
+	// since the last receipt was finished: 0 at a job boundary.
+	Unfinished    int   `json:"unfinished"`
+	BytesReceived int64 `json:"bytesReceived"`
+	LinesPrinted  int64 `json:"linesPrinted"`
+	Cuts          int64 `json:"cuts"`
 }
 
 // EventKind says what an Event reports.

@@ -58,7 +58,7 @@ func TestNewPrinterServesPTYAndTCP(t *testing.T) {
 func receiptText(r *paper.Receipt) string {
 	var b strings.Builder
 	for _, e := range r.Elements {
-		if l, ok := e.(paper.Line); ok {
+		if l, ok := e.(*paper.Line); ok {
 			for _, run := range l.Runs {
 				b.WriteString(run.Text)
 			}

@@ -43,13 +43,13 @@ func (f Font) String() string { return string(rune('A' + f)) }
 // Style is how a run of characters is printed.
 type Style struct {
 	Font         Font
-	Bold         bool // ESC E / ESC ! bit 3
-	DoubleStrike bool // ESC G (prints like bold on thermal heads)
-	Underline    int  // 0 off, 1 one-dot, 2 two-dot (ESC - / ESC ! bit 7 / FS -)
-	Width        int  // horizontal magnification 1–8 (GS !, ESC ! bit 5)
-	Height       int  // vertical magnification 1–8 (GS !, ESC ! bit 4)
-	Reverse      bool // GS B: white on black
-	UpsideDown   bool // ESC {
+	Bold         bool  // ESC E / ESC ! bit 3
+	DoubleStrike bool  // ESC G (prints like bold on thermal heads)
+	Underline    uint8 // 0 off, 1 one-dot, 2 two-dot (ESC - / ESC ! bit 7 / FS -)
+	Width        uint8 // horizontal magnification 1–8 (GS !, ESC ! bit 5)
+	Height       uint8 // vertical magnification 1–8 (GS !, ESC ! bit 4)
+	Reverse      bool  // GS B: white on black
+	UpsideDown   bool  // ESC {
 }
 
 // Run is a stretch of characters printed with one style, starting at dot X
@@ -74,11 +74,14 @@ type Run struct {
 	Kanji bool
 }
 
-// Element is one thing on the paper, in feed order: a printed line of text,
-// an image, a barcode, a 2D symbol, blank feed, a cut or a drawer pulse.
+// Element is one thing on the paper, in feed order: a printed line of text
+// (*Line), an image, a barcode, a 2D symbol, blank feed, a cut or a drawer
+// pulse (Image, Barcode, QR, Feed, Cut, Drawer: values).
 type Element interface{ isElement() }
 
-// Line is one printed line of text.
+// Line is one printed line of text. Lines are most of a receipt, so they
+// are elements by pointer (*Line): the printer stores them in blocks, not
+// one allocation each. A Line on a finished receipt is not changed again.
 type Line struct {
 	Runs []Run
 	// Height is the distance in dots the paper moved for this line: the line
@@ -195,7 +198,7 @@ type Drawer struct {
 	OffMS int // pulse off time, milliseconds
 }
 
-func (Line) isElement()    {}
+func (*Line) isElement()   {}
 func (Image) isElement()   {}
 func (Barcode) isElement() {}
 func (QR) isElement()      {}

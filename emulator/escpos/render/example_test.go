@@ -20,10 +20,10 @@ func sample() *paper.Receipt {
 	return &paper.Receipt{
 		Seq: 1, Profile: "tm-t88", Width: 576, Columns: 48,
 		Elements: []paper.Element{
-			paper.Line{Runs: []paper.Run{cell(0, "Receipt 1", paper.Style{})}, Height: 30, Ascent: 24},
-			paper.Line{Runs: []paper.Run{cell(240, "CAFE", paper.Style{Bold: true, Width: 2})}, Height: 30, Ascent: 24, Align: paper.Center},
-			paper.Line{Runs: []paper.Run{cell(0, "Tea", paper.Style{}), cell(528, "2.50", paper.Style{})}, Height: 30, Ascent: 24},
-			paper.Line{Runs: []paper.Run{cell(0, "茶", paper.Style{}), cell(528, "2.50", paper.Style{})}, Height: 30, Ascent: 24},
+			&paper.Line{Runs: []paper.Run{cell(0, "Receipt 1", paper.Style{})}, Height: 30, Ascent: 24},
+			&paper.Line{Runs: []paper.Run{cell(240, "CAFE", paper.Style{Bold: true, Width: 2})}, Height: 30, Ascent: 24, Align: paper.Center},
+			&paper.Line{Runs: []paper.Run{cell(0, "Tea", paper.Style{}), cell(528, "2.50", paper.Style{})}, Height: 30, Ascent: 24},
+			&paper.Line{Runs: []paper.Run{cell(0, "茶", paper.Style{}), cell(528, "2.50", paper.Style{})}, Height: 30, Ascent: 24},
 			paper.QR{Data: "https://example.com/r/1", Model: 2, ModuleSize: 4, ECLevel: paper.ECLevelM, Align: paper.Center, AreaWidth: 576},
 			paper.Drawer{Pin: 2, OnMS: 100, OffMS: 200},
 			paper.Feed{Dots: 30},

@@ -33,13 +33,13 @@ func receiptFromBytes(data []byte) *paper.Receipt {
 				st := next(2)
 				l.Runs = append(l.Runs, paper.Run{
 					X: i16(), Text: string(next(int(next(1)[0] % 16))),
-					Style: paper.Style{Font: paper.Font(st[0] % 3), Bold: st[0]&4 != 0, Underline: int(st[0]>>3) % 4,
-						Width: int(st[1] % 10), Height: int(st[1] / 10 % 10), Reverse: st[0]&0x20 != 0, UpsideDown: st[0]&0x40 != 0},
+					Style: paper.Style{Font: paper.Font(st[0] % 3), Bold: st[0]&4 != 0, Underline: (st[0] >> 3) % 4,
+						Width: st[1] % 10, Height: st[1] / 10 % 10, Reverse: st[0]&0x20 != 0, UpsideDown: st[0]&0x40 != 0},
 					CellWidth: int(int8(next(1)[0])), CellHeight: int(int8(next(1)[0])), CharSpacing: int(int8(next(1)[0])),
 				})
 			}
 			l.Height, l.Ascent = i16()%400, i16()%400
-			r.Elements = append(r.Elements, l)
+			r.Elements = append(r.Elements, &l)
 		case 1:
 			w, h := int(next(1)[0]), int(next(1)[0])
 			r.Elements = append(r.Elements, paper.Image{X: i16(), Width: w, Height: h, Bits: next(int(next(1)[0]) * 4)})

@@ -75,8 +75,6 @@ func writeHTML(b *bytes.Buffer, r *paper.Receipt) {
 	b.WriteString(`<div class="roll" style="width:` + strconv.Itoa(width) + `px">` + "\n")
 	for _, e := range r.Elements {
 		switch e := e.(type) {
-		case paper.Line:
-			htmlLine(b, &e)
 		case *paper.Line:
 			htmlLine(b, e)
 		case paper.Feed:
@@ -169,7 +167,7 @@ func htmlLine(b *bytes.Buffer, l *paper.Line) {
 	upside := false
 	for i := range l.Runs {
 		run := &l.Runs[i]
-		asc = max(asc, clamp(run.CellHeight, 1, maxCell)*clamp(run.Style.Height, 1, maxMag))
+		asc = max(asc, clamp(run.CellHeight, 1, maxCell)*clamp(int(run.Style.Height), 1, maxMag))
 		upside = upside || run.Style.UpsideDown
 	}
 	h = max(h, asc)
@@ -186,7 +184,7 @@ func htmlLine(b *bytes.Buffer, l *paper.Line) {
 
 func htmlRun(b *bytes.Buffer, run *paper.Run, asc int) {
 	st := &run.Style
-	mw, mh := clamp(st.Width, 1, maxMag), clamp(st.Height, 1, maxMag)
+	mw, mh := clamp(int(st.Width), 1, maxMag), clamp(int(st.Height), 1, maxMag)
 	cw, ch := clamp(run.CellWidth, 0, maxCell), clamp(run.CellHeight, 0, maxCell)
 	if cw <= 0 || ch <= 0 {
 		cw, ch = 12, 24

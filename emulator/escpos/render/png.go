@@ -113,8 +113,6 @@ func nothing(*canvas, int) {}
 
 func prepare(e paper.Element, width int) prepared {
 	switch e := e.(type) {
-	case paper.Line:
-		return prepareLine(&e, width)
 	case *paper.Line:
 		return prepareLine(e, width)
 	case paper.Image:
@@ -232,7 +230,7 @@ func prepareLine(l *paper.Line, width int) prepared {
 		if ch == 0 {
 			ch = 24
 		}
-		asc = max(asc, ch*clamp(run.Style.Height, 1, maxMag))
+		asc = max(asc, ch*clamp(int(run.Style.Height), 1, maxMag))
 	}
 	asc = clamp(asc, 0, MaxHeight)
 	h = clamp(max(h, asc), 0, MaxHeight)
@@ -251,7 +249,7 @@ func prepareLine(l *paper.Line, width int) prepared {
 // drawRun draws a run's characters standing on the baseline.
 func drawRun(c *canvas, run *paper.Run, baseline int) {
 	st := &run.Style
-	mw, mh := clamp(st.Width, 1, maxMag), clamp(st.Height, 1, maxMag)
+	mw, mh := clamp(int(st.Width), 1, maxMag), clamp(int(st.Height), 1, maxMag)
 	cw, ch := clamp(run.CellWidth, 0, maxCell), clamp(run.CellHeight, 0, maxCell)
 	if cw <= 0 || ch <= 0 {
 		cw, ch = 12, 24
@@ -285,7 +283,7 @@ func drawRun(c *canvas, run *paper.Run, baseline int) {
 			}
 		}
 		if st.Underline > 0 && !st.Reverse {
-			c.fill(x, baseline-st.Underline, x+adv, baseline, black)
+			c.fill(x, baseline-int(st.Underline), x+adv, baseline, black)
 		}
 		x += adv
 	}

@@ -52,7 +52,7 @@ func advance(s seg) int {
 			n++
 		}
 	}
-	return n * cw * mw
+	return n * cw * int(mw)
 }
 
 // line lays segments out one after the other, justified.
@@ -79,11 +79,11 @@ func (b *builder) place(j paper.Justify, x int, segs ...seg) *builder {
 		st := s.style
 		st.Width, st.Height = max(st.Width, 1), max(st.Height, 1)
 		l.Runs = append(l.Runs, paper.Run{X: x, Text: s.text, Style: st, CellWidth: cw, CellHeight: ch})
-		l.Ascent = max(l.Ascent, ch*st.Height)
+		l.Ascent = max(l.Ascent, ch*int(st.Height))
 		x += advance(s)
 	}
 	l.Height = max(lineDots, l.Ascent+6)
-	b.r.Elements = append(b.r.Elements, l)
+	b.r.Elements = append(b.r.Elements, &l)
 	return b
 }
 
@@ -134,7 +134,7 @@ func englishReceipt() *paper.Receipt {
 		lr("Orange juice 330ml", "2.50").
 		lr("  Discount (staff 10%)", "-1.69").
 		line(paper.Left, plain("------------------------------------------------")).
-		add(paper.Line{Runs: []paper.Run{
+		add(&paper.Line{Runs: []paper.Run{
 			{X: 0, Text: "TOTAL", Style: doubleStyle, CellWidth: 12, CellHeight: 24},
 			{X: 576 - 5*24, Text: "15.16", Style: doubleStyle, CellWidth: 12, CellHeight: 24},
 		}, Height: 54, Ascent: 48}).

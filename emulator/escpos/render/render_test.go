@@ -265,7 +265,7 @@ func TestTextColumns(t *testing.T) {
 		line(paper.Left, styled("AB", paper.Style{Width: 2}), plain("c")).
 		line(paper.Left, styled("中a", paper.Style{Width: 2})).
 		place(paper.Left, 90, styled("fontB", paper.Style{Font: paper.FontB})).
-		add(paper.Line{Runs: []paper.Run{
+		add(&paper.Line{Runs: []paper.Run{
 			{X: 0, Text: "abc", CellWidth: 12, CellHeight: 24},
 			{X: 12, Text: "d\te", CellWidth: 12, CellHeight: 24},
 		}}).
@@ -437,7 +437,7 @@ func padded(img image.Image, m int) image.Image {
 func TestKanjiRuns(t *testing.T) {
 	kanji := paper.Run{X: 0, Text: "①─中", Kanji: true, CellWidth: 12, CellHeight: 24, CharSpacing: 2, Style: paper.Style{Width: 1, Height: 1}}
 	next := paper.Run{X: 3 * (24 + 2), Text: "x", CellWidth: 12, CellHeight: 24, Style: paper.Style{Width: 1, Height: 1}}
-	r := newReceipt(1).add(paper.Line{Runs: []paper.Run{kanji, next}, Height: 30, Ascent: 24}).receipt()
+	r := newReceipt(1).add(&paper.Line{Runs: []paper.Run{kanji, next}, Height: 30, Ascent: 24}).receipt()
 	if got, want := string(Text(r)), "① ─ 中x\n"; got != want {
 		t.Errorf("text %q, want %q", got, want)
 	}
@@ -445,7 +445,7 @@ func TestKanjiRuns(t *testing.T) {
 	alone := kanji
 	alone.X, alone.Text = 52, "中"
 	a := Image(r)
-	b := Image(newReceipt(1).add(paper.Line{Runs: []paper.Run{alone}, Height: 30, Ascent: 24}).receipt())
+	b := Image(newReceipt(1).add(&paper.Line{Runs: []paper.Run{alone}, Height: 30, Ascent: 24}).receipt())
 	for y := 0; y < 30; y++ {
 		for x := 52; x < 52+24; x++ {
 			if a.Pix[y*a.Stride+x] != b.Pix[y*b.Stride+x] {
@@ -514,5 +514,30 @@ func TestConcurrentRendering(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestPrintableLen checks the eight-bytes-at-a-time scan against the
+// byte-by-byte definition: every byte value at every position of a line.
+func TestPrintableLen(t *testing.T) {
+	naive := func(s string) int {
+		n := 0
+		for n < len(s) && s[n] >= 0x20 && s[n] < 0x7F {
+			n++
+		}
+		return n
+	}
+	line := []byte("Item 00042  Widget, blue, large")
+	for pos := range line {
+		for c := range 256 {
+			b := append([]byte(nil), line...)
+			b[pos] = byte(c)
+			if pos > 0 {
+				b[pos-1] = 0x7E // the top printable byte just before
+			}
+			if got, want := printableLen(string(b)), naive(string(b)); got != want {
+				t.Fatalf("printableLen(%q) = %d, want %d", b, got, want)
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -33,11 +34,6 @@ func AppendText(dst []byte, r *paper.Receipt) []byte {
 	unit := defaultLineDots
 	for _, e := range r.Elements {
 		switch e := e.(type) {
-		case paper.Line:
-			dst = appendLine(dst, &e)
-			if e.Height > 0 {
-				unit = e.Height
-			}
 		case *paper.Line:
 			dst = appendLine(dst, e)
 			if e.Height > 0 {
@@ -160,18 +156,14 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 			dst = appendSpaces(dst, first-col)
 			col = first
 		}
-		mag := clamp(run.Style.Width, 1, maxMag)
+		mag := clamp(int(run.Style.Width), 1, maxMag)
 		s := run.Text
 		for len(s) > 0 {
 			c := s[0]
 			if c < utf8.RuneSelf && !run.Kanji {
 				if mag == 1 {
 					// Copy the longest printable ASCII stretch at once.
-					n := 0
-					for n < len(s) && s[n] >= 0x20 && s[n] < 0x7F {
-						n++
-					}
-					if n > 0 {
+					if n := printableLen(s); n > 0 {
 						dst = append(dst, s[:n]...)
 						col += n
 						s = s[n:]
@@ -219,6 +211,28 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 }
 
 const spaces = "                                                                "
+
+// printableLen returns the length of the prefix of s made of printable
+// ASCII (0x20–0x7E), eight bytes at a time.
+func printableLen(s string) int {
+	const ones, lo, hi = 0x0101010101010101, 0x2020202020202020, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte below 0x20 borrows in x-lo with its top bit clear; one
+		// of 0x7F or more has its top bit set in x or in x+1. A borrow or
+		// carry only crosses into the next byte from a flagged byte, so
+		// the lowest flagged byte is the first one that is not printable.
+		if m := ((x-lo)&^x | x | (x + ones)) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7F {
+		i++
+	}
+	return i
+}
 
 func appendSpaces(dst []byte, n int) []byte {
 	for n > len(spaces) {

@@ -165,8 +165,8 @@ func catchMutation(t *testing.T, m *Mutation, want int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(data, []byte("exec hil pos")) || !bytes.Contains(data, []byte("acquirer-start")) {
-		t.Errorf("scenario has no rig or workload:\n%s", data)
+	if !bytes.Contains(data, []byte("\nexec hil chaos --replay "+ScheduleFile+" ")) || !bytes.Contains(data, []byte(InvariantName(want))) {
+		t.Errorf("scenario does not replay its schedule or name the invariant:\n%s", data)
 	}
 	s, err := ScheduleFromScenario(data)
 	if err != nil {

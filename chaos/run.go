@@ -153,14 +153,18 @@ type PrintedReceipt struct {
 // outcome as the client saw it, the journals, the acquirer's ledger and the
 // card balances after the heal, Recover and Settle.
 type History struct {
-	Schedule  Schedule
-	Mutation  string
-	Ops       []OpRecord
-	Terminals []TerminalRecord
-	Host      []acquirer.TxnView
-	Balances  map[string]int64
-	Evidence  []faults.Evidence
-	Elapsed   time.Duration
+	Schedule Schedule
+	Mutation string
+	// ResponseTimeout is the terminals' host response timeout the run
+	// used (Options.ResponseTimeout after defaults): a replay needs the
+	// same.
+	ResponseTimeout time.Duration
+	Ops             []OpRecord
+	Terminals       []TerminalRecord
+	Host            []acquirer.TxnView
+	Balances        map[string]int64
+	Evidence        []faults.Evidence
+	Elapsed         time.Duration
 }
 
 // FaultsApplied is the number of faults that fired in the run.
@@ -584,7 +588,7 @@ func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 		return nil, err
 	}
 	defer r.close()
-	h := &History{Schedule: s, Balances: map[string]int64{}}
+	h := &History{Schedule: s, ResponseTimeout: opts.ResponseTimeout, Balances: map[string]int64{}}
 	if opts.Mutation != nil {
 		h.Mutation = opts.Mutation.Name
 	}

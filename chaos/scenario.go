@@ -3,7 +3,6 @@ package chaos
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/txtar"
@@ -15,15 +14,17 @@ import (
 // schedule in text form (what `hil chaos --replay` reads).
 const ScheduleFile = "chaos-schedule.txt"
 
-// Scenario writes a failing run as a testscript scenario in the language
-// of scenarios/: printer-start and acquirer-start, the plan as
-// acquirer-fault and printer-fault lines, each operation as `exec hil pos`
-// on its terminal's journal and printer (a client crash as --crash-at on
-// the operation it struck, then `hil pos recover` as the till reboots),
-// the heal, Recover and Settle, and the checks the scenario commands can
-// make. The schedule itself is embedded as ScheduleFile, so that the run
-// can be replayed exactly in process. Link faults have no scenario command
-// and are listed as comments.
+// Scenario writes a run as a testscript scenario that reproduces it: the
+// schedule is embedded as ScheduleFile and the script replays it exactly,
+// in process, on the rig hil chaos used (`exec hil chaos --replay`), then
+// requires zero violations. So the scenario fails while the violation is
+// there and passes once it is fixed, under `hil run` as under `go test`.
+// The comments tell the story: the violations, the fault plan, and every
+// operation with its outcome as the client saw it.
+//
+// The replay runs the client as shipped: a violation that only a test
+// mutation (Options.Mutation) caused does not reproduce in a released
+// hil, and the comments say so.
 func Scenario(h *History, vs []Violation) []byte {
 	s := h.Schedule
 	var b strings.Builder
@@ -31,120 +32,50 @@ func Scenario(h *History, vs []Violation) []byte {
 	if h.Mutation != "" {
 		fmt.Fprintf(&b, ", client mutation %q", h.Mutation)
 	}
-	b.WriteString(".\n# Found by hil chaos; replay exactly with: hil chaos --replay THIS_FILE\n#\n# Violations:\n")
+	b.WriteString(".\n# Found by hil chaos. Violations:\n")
 	for _, v := range vs {
 		fmt.Fprintf(&b, "#   %s\n", v)
 	}
-	// Only the terminals the schedule uses get a printer and a journal.
-	var used []int
-	for t := 1; t <= s.Terminals; t++ {
-		for _, op := range s.Ops {
-			if op.Terminal == t {
-				used = append(used, t)
-				break
-			}
-		}
+	if len(vs) == 0 {
+		b.WriteString("#   none\n")
 	}
-	b.WriteString("\n# Rig: one acquirer, one printer per terminal.\nacquirer-start\n")
-	for _, t := range used {
-		fmt.Fprintf(&b, "printer-start --name t%d\n", t)
+	if h.Mutation != "" {
+		fmt.Fprintf(&b, "# The client was broken on purpose (test mutation %q): a hil built\n"+
+			"# without it passes this scenario.\n", h.Mutation)
 	}
-	b.WriteString("\n# The fault plan.\n")
-	crashes := map[int]string{} // op ID -> crash point
-	for _, r := range h.Ops {
-		if r.Crashed != "" {
-			crashes[r.Op.ID] = r.Crashed
-		}
-	}
+	b.WriteString("#\n# The fault plan:\n")
 	for _, f := range s.Faults {
-		words := strings.Fields(f.Rule.String())[1:]
-		switch f.Rule.Target {
-		case faults.TargetAcquirer:
-			fmt.Fprintf(&b, "acquirer-fault %s\n", strings.Join(words, " "))
-		case faults.TargetPrinter:
-			if !slices.Contains(used, f.Terminal) {
-				fmt.Fprintf(&b, "# t%d: %s (terminal idle)\n", f.Terminal, f.Rule.String())
-				continue
-			}
-			fmt.Fprintf(&b, "printer-fault --name t%d %s\n", f.Terminal, strings.Join(words, " "))
-		case faults.TargetClient:
-			fmt.Fprintf(&b, "# t%d: %s (staged as --crash-at on the operation it struck)\n", f.Terminal, f.Rule.String())
-		default:
-			fmt.Fprintf(&b, "# t%d: %s (no scenario command for link faults; replay in process)\n", f.Terminal, f.Rule.String())
+		who := "acquirer"
+		if f.Rule.Target != faults.TargetAcquirer {
+			who = fmt.Sprintf("t%d", f.Terminal)
 		}
+		fmt.Fprintf(&b, "#   %s: %s\n", who, f.Rule.String())
 	}
-	b.WriteString("\n# The workload, as the client saw it.\n")
-	pos := func(t int) string {
-		return fmt.Sprintf("exec hil pos --json --timeout 2s --terminal %s --journal $WORK/t%d.db --printer $HIL_PRINTER_T%d_URL --e-receipt $WORK/t%d-ereceipts --not-ready e-receipt",
-			TerminalID(t), t, t, t)
+	if len(s.Faults) == 0 {
+		b.WriteString("#   none\n")
 	}
+	b.WriteString("# The workload, as the client saw it:\n")
 	for _, r := range h.Ops {
-		op := r.Op
-		fmt.Fprintf(&b, "# %s: %s", op, r.Outcome)
+		fmt.Fprintf(&b, "#   %s: %s", r.Op, r.Outcome)
 		if r.Ref != "" {
 			fmt.Fprintf(&b, " %s", r.Ref)
 		}
 		if r.State != "" {
 			fmt.Fprintf(&b, " (%s)", r.State)
 		}
+		if r.Crashed != "" {
+			fmt.Fprintf(&b, ", client crashed %s", r.Crashed)
+		}
 		b.WriteString("\n")
-		var args string
-		switch op.Kind {
-		case OpSale:
-			args = fmt.Sprintf("sale %d --card %s", op.Amount, op.Card)
-		case OpRefund, OpLookupRefund:
-			if r.OrigRef == "" {
-				b.WriteString("#   skipped: its original got no reference\n")
-				continue
-			}
-			if op.Kind == OpLookupRefund {
-				fmt.Fprintf(&b, "%s lookup --last4 %s\n", pos(op.Terminal), op.Card[len(op.Card)-4:])
-			}
-			args = "refund " + r.OrigRef
-			if op.Amount != 0 {
-				args += fmt.Sprintf(" %d", op.Amount)
-			}
-			args += " --card " + op.Card
-		case OpVoid:
-			if r.OrigRef == "" {
-				b.WriteString("#   skipped: its original got no reference\n")
-				continue
-			}
-			args = fmt.Sprintf("void %s --card %s", r.OrigRef, op.Card)
-		case OpReprint:
-			if r.OrigRef == "" {
-				b.WriteString("#   skipped: its original got no reference\n")
-				continue
-			}
-			args = "reprint " + r.OrigRef
-		case OpSettle:
-			args = "settle"
-		}
-		line := pos(op.Terminal)
-		if c := crashes[op.ID]; c != "" {
-			line += " --crash-at " + c
-		}
-		if r.Outcome != OK {
-			b.WriteString("! ")
-		}
-		fmt.Fprintf(&b, "%s %s\n", line, args)
-		if crashes[op.ID] != "" {
-			neg := "! "
-			if r.RebootOK {
-				neg = ""
-			}
-			fmt.Fprintf(&b, "# the till reboots\n%s%s recover\n", neg, pos(op.Terminal))
-		}
 	}
-	b.WriteString("\n# Heal, then finish the job on every terminal.\nacquirer-heal\n")
-	for _, t := range used {
-		fmt.Fprintf(&b, "printer-state --name t%d paper=ok cover=closed cutter=ok online=true\n", t)
+	timeout := h.ResponseTimeout
+	if timeout <= 0 {
+		timeout = Options{}.withDefaults().ResponseTimeout
 	}
-	for _, t := range used {
-		fmt.Fprintf(&b, "%s recover\n%s settle\n", pos(t), pos(t))
-		fmt.Fprintf(&b, "%s lookup --state in-doubt\n! stdout .\n", pos(t))
-	}
-	b.WriteString("no-full-pan " + strings.Join([]string{CardA, CardB, CardDecline, CardNoFunds}, " ") + "\n")
+	fmt.Fprintf(&b, "\n# Replay the schedule below exactly, in process, on the rig hil chaos\n"+
+		"# used; this fails while the violation is there.\n"+
+		"exec hil chaos --replay %s --response-timeout %s\n"+
+		"stdout '^chaos: 1 runs, \\d+ operations, \\d+ faults, 0 violations$'\n", ScheduleFile, timeout)
 	a := &txtar.Archive{Comment: []byte(b.String()), Files: []txtar.File{{Name: ScheduleFile, Data: []byte(s.String())}}}
 	return txtar.Format(a)
 }

@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"flag"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -16,7 +17,13 @@ import (
 var update = flag.Bool("u", false, "rewrite the golden files inside the scenarios")
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"hil": cli.Main})
+	testscript.Main(m, map[string]func(){"hil": func() {
+		// A test may ask for a broken client (see chaos_scenario_test.go).
+		if os.Getenv(mutationEnv) == unmarkedReprints.Name {
+			cli.ChaosMutation = unmarkedReprints
+		}
+		cli.Main()
+	}})
 }
 
 // TestScenarios runs the suite of this folder against the emulators, the

@@ -30,14 +30,16 @@ runs each against the emulators with the real POS client, heals, runs Recover
 and Settle, and checks the five invariants and the card-balance bounds.
 
 A failing schedule is shrunk to a minimal one, printed with its seed, and
-written to DIR as a .txtar scenario that embeds the schedule; replay it with
---replay FILE. The last line is always
+written to DIR as a .txtar scenario that embeds the schedule and replays it
+exactly: "hil run FILE" fails while the violation is there and passes once it
+is fixed. Replay it by hand with --replay FILE. The last line is always
   chaos: <runs> runs, <ops> operations, <faults> faults, <v> violations
 and the exit status is 1 when any schedule violated an invariant.`
 
-// chaosMutation, when set by a test, breaks the client on purpose so that
-// the violation path of hil chaos can be tested in process.
-var chaosMutation *chaos.Mutation
+// ChaosMutation, when set by a test, breaks the client of hil chaos on
+// purpose so that its violation path, and the scenarios it writes, can be
+// tested. It is for tests only: a released hil never sets it.
+var ChaosMutation *chaos.Mutation
 
 func runChaos(ctx context.Context, env *Env, args []string) int {
 	fs := newFlagSet(env, "hil chaos [flags]", chaosHelp)
@@ -65,7 +67,7 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("chaos: --runs, --terminals (1–99), --ops and --parallel must be positive, --faults not negative")
 		return ExitUsage
 	}
-	opts := chaos.Options{ResponseTimeout: *timeout, Mutation: chaosMutation}
+	opts := chaos.Options{ResponseTimeout: *timeout, Mutation: ChaosMutation}
 	if *replay != "" {
 		return chaosReplay(ctx, env, *replay, opts)
 	}

@@ -53,9 +53,9 @@ func (u unmarkedDup) Print(ctx context.Context, job []byte) error {
 }
 
 func TestChaosViolationShrunkAndReplayed(t *testing.T) {
-	chaosMutation = &chaos.Mutation{Name: "reprint-unmarked",
+	ChaosMutation = &chaos.Mutation{Name: "reprint-unmarked",
 		Printer: func(_ int, p posclient.Printer) posclient.Printer { return unmarkedDup{p} }}
-	t.Cleanup(func() { chaosMutation = nil })
+	t.Cleanup(func() { ChaosMutation = nil })
 	dir := t.TempDir()
 	code, out, errs := runChaosCLI(t, "--seed", "100", "--runs", "12", "--exclude", "printer power-cycle", "--out", dir, "--max-shrink", "1")
 	if code != ExitFailure {
@@ -85,7 +85,7 @@ func TestChaosViolationShrunkAndReplayed(t *testing.T) {
 	if m := chaosSummary.FindStringSubmatch(lastLine(out)); m == nil || m[1] != "1" || m[4] != "1" {
 		t.Errorf("replay summary %q", lastLine(out))
 	}
-	chaosMutation = nil
+	ChaosMutation = nil
 	code, out, errs = runChaosCLI(t, "--replay", paths[0])
 	if code != ExitOK || !strings.HasSuffix(out, " 0 violations\n") {
 		t.Errorf("replay without the mutation: exit %d\n%s\n%s", code, out, errs)

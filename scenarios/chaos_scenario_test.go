@@ -1,0 +1,130 @@
+package scenarios_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/poshil/hil/chaos"
+	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/scenarios"
+)
+
+// mutationEnv names the mutation the hil of a scenario runs with (tests
+// only; see TestMain).
+const mutationEnv = "POSHIL_TEST_MUTATION"
+
+// unmarkedReprints breaks the client: duplicates are printed without their
+// DUPLICATE mark (invariant 2).
+var unmarkedReprints = &chaos.Mutation{Name: "reprint-unmarked",
+	Printer: func(_ int, p posclient.Printer) posclient.Printer { return unmarkedPrinter{p} }}
+
+type unmarkedPrinter struct{ posclient.Printer }
+
+func (u unmarkedPrinter) Print(ctx context.Context, job []byte) error {
+	return u.Printer.Print(ctx, bytes.ReplaceAll(job, []byte("DUPLICATE"), []byte("         ")))
+}
+
+// runScenarios runs the .txtar files of dir as "hil run" does, with the
+// hil of the scripts broken by mutation when it is not empty.
+func runScenarios(t *testing.T, dir, mutation string) []scenarios.Result {
+	t.Helper()
+	p := scenarios.Params(scenarios.Options{})
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		env.Setenv(mutationEnv, mutation)
+		if setup != nil {
+			return setup(env)
+		}
+		return nil
+	}
+	res, err := scenarios.Run(t.Context(), scenarios.RunOptions{Paths: []string{dir}, Params: p, KeepDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// writeScenario runs s in process as hil chaos does, checks it and writes
+// the scenario hil chaos would write; it returns the violations.
+func writeScenario(t *testing.T, dir, name string, s chaos.Schedule, m *chaos.Mutation) []chaos.Violation {
+	t.Helper()
+	h, err := chaos.Run(t.Context(), s, chaos.Options{Mutation: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := chaos.Check(h)
+	if err := os.WriteFile(filepath.Join(dir, name+".txtar"), chaos.Scenario(h, vs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// TestChaosScenarioReproduces: the scenario hil chaos writes reproduces
+// the run it was written from, under the scenario runner. Clean runs —
+// crashes, link, printer and acquirer faults included — pass as scripts;
+// a violation by a broken client fails the script with the same
+// invariant while the client is broken, and passes once it is not.
+func TestChaosScenarioReproduces(t *testing.T) {
+	clean := t.TempDir()
+	handmade, err := chaos.ParseSchedule(`seed 11
+terminals 2
+op 1 t1 sale amount=1250 card=approve
+op 2 t2 sale amount=900 card=other
+op 3 t1 refund of=1 amount=250 card=approve
+op 4 t1 sale amount=300 card=approve
+op 5 t2 lookup-refund of=2 card=other
+op 6 t1 reprint of=4
+op 7 t2 settle
+fault acquirer drop-response mti=0200 nth=2
+fault t1 printer paper-out after-lines=20
+fault t1 client crash at=after-approval nth=3
+fault t2 link reset dir=down nth=3
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schedules := []chaos.Schedule{handmade}
+	for _, seed := range []int64{3, 40} { // seeds with link faults and crashes
+		schedules = append(schedules, chaos.Generate(seed, chaos.GenConfig{}))
+	}
+	for i, s := range schedules {
+		if vs := writeScenario(t, clean, fmt.Sprintf("clean_%d", i), s, nil); len(vs) > 0 {
+			t.Fatalf("schedule %d violates %v", i, vs)
+		}
+	}
+	res := runScenarios(t, clean, "")
+	if len(res) != len(schedules) {
+		t.Fatalf("%d results for %d scenarios", len(res), len(schedules))
+	}
+	for _, r := range res {
+		t.Logf("%s: %s in %s", r.Name, r.Outcome, r.Duration)
+		if r.Outcome != scenarios.Passed {
+			t.Errorf("%s: %s, want pass: %s\n%s", r.Name, r.Outcome, r.Reason, r.Log)
+		}
+	}
+
+	broken := t.TempDir()
+	s, err := chaos.ParseSchedule("seed 5\nterminals 1\nop 1 t1 sale amount=1250 card=approve\nop 2 t1 reprint of=1\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := writeScenario(t, broken, "unmarked", s, unmarkedReprints)
+	if len(vs) == 0 || vs[0].Invariant != chaos.InvReceipt {
+		t.Fatalf("mutated run: violations %v, want invariant 2", vs)
+	}
+	res = runScenarios(t, broken, unmarkedReprints.Name)
+	if len(res) != 1 || res[0].Outcome != scenarios.Failed || !strings.Contains(res[0].Log, "violation: invariant 2 (receipt)") {
+		t.Errorf("scenario on the broken client: %+v, want a failure on invariant 2", res)
+	}
+	res = runScenarios(t, broken, "")
+	if len(res) != 1 || res[0].Outcome != scenarios.Passed {
+		t.Errorf("scenario on the client as shipped: %+v, want pass", res)
+	}
+}

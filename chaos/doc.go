@@ -49,6 +49,8 @@
 //
 // [Explore] runs many seeds in parallel. A failing schedule is shrunk by
 // [Shrink] (delta debugging over faults and operations) and written as a
-// testscript scenario by [Scenario], which also embeds the schedule so that
-// `hil chaos --replay FILE` runs it again.
+// testscript scenario by [Scenario]: it embeds the schedule and replays it
+// exactly with `hil chaos --replay`, requiring zero violations, so the
+// scenario fails under `hil run` while the violation is there and passes
+// once it is fixed.
 package chaos

@@ -44,7 +44,8 @@ func receiptFromBytes(data []byte) *paper.Receipt {
 			w, h := int(next(1)[0]), int(next(1)[0])
 			r.Elements = append(r.Elements, paper.Image{X: i16(), Width: w, Height: h, Bits: next(int(next(1)[0]) * 4)})
 		case 2:
-			syms := []paper.Symbology{paper.UPCA, paper.UPCE, paper.EAN13, paper.EAN8, paper.Code39, paper.ITF, paper.Codabar, paper.Code93, paper.Code128, "X"}
+			syms := []paper.Symbology{paper.UPCA, paper.UPCE, paper.EAN13, paper.EAN8, paper.Code39, paper.ITF, paper.Codabar, paper.Code93, paper.Code128, "X",
+				paper.DataBarOmni, paper.DataBarTruncated, paper.DataBarLimited, paper.DataBarExpanded}
 			b := next(4)
 			r.Elements = append(r.Elements, paper.Barcode{Symbology: syms[int(b[0])%len(syms)], Data: string(next(int(b[1] % 20))),
 				Height: int(b[2]), ModuleWidth: int(int8(b[3])), HRI: paper.HRIPosition(b[0] % 4), Align: paper.Justify(b[1] % 4), X: i16(), AreaWidth: i16()})
@@ -69,6 +70,17 @@ func FuzzRender(f *testing.F) {
 	f.Add([]byte{0x40, 0x02, 3, 10, 6, 1, 0, 0, 0x40, 0x02, 'h', 't', 't', 'p', 's', ':', '/', '/', 'x', '.', 'y', 5, 1})
 	f.Add([]byte{0x40, 0x02, 1, 16, 2, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 6, 2, 4, 30, 0})
 	f.Add([]byte{0, 0, 0, 3, 0xFF, 0x7F, 0xFF, 0xFF, 3, 0xE4, 0xB8, 0xAD, 0x7F, 0x7F, 0x7F, 0xFF, 0x7F, 0xFF, 0x7F})
+	// GS1 DataBar: Omnidirectional (symbology 10), Limited (12) and
+	// Expanded (13; 19 bytes of data at most here), drawn 3 dots a module:
+	// kind, symbology, data length, height, module width, data, X, area.
+	databar := func(sym byte, data string) []byte {
+		b := append([]byte{0x40, 0x02, 2, sym, byte(len(data)), 80, 3}, data...)
+		return append(b, 0, 0, 0x40, 0x02)
+	}
+	f.Add(databar(10, "0950110153000"))
+	f.Add(databar(12, "15012345678907"))
+	f.Add(databar(13, "(01)90614141000015"))
+	f.Add(databar(13, "(10)AB-123(21)x"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := receiptFromBytes(data)
 		text := Text(r)

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/oned"
+	"github.com/makiuchi-d/gozxing/oned/rss"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/poshil/hil/emulator/escpos/paper"
@@ -189,6 +190,9 @@ func TestBarcodesDecodeAgain(t *testing.T) {
 		{paper.Code93, "Receipt 42", oned.NewCode93Reader(), "Receipt 42", "Receipt 42"},
 		{paper.ITF, "12345678", oned.NewITFReader(), "12345678", "12345678"},
 		{paper.Codabar, "A40156B", oned.NewCodaBarReader(), "40156", "A40156B"},
+		{paper.DataBarOmni, "0950110153000", rss.NewRSS14Reader(), "09501101530003", "(01)09501101530003"},
+		{paper.DataBarOmni, "20012345678909", rss.NewRSS14Reader(), "20012345678909", "(01)20012345678909"},
+		{paper.DataBarTruncated, "0001234567890", rss.NewRSS14Reader(), "00012345678905", "(01)00012345678905"},
 	} {
 		t.Run(string(tc.sym)+"/"+tc.data, func(t *testing.T) {
 			_, hri, err := Modules(tc.sym, tc.data)
@@ -474,8 +478,13 @@ func TestCode128VariantsDecode(t *testing.T) {
 			t.Errorf("%s %q decoded %q, want %q", tc.sym, tc.data, got, tc.want)
 		}
 	}
+	// GS1 DataBar is drawn now; its data is the GTIN alone, so a GTIN with
+	// the AI in front (16 digits) is refused.
 	if _, _, err := Modules(paper.DataBarOmni, "0109501101530003"); !errors.Is(err, ErrSymbol) {
-		t.Errorf("DataBar: error %v, want ErrSymbol (not drawn)", err)
+		t.Errorf("DataBar with the AI in the data: error %v, want ErrSymbol", err)
+	}
+	if _, _, err := Modules(paper.DataBarOmni, "09501101530003"); err != nil {
+		t.Errorf("DataBar: %v", err)
 	}
 }
 

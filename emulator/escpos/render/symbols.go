@@ -34,6 +34,14 @@ func hriCell(f paper.Font) (int, int) {
 // Modules returns the bar pattern of a one-dimensional barcode, one bool a
 // module (true for a bar), without quiet zones, and the text a printer puts
 // in the human-readable interpretation (check digits included).
+//
+// GS1 DataBar Omnidirectional, Truncated (the same pattern; only the bar
+// height differs) and Limited take a GTIN of 13 digits (the check digit is
+// added) or 14 (it is checked), Limited's first digit 0 or 1; their
+// interpretation is "(01)" and the 14 digits. GS1 DataBar Expanded takes
+// the GS1 element string with each application identifier in parentheses,
+// "(01)09501101530003(17)140704(10)AB-123", which is also its
+// interpretation; see the package documentation for what it accepts.
 func Modules(sym paper.Symbology, data string) ([]bool, string, error) {
 	var bc barcode.Barcode
 	var err error
@@ -78,8 +86,9 @@ func Modules(sym paper.Symbology, data string) ([]bool, string, error) {
 		// for the HRI only.
 		enc := strings.NewReplacer("(", "", ")", "").Replace(data)
 		bc, err = code128.Encode(string(code128.FNC1) + enc)
+	case paper.DataBarOmni, paper.DataBarTruncated, paper.DataBarLimited, paper.DataBarExpanded:
+		return dataBar(sym, data)
 	default:
-		// GS1 DataBar and unknown symbologies are not drawn.
 		return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: "symbology not drawn by this renderer"}
 	}
 	if err != nil {
@@ -274,3 +283,28 @@ func (e *SymbolError) Error() string {
 
 // Unwrap returns ErrSymbol.
 func (e *SymbolError) Unwrap() error { return ErrSymbol }
+
+// dataBar encodes the GS1 DataBar symbologies (databar.go).
+func dataBar(sym paper.Symbology, data string) ([]bool, string, error) {
+	fail := func(err error) ([]bool, string, error) {
+		return nil, "", &SymbolError{Symbology: string(sym), Data: data, Reason: err.Error()}
+	}
+	if sym == paper.DataBarExpanded {
+		mods, err := dataBarExpanded(data)
+		if err != nil {
+			return fail(err)
+		}
+		return mods, data, nil
+	}
+	gtin, err := gtin14(data)
+	if err != nil {
+		return fail(err)
+	}
+	if sym == paper.DataBarLimited {
+		if gtin[0] > '1' {
+			return fail(fmt.Errorf("first digit %c, want 0 or 1", gtin[0]))
+		}
+		return dataBarLimited(gtin), "(01)" + gtin, nil
+	}
+	return dataBar14(gtin), "(01)" + gtin, nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -96,6 +97,17 @@ func FuzzPrinter(f *testing.F) {
 	addFixtureSeeds(f)
 	f.Add([]byte{ESC, EscBitImage, 33, 0xFF, 0x01})
 	f.Add([]byte{GS, GsLeftMargin, 0xFF, 0x02, GS, GsPrintWidth, 0xFF, 0xFF, 'x', LF})
+	// GS1 DataBar, GS k 75–78: good and bad data, wide modules.
+	gsk := func(m byte, data string) []byte {
+		return append([]byte{GS, GsBarcodeWidth, 6, GS, GsHRIPosition, 3, GS, GsBarcode, m, byte(len(data))}, data...)
+	}
+	f.Add(gsk(75, "0950110153000"))
+	f.Add(gsk(76, "0001234567890"))
+	f.Add(gsk(77, "1501234567890"))
+	f.Add(gsk(77, "2501234567890"))
+	f.Add(gsk(78, "(01)09501101530003(17)140704{1(10)AB-123*"))
+	f.Add(gsk(78, "(91)"+strings.Repeat("9", 70)))
+	f.Add(gsk(78, "(10){("))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, prof := range []string{"tm-t88", "zh-80"} {
 			p, err := NewPrinter(Options{Profile: prof})

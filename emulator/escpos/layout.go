@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/boombuler/barcode/qr"
 
 	"github.com/poshil/hil/emulator/escpos/paper"
+	"github.com/poshil/hil/emulator/escpos/render"
 )
 
 // layout holds the print modes and the line being assembled (the print
@@ -640,8 +642,11 @@ func checkDigit(d []byte) byte {
 }
 
 // barcodeData validates the data of GS k and returns what the symbol
-// encodes: check digits of UPC-A, EAN-13 and EAN-8 added when missing,
-// CODE128 code-set selectors decoded.
+// encodes, which the printer stores in paper.Barcode.Data and the renderer
+// draws from: check digits of UPC-A, EAN-13 and EAN-8 added when missing,
+// CODE128 code-set selectors decoded, the 14-digit GTIN of GS1 DataBar
+// Omnidirectional, Truncated and Limited, the element string of GS1 DataBar
+// Expanded (dataBarExpandedData).
 func barcodeData(sym paper.Symbology, d []byte) (string, error) {
 	ean := func(n int) (string, error) {
 		if !digits(d) || (len(d) != n-1 && len(d) != n) {
@@ -703,11 +708,68 @@ func barcodeData(sym paper.Symbology, d []byte) (string, error) {
 		return string(d), nil
 	case paper.Code128:
 		return code128Data(d)
+	case paper.DataBarOmni, paper.DataBarTruncated, paper.DataBarLimited:
+		// Epson: the GTIN without the AI 01 and without its check digit,
+		// which the printer computes (and prints in the HRI).
+		if !digits(d) || len(d) != 13 {
+			return "", fmt.Errorf("%w: %s needs 13 digits (the GTIN without AI 01 and check digit), got %q", errBarcodeData, sym, d)
+		}
+		if sym == paper.DataBarLimited && d[0] > '1' {
+			return "", fmt.Errorf("%w: %s first digit must be 0 or 1, got %c", errBarcodeData, sym, d[0])
+		}
+		return string(d) + string(checkDigit(d)), nil
+	case paper.DataBarExpanded:
+		return dataBarExpandedData(d)
 	}
 	if len(d) == 0 {
 		return "", fmt.Errorf("%w: empty %s", errBarcodeData, sym)
 	}
 	return string(d), nil
+}
+
+// dataBarExpandedData turns GS k 78 data as Epson documents it for GS1
+// DataBar Expanded into the element string the symbol encodes, each
+// application identifier in parentheses: "(01)09501101530003(17)140704".
+// Epson's rules (the GS1 DataBar Expanded notes of its TM-C3500, TM-C7500
+// and ColorWorks C6500 manuals; python-escpos's range check for GS k 78
+// agrees): 2–255 bytes of 0–9 A–Z a–z space ! " % & ' ( ) * + , - . / : ;
+// < = > ? _ {, every AI in parentheses (printed in the HRI, not encoded),
+// "*" skipped, "{1" an FNC1, a wrong check digit of (01) an error.
+//
+// Here FNC1 is accepted only right before an AI, where the element string
+// implies it anyway, and dropped; Epson's other escapes ("{(" "{)" for
+// parentheses in data, "{*", "{{") are refused, as the parentheses mark
+// AIs in the stored element string and "{" is not encodable. What is
+// left must be an element string the renderer can encode (render.Modules):
+// AIs of 2–4 digits, predefined-length AIs with data of their length
+// (Epson documents no such check), at most 21 data characters.
+func dataBarExpandedData(d []byte) (string, error) {
+	if len(d) < 2 {
+		return "", fmt.Errorf("%w: %s needs at least 2 bytes, got %q", errBarcodeData, paper.DataBarExpanded, d)
+	}
+	out := make([]byte, 0, len(d))
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		switch {
+		case c == '*':
+		case c == '{':
+			if i+1 >= len(d) || d[i+1] != '1' {
+				return "", fmt.Errorf("%w: %s: only {1 (FNC1) is accepted after {, at %d", errBarcodeData, paper.DataBarExpanded, i)
+			}
+			if i+2 >= len(d) || d[i+2] != '(' {
+				return "", fmt.Errorf("%w: %s: FNC1 ({1) at %d is not before an AI", errBarcodeData, paper.DataBarExpanded, i)
+			}
+			i++
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', strings.IndexByte(` !"%&'()+,-./:;<=>?_`, c) >= 0:
+			out = append(out, c)
+		default:
+			return "", fmt.Errorf("%w: %s byte %#02x at %d", errBarcodeData, paper.DataBarExpanded, c, i)
+		}
+	}
+	if _, _, err := render.Modules(paper.DataBarExpanded, string(out)); err != nil {
+		return "", fmt.Errorf("%w: %w", errBarcodeData, err)
+	}
+	return string(out), nil
 }
 
 // code128Data decodes GS k 73 data: {A {B {C select code sets, {S shifts,

@@ -2,11 +2,14 @@ package escpos
 
 import (
 	"bytes"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/poshil/hil/emulator/escpos/paper"
+	"github.com/poshil/hil/emulator/escpos/render"
 )
 
 func printReceipt(t *testing.T, profile string, data []byte) (*paper.Receipt, []byte) {
@@ -206,6 +209,101 @@ func TestBarcodeData(t *testing.T) {
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("%s %q = %q, %v; want %q ok=%v", tc.sym, tc.in, got, err, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestBarcodeDataDataBar checks GS k 75–78 data against Epson's rules for
+// GS1 DataBar (see dataBarExpandedData for the sources): Omnidirectional,
+// Truncated and Limited take the 13 digits of a GTIN without the AI 01 and
+// its check digit, Limited's first digit 0 or 1; Expanded takes element
+// strings with every AI in parentheses, "*" skipped and "{1" (FNC1) before
+// an AI. What barcodeData returns is stored in paper.Barcode.Data.
+func TestBarcodeDataDataBar(t *testing.T) {
+	tests := []struct {
+		sym  paper.Symbology
+		in   string
+		want string // "" for an error
+	}{
+		{paper.DataBarOmni, "0950110153000", "09501101530003"},
+		{paper.DataBarOmni, "2001234567890", "20012345678909"},
+		{paper.DataBarOmni, "09501101530003", ""}, // 14 digits: Epson takes 13
+		{paper.DataBarOmni, "095011015300", ""},
+		{paper.DataBarOmni, "0950110153O00", ""},
+		{paper.DataBarOmni, "", ""},
+		{paper.DataBarTruncated, "0001234567890", "00012345678905"},
+		{paper.DataBarTruncated, "(01)000123456", ""},
+		{paper.DataBarLimited, "1501234567890", "15012345678907"},
+		{paper.DataBarLimited, "0031234567890", "00312345678906"},
+		{paper.DataBarLimited, "2501234567890", ""}, // first digit 0 or 1
+		{paper.DataBarLimited, "9501234567890", ""},
+		{paper.DataBarExpanded, "(01)09501101530003(17)140704(10)AB-123", "(01)09501101530003(17)140704(10)AB-123"},
+		{paper.DataBarExpanded, "(01)90614141000015(3202)000150", "(01)90614141000015(3202)000150"},
+		{paper.DataBarExpanded, "(10)12A", "(10)12A"},
+		{paper.DataBarExpanded, "(10)AB-123{1(21)x y", "(10)AB-123(21)x y"},                       // FNC1 before an AI is implied
+		{paper.DataBarExpanded, "*(01)0950110153000*3(17)140704", "(01)09501101530003(17)140704"}, // '*' skipped
+		{paper.DataBarExpanded, `(91)!"%&'+,-./:;<=>?_`, `(91)!"%&'+,-./:;<=>?_`},
+		{paper.DataBarExpanded, "(01)09501101530004", ""}, // check digit of (01)
+		{paper.DataBarExpanded, "(01)0950110153000", ""},  // (01) is 14 digits
+		{paper.DataBarExpanded, "0109501101530003", ""},   // no AI in parentheses
+		{paper.DataBarExpanded, "(", ""},                  // too short and no AI
+		{paper.DataBarExpanded, "(10)AB{2", ""},           // only {1 is accepted
+		{paper.DataBarExpanded, "(10)AB{(C{)", ""},        // no parentheses in data
+		{paper.DataBarExpanded, "(10)AB{1", ""},           // FNC1 at the end
+		{paper.DataBarExpanded, "(10)A{1B", ""},           // FNC1 inside data
+		{paper.DataBarExpanded, `(10)AB\x`, ""},           // backslash: not in Epson's range
+		{paper.DataBarExpanded, "(10)AB\x00", ""},
+		{paper.DataBarExpanded, "(10)", ""},                           // AI without data
+		{paper.DataBarExpanded, "(1)23", ""},                          // AI of one digit
+		{paper.DataBarExpanded, "(91)" + strings.Repeat("A", 41), ""}, // more than 21 data characters
+	}
+	for _, tc := range tests {
+		got, err := barcodeData(tc.sym, []byte(tc.in))
+		if tc.want == "" {
+			if !errors.Is(err, errBarcodeData) {
+				t.Errorf("%s %q = %q, %v; want an error wrapping errBarcodeData", tc.sym, tc.in, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s %q = %q, %v; want %q", tc.sym, tc.in, got, err, tc.want)
+		}
+	}
+	// A bad element string names the renderer's reason as well.
+	_, err := barcodeData(paper.DataBarExpanded, []byte("(01)09501101530004"))
+	if !errors.Is(err, render.ErrSymbol) {
+		t.Errorf("error %v does not wrap render.ErrSymbol", err)
+	}
+}
+
+// TestLayoutDataBar prints GS k 75–78 and checks what lands on paper:
+// the data barcodeData returns, the symbology, the barcode parameters.
+func TestLayoutDataBar(t *testing.T) {
+	var s []byte
+	gsk := func(m byte, data string) {
+		s = append(s, GS, GsBarcode, m, byte(len(data)))
+		s = append(s, data...)
+	}
+	s = append(s, GS, GsBarcodeHeight, 40, GS, GsBarcodeWidth, 2, GS, GsHRIPosition, 2)
+	gsk(75, "0950110153000")
+	gsk(76, "0001234567890")
+	gsk(77, "1501234567890")
+	gsk(77, "2501234567890") // ignored: Limited starts with 0 or 1
+	gsk(78, "(01)09501101530003(17)140704{1(10)AB-123")
+	gsk(78, "(01)09501101530004") // ignored: check digit
+	s = append(s, GS, GsCut, 49)
+	r, _ := printReceipt(t, "tm-t88", s)
+	bc := func(sym paper.Symbology, data string) paper.Barcode {
+		return paper.Barcode{Symbology: sym, Data: data, Height: 40, ModuleWidth: 2, HRI: paper.HRIBelow, AreaWidth: 576}
+	}
+	want := []paper.Element{
+		bc(paper.DataBarOmni, "09501101530003"),
+		bc(paper.DataBarTruncated, "00012345678905"),
+		bc(paper.DataBarLimited, "15012345678907"),
+		bc(paper.DataBarExpanded, "(01)09501101530003(17)140704(10)AB-123"),
+		paper.Cut{Partial: true},
+	}
+	if diff := cmp.Diff(want, r.Elements); diff != "" {
+		t.Errorf("DataBar receipt (-want +got):\n%s", diff)
 	}
 }
 

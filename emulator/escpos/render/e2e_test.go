@@ -182,6 +182,16 @@ var e2eStreams = []struct {
 			feedLines(3).cut(false)
 		return s.b
 	}},
+	{"e2e-databar", "tm-t88", func() []byte {
+		s := new(stream).init().align(1).line("GS1 DATABAR").
+			gs(escpos.GsBarcodeHeight, 80).gs(escpos.GsBarcodeWidth, 2).gs(escpos.GsHRIPosition, 2).
+			barcode(75, "0950110153000").raw(escpos.LF).
+			gs(escpos.GsBarcodeHeight, 40).barcode(76, "0001234567890").raw(escpos.LF).
+			barcode(77, "1501234567890").raw(escpos.LF).
+			gs(escpos.GsBarcodeHeight, 80).barcode(78, "(01)09501101530003(17)140704(10)AB-123").raw(escpos.LF).
+			feedLines(3).cut(false)
+		return s.b
+	}},
 	{"e2e-logo", "generic-58", func() []byte {
 		s := new(stream).init().align(1).
 			raster(200, 120, ring(200, 120)).

@@ -151,7 +151,11 @@ const (
 type Barcode struct {
 	Symbology Symbology
 	// Data is the content as encoded in the symbol; for CODE128 the code-set
-	// selectors ({A {B {C) are removed and the data decoded.
+	// selectors ({A {B {C) are removed and the data decoded; for GS1
+	// DataBar Omnidirectional, Truncated and Limited it is the 14-digit
+	// GTIN, check digit included, without the AI 01; for GS1 DataBar
+	// Expanded the element string with each AI in parentheses,
+	// "(01)09501101530003(17)140704".
 	Data        string
 	Height      int // bar height in dots (GS h)
 	ModuleWidth int // narrow bar width in dots (GS w)

@@ -35,11 +35,10 @@
 // crisp; CJK ideographs from Unifont's 16×16 glyphs into 24×24), magnified
 // up to 8×8, bold, underlined (1 or 2 dots), reversed and upside down; bit
 // images dot for dot; barcodes (UPC-A, UPC-E, EAN13, EAN8, CODE39, ITF,
-// CODABAR, CODE93, CODE128, GS1-128) module by module with their
-// human-readable text; QR codes module by module at their error correction
-// level. GS1 DataBar symbols are not drawn (their space is left blank). The
-// output is a paletted PNG of bit depth 1. Glyph bitmaps are scaled once and
-// cached; pixel buffers are pooled.
+// CODABAR, CODE93, CODE128, GS1-128, GS1 DataBar) module by module with
+// their human-readable text; QR codes module by module at their error
+// correction level. The output is a paletted PNG of bit depth 1. Glyph
+// bitmaps are scaled once and cached; pixel buffers are pooled.
 //
 // Symbols are placed by their justification within their print area, as
 // the printer places them. The quiet zone round a symbol is the paper
@@ -48,6 +47,35 @@
 // on paper. Data a symbology cannot encode leaves the symbol's space blank,
 // as a printer leaves it; Modules and QRModules report why with a
 // SymbolError.
+//
+// # GS1 DataBar
+//
+// The GS1 DataBar symbols of GS k 75–78 are encoded here, following ISO/IEC
+// 24724:2011 (databar.go), as single rows without quiet zones:
+//
+//   - Omnidirectional (96 modules) and Truncated, the same row, which the
+//     printer prints GS h dots high like every barcode. Data: a GTIN of 13
+//     digits (the check digit is added) or 14 (it is checked), without the
+//     AI. Interpretation: "(01)" and the 14 digits.
+//   - Limited (79 modules, the last five light, as the 2011 edition has
+//     it): the same data, first digit 0 or 1.
+//   - Expanded, single row (4 to 22 symbol characters, up to 543 modules;
+//     not the stacked variant): the element string with each application
+//     identifier in parentheses, "(01)09501101530003(17)140704(10)AB-123",
+//     which is also the interpretation. AIs are 2–4 digits; AIs with a
+//     predefined length (00–04, 11–20, 31–36, 41x) need data of that
+//     length, all digits, and (01) its right check digit; other data may
+//     hold the characters Expanded encodes, digits, letters and
+//     ! " % & ' * + , - . / : ; < = > ? _ and space, but no parentheses.
+//     AIs are not checked against the GS1 list. Every encodation method of
+//     ISO/IEC 24724:2011 7.2.5.4 is used where it applies (the compressed
+//     forms for (01) with (310x), (320x), (392x), (393x) and dates), and
+//     data past 21 data characters is refused.
+//
+// The tests compare the module patterns with published ones (the ISO/IEC
+// 24724 and GS1 General Specifications figures, zint's test suite), with
+// zint where it is installed, and read Omnidirectional back with gozxing
+// and Expanded with zbar where that is installed.
 //
 // # HTML
 //

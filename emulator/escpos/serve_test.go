@@ -303,6 +303,8 @@ func TestWrapConnWrapsEveryConnection(t *testing.T) {
 type recordingPacer struct {
 	mu          sync.Mutex
 	bytes, dots int
+	want        int           // bytes expected in all
+	all         chan struct{} // closed once want bytes were consumed
 }
 
 func (r *recordingPacer) Consumed(_ context.Context, n, dots int) error {
@@ -310,23 +312,35 @@ func (r *recordingPacer) Consumed(_ context.Context, n, dots int) error {
 	defer r.mu.Unlock()
 	r.bytes += n
 	r.dots += dots
+	if r.bytes >= r.want && r.all != nil {
+		close(r.all)
+		r.all = nil
+	}
 	return nil
 }
 
 func TestPacerSeesBytesAndDots(t *testing.T) {
 	p, receipts := newPrinter(t)
-	rec := &recordingPacer{}
+	job := cat(receiptBytes("ONE", "TWO", "THREE"), fullCut)
+	all := make(chan struct{})
+	rec := &recordingPacer{want: len(job), all: all}
 	s := newServer(t, p, escpos.ServerOptions{Pacer: func(endpoint string) escpos.Pacer {
 		if endpoint != "tcp" {
 			t.Errorf("pacer for %q", endpoint)
 		}
 		return rec
 	}})
-	job := cat(receiptBytes("ONE", "TWO", "THREE"), fullCut)
 	c := dial(t, s.Addr())
 	write(t, c, job)
 	c.Close()
 	r := nextReceipt(t, receipts)
+	// The pacer hears of the bytes once the printer has processed them,
+	// which may be after the receipt hook ran: wait for it, then stop.
+	select {
+	case <-all:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pacer never heard of the whole job")
+	}
 	s.Close()
 	want := 0
 	for _, e := range r.Elements {

@@ -127,19 +127,28 @@ func randomElementString(rng *rand.Rand) string {
 	return s.String()
 }
 
+// LookTool returns the path of a command line a test needs, from the
+// Debian package pkg (tests only; both test packages use it). Without it
+// the test is skipped, but fails in CI, where .ci/run installs it.
+func LookTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not installed: .ci/run installs it (apt-get install %s)", name, pkg)
+		}
+		t.Skipf("%s not installed (apt-get install %s)", name, pkg)
+	}
+	return path
+}
+
 // TestDataBarAgainstZint compares the encoders with zint's, symbol by
 // symbol, over many generated inputs: GTINs at random and element strings
 // that take every encodation method and general-field mode. It runs where
 // the zint command line is installed (apt-get install zint) and is skipped
 // elsewhere; the published vectors of TestDataBarVectors run everywhere.
 func TestDataBarAgainstZint(t *testing.T) {
-	zint, err := exec.LookPath("zint")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("zint not installed: .ci/run installs it (apt-get install zint)")
-		}
-		t.Skip("zint not installed (apt-get install zint)")
-	}
+	zint := LookTool(t, "zint", "zint")
 	rng := rand.New(rand.NewPCG(24724, 2011))
 	for _, tc := range []struct {
 		sym       paper.Symbology

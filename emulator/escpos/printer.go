@@ -94,7 +94,6 @@ type Printer struct {
 	onReceipt []func(*paper.Receipt)
 	onEvent   []func(Event)
 	events    []Event
-	finished  []*paper.Receipt
 
 	// receipt goroutine: finished receipts wait in deliver until the
 	// OnReceipt hooks have been called with them
@@ -537,7 +536,7 @@ func (p *Printer) processLocked() {
 		if len(p.endJobs) > 0 {
 			p.endJobsLocked(false)
 		}
-		if len(p.events) > 0 || len(p.finished) > 0 {
+		if len(p.events) > 0 {
 			p.flushHooksUnlock()
 			p.mu.Lock()
 		}
@@ -553,21 +552,10 @@ func (p *Printer) addEvent(e Event) {
 	p.events = append(p.events, e)
 }
 
-// flushHooksUnlock hands the receipts finished under the lock to the
-// receipt goroutine, unlocks p.mu and calls the event hooks with the
-// events collected under the lock.
+// flushHooksUnlock unlocks p.mu and calls the event hooks with the events
+// collected under the lock. (Finished receipts go to the receipt
+// goroutine as they finish.)
 func (p *Printer) flushHooksUnlock() {
-	if len(p.finished) > 0 {
-		if len(p.onReceipt) > 0 {
-			p.deliver = append(p.deliver, p.finished...)
-			select {
-			case p.deliverWork <- struct{}{}:
-			default:
-			}
-		}
-		clear(p.finished)
-		p.finished = p.finished[:0]
-	}
 	events := p.events
 	p.events = nil
 	onEvent := p.onEvent
@@ -661,7 +649,13 @@ func (p *Printer) finishReceiptLocked() {
 			clear(p.receipts[n:])
 			p.receipts = p.receipts[:n]
 		}
-		p.finished = append(p.finished, p.cur)
+		if len(p.onReceipt) > 0 {
+			p.deliver = append(p.deliver, p.cur)
+			select {
+			case p.deliverWork <- struct{}{}:
+			default:
+			}
+		}
 		p.seqDone++
 		p.log.Info("receipt finished", "seq", p.cur.Seq, "elements", len(p.cur.Elements), "cut", p.cur.Cut() != nil)
 	}

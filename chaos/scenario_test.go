@@ -3,6 +3,7 @@ package chaos
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -21,7 +22,7 @@ fault t2 link reset dir=down
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := Run(t.Context(), s, Options{ResponseTimeout: 45_000_000})
+	h, err := Run(t.Context(), s, Options{ResponseTimeout: 45 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,6 @@
 package scenarios_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/poshil/hil/chaos"
-	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/chaos/chaostest"
 	"github.com/poshil/hil/scenarios"
 )
 
@@ -22,14 +20,7 @@ const mutationEnv = "POSHIL_TEST_MUTATION"
 
 // unmarkedReprints breaks the client: duplicates are printed without their
 // DUPLICATE mark (invariant 2).
-var unmarkedReprints = &chaos.Mutation{Name: "reprint-unmarked",
-	Printer: func(_ int, p posclient.Printer) posclient.Printer { return unmarkedPrinter{p} }}
-
-type unmarkedPrinter struct{ posclient.Printer }
-
-func (u unmarkedPrinter) Print(ctx context.Context, job []byte) error {
-	return u.Printer.Print(ctx, bytes.ReplaceAll(job, []byte("DUPLICATE"), []byte("         ")))
-}
+var unmarkedReprints = chaostest.ReprintUnmarked()
 
 // runScenarios runs the .txtar files of dir as "hil run" does, with the
 // hil of the scripts broken by mutation when it is not empty.

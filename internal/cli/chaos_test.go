@@ -2,15 +2,13 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/poshil/hil/chaos"
-	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/chaos/chaostest"
 )
 
 func runChaosCLI(t *testing.T, args ...string) (int, string, string) {
@@ -46,15 +44,8 @@ func TestChaosClean(t *testing.T) {
 	}
 }
 
-type unmarkedDup struct{ posclient.Printer }
-
-func (u unmarkedDup) Print(ctx context.Context, job []byte) error {
-	return u.Printer.Print(ctx, bytes.ReplaceAll(job, []byte("DUPLICATE"), []byte("         ")))
-}
-
 func TestChaosViolationShrunkAndReplayed(t *testing.T) {
-	ChaosMutation = &chaos.Mutation{Name: "reprint-unmarked",
-		Printer: func(_ int, p posclient.Printer) posclient.Printer { return unmarkedDup{p} }}
+	ChaosMutation = chaostest.ReprintUnmarked()
 	t.Cleanup(func() { ChaosMutation = nil })
 	dir := t.TempDir()
 	code, out, errs := runChaosCLI(t, "--seed", "100", "--runs", "12", "--exclude", "printer power-cycle", "--out", dir, "--max-shrink", "1")

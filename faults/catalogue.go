@@ -64,7 +64,8 @@ const (
 
 // Client kinds.
 const (
-	Crash Kind = "crash"
+	Crash    Kind = "crash"
+	DiskFull Kind = "disk-full"
 )
 
 // Step names a hook point in the POS client where a crash can be staged
@@ -79,10 +80,12 @@ const (
 	AfterResponse     Step = "after-response"      // response received, not yet journaled
 	AfterApproval     Step = "after-approval"      // approval journaled, receipt not yet printed
 	MidPrint          Step = "mid-print"           // part of the receipt sent to the printer
+	AfterPrint        Step = "after-print"         // the printer answered (or failed) the receipt, not yet journaled
+	AfterPersist      Step = "after-persist"       // any journal row durable (nth=N: the N-th row), next step not taken
 )
 
 // Steps lists the crash points in order.
-var Steps = []Step{AfterJournalWrite, AfterSend, AfterResponse, AfterApproval, MidPrint}
+var Steps = []Step{AfterJournalWrite, AfterSend, AfterResponse, AfterApproval, MidPrint, AfterPrint, AfterPersist}
 
 // Direction says which way across a link a link fault acts (dir=up|down).
 // The zero value means both ways.
@@ -261,6 +264,10 @@ var catalogue = []Spec{
 		Effect:    "the POS client dies at the named step, as kill -9 would",
 		Threatens: invCharged + " and " + invReceipt + ": Recover must finish the job from the journal",
 		Example:   "client crash at=after-send"},
+	{Target: TargetClient, Kind: DiskFull, Continuous: true,
+		Effect:    "from the matching journal write on (nth=N: the N-th write of the run), every write fails as on a full disk, until the heal",
+		Threatens: invCharged + " and " + invReceipt + ": a sale approved at the host but not journaled must be reported as such and settled by the next Recover, never charged or printed twice",
+		Example:   "client disk-full nth=3"},
 }
 
 // Catalogue returns the documented fault kinds, printer first, then

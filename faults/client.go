@@ -1,5 +1,7 @@
 package faults
 
+import "errors"
+
 // ClientHook returns a function the POS client calls at each of its crash
 // points (pkg/posclient calls Config.CrashHook with the Step names): it
 // reports whether a client crash rule fires there, recording the evidence
@@ -20,5 +22,22 @@ func CrashHook(in *Injector, crash func(step string)) func(step string) {
 		if fire(step) {
 			crash(step)
 		}
+	}
+}
+
+// ErrDiskFull is what a client disk-full rule makes a journal write fail
+// with, worded as SQLite words a full disk.
+var ErrDiskFull = errors.New("database or disk is full (injected: client disk-full)")
+
+// JournalFault returns a function the journal calls before each write
+// commits (journal.SQLiteOptions.FailWrite, or a journal decorator), with
+// the write's name: it returns ErrDiskFull for every write a client
+// disk-full rule fires on, recording the evidence, and nil otherwise.
+func JournalFault(in *Injector) func(op string) error {
+	return func(op string) error {
+		if len(in.Fire(Event{Target: TargetClient, Hit: Hit{Note: "journal write: " + op}}, DiskFull)) > 0 {
+			return ErrDiskFull
+		}
+		return nil
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/poshil/hil/faults"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/printer"
@@ -33,6 +35,8 @@ func init() {
 const (
 	ExitDeclined = 3 // the host declined (a result, not an error)
 	ExitInDoubt  = 4 // no usable answer: reversed or reversal queued; or recover left work open
+	ExitStorage  = 5 // the host may have (or did) approve, but the journal could not record it: fix storage, run recover
+	ExitBusy     = 6 // another process owns the journal: nothing was done
 )
 
 const posHelp = `Usage: hil pos [flags] COMMAND [args]
@@ -57,22 +61,42 @@ Output: one line per result, or with --json one JSON object per line with
 ref, state, response_code, rrn, auth_code, amount (minor units) and
 receipt (printed, owed, e-receipt).
 
-Exit status: 0 approved (or done), 1 error (nothing was charged unless the
-message says so), 2 usage, 3 declined, 4 in doubt (reversed, or reversal
-queued) — for recover: work left open.
+Exit status:
+  0  approved (or done)
+  1  error: nothing was charged
+  2  usage
+  3  declined
+  4  in doubt: no usable answer; reversed, or reversal queued (recover: work left open)
+  5  the host may have approved (or did), but the journal could not record it
+     (disk full, I/O error): hand over no goods; once the journal can be
+     written, recover settles it (reverses it, or prints the receipt again
+     marked as interrupted) — never a second charge or unmarked receipt
+  6  another process owns the journal (its pid and command are named);
+     nothing was done: wait for it (--wait DURATION) or use lookup/journal
 
-Environment: HIL_POS_JOURNAL, HIL_ACQUIRER_ADDR, HIL_PRINTER_URL,
+The journal has one owner: a command that drives transactions (sale,
+refund, void, settle, reprint, recover) holds an OS lock on FILE.lock for
+as long as it runs; lookup and journal read beside it.
+
+Card numbers: --card PAN, or --card - to read the number from standard
+input (one line), or HIL_CARD in the environment, so that it need not
+appear in the process table.
+
+Environment: HIL_POS_JOURNAL, HIL_ACQUIRER_ADDR, HIL_PRINTER_URL, HIL_CARD,
 HIL_TERMINAL_ID, HIL_CARD_KEY (card-token key; the built-in default is for
 the harness only), HIL_POS_CRASH (a crash point: the process kills itself
 with SIGKILL there — after-journal-write, after-send, after-response,
-after-approval, mid-print), HIL_POS_NOW (a fixed clock, RFC 3339).
+after-approval, mid-print, after-print, after-persist), HIL_POS_NOW (a
+fixed clock, RFC 3339).
 
 Flags:
 `
 
-// posOpenJournal opens the durable journal; pos_journal.go sets it to the
-// SQLite journal (journal.OpenSQLite). The default only says it is missing.
-var posOpenJournal = func(path string) (posclient.Journal, error) {
+// posOpenJournal opens the durable journal, for writing (as its one owner,
+// waiting up to wait for another) or read-only; failWrite, when set,
+// injects storage faults. pos_journal.go sets it to the SQLite journal.
+// The default only says it is missing.
+var posOpenJournal = func(path string, readOnly bool, wait time.Duration, failWrite func(string) error) (posclient.Journal, error) {
 	return nil, errors.New("journal: sqlite not available yet")
 }
 
@@ -83,7 +107,7 @@ const posDefaultKey = "poshil harness card-token key (not for production)"
 type posGlobal struct {
 	journal, host, printer, eReceipt, terminalID, crash string
 	jsonOut, verbose                                    bool
-	timeout                                             time.Duration
+	timeout, wait                                       time.Duration
 	notReady                                            string
 	reverseOnPrint                                      bool
 	backups                                             []string
@@ -116,6 +140,7 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	fs.BoolVar(&g.jsonOut, "json", false, "print JSON objects")
 	fs.BoolVar(&g.verbose, "v", false, "log to stderr")
 	fs.DurationVar(&g.timeout, "timeout", 30*time.Second, "host response timeout")
+	fs.DurationVar(&g.wait, "wait", 0, "wait up to `DURATION` for another process that owns the journal (default: fail at once)")
 	fs.StringVar(&g.notReady, "not-ready", "refuse", "when the printer is not ready before a sale: refuse or e-receipt")
 	fs.BoolVar(&g.reverseOnPrint, "reverse-on-print-failure", false, "reverse a sale whose receipt cannot be printed (default: owe the receipt)")
 	fs.Var((*urlList)(&g.backups), "backup-printer", "backup printer `URL`, tried when the printer is not ready or does not confirm (repeatable)")
@@ -159,7 +184,7 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	p := &posRun{env: env, g: g}
 	sfs := flag.NewFlagSet("hil pos "+sub, flag.ContinueOnError)
 	sfs.SetOutput(env.Stderr)
-	sfs.StringVar(&p.card, "card", "", "card number (`PAN`), used in flight only")
+	sfs.StringVar(&p.card, "card", os.Getenv("HIL_CARD"), "card number (`PAN`), used in flight only; - reads it from standard input")
 	sfs.StringVar(&p.expiry, "expiry", "", "card expiry `YYMM`")
 	sfs.StringVar(&p.q.ref, "ref", "", "lookup: reference")
 	sfs.StringVar(&p.q.from, "from", "", "lookup: from `TIME` (RFC 3339)")
@@ -171,8 +196,19 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	if !ok {
 		return code
 	}
-	if err := p.open(ctx); err != nil {
+	if p.card == "-" {
+		line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+		p.card = strings.TrimSpace(line)
+		if p.card == "" {
+			env.Errorf("pos: --card -: no card number on standard input (%v)", err)
+			return ExitUsage
+		}
+	}
+	if err := p.open(ctx, sub == "lookup" || sub == "journal"); err != nil {
 		env.Errorf("pos: %v", err)
+		if errors.Is(err, posclient.ErrJournalInUse) {
+			return ExitBusy
+		}
 		return ExitFailure
 	}
 	defer p.close()
@@ -225,9 +261,20 @@ type posRun struct {
 	term   *posclient.Terminal
 }
 
-func (p *posRun) open(ctx context.Context) error {
+func (p *posRun) open(ctx context.Context, readOnly bool) error {
+	if p.g.faultsFile != "" {
+		pf, err := loadPosFaults(p.env, p.g.faultsFile)
+		if err != nil {
+			return err
+		}
+		p.faults = pf
+	}
 	if p.g.journal != "" {
-		j, err := posOpenJournal(p.g.journal)
+		var failWrite func(string) error
+		if p.faults != nil {
+			failWrite = faults.JournalFault(p.faults.in)
+		}
+		j, err := posOpenJournal(p.g.journal, readOnly, p.g.wait, failWrite)
 		if err != nil {
 			return err
 		}
@@ -269,12 +316,7 @@ func (p *posRun) open(ctx context.Context) error {
 			}
 		}
 	}
-	if p.g.faultsFile != "" {
-		pf, err := loadPosFaults(p.env, p.g.faultsFile)
-		if err != nil {
-			return err
-		}
-		p.faults = pf
+	if pf := p.faults; pf != nil {
 		if cfg.CrashHook == nil {
 			cfg.CrashHook = pf.crashHook(kill)
 		}
@@ -549,7 +591,16 @@ func orDash(s string) string {
 // result prints a transaction result and maps it to the exit status.
 func (p *posRun) result(res posclient.Result, err error) int {
 	var doubt *posclient.InDoubtError
+	var storage *posclient.StorageError
 	switch {
+	case errors.As(err, &storage) && storage.MaybeCharged():
+		// The host may hold (or holds) the charge and the journal could not
+		// record it: not "nothing charged".
+		if res.Ref != "" {
+			p.line(res)
+		}
+		p.env.Errorf("pos: %v", err)
+		return ExitStorage
 	case errors.As(err, &doubt):
 		p.line(res)
 		p.env.Errorf("pos: %v", err)

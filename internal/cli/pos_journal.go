@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 )
 
-// hil pos keeps its journal in SQLite (journal.OpenSQLite): durable commits,
-// and a corrupt file is refused rather than replaced.
+// hil pos keeps its journal in SQLite (journal.OpenSQLiteWith): durable
+// commits, one owner at a time, and a corrupt file is refused rather than
+// replaced. Read-only commands open it beside its owner.
 func init() {
-	posOpenJournal = func(path string) (posclient.Journal, error) {
-		return journal.OpenSQLite(path)
+	posOpenJournal = func(path string, readOnly bool, wait time.Duration, failWrite func(string) error) (posclient.Journal, error) {
+		return journal.OpenSQLiteWith(path, journal.SQLiteOptions{ReadOnly: readOnly, Wait: wait, FailWrite: failWrite})
 	}
 }

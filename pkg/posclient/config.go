@@ -30,8 +30,18 @@ const (
 	CrashMidPrint = "mid-print"
 )
 
+// CrashAfterPrint: the printer has confirmed (or failed) the receipt and
+// the journal does not know yet: the crash between the cut and the
+// journal write.
+const CrashAfterPrint = "after-print"
+
+// CrashAfterPersist is called after every journal row is durable, so that
+// a crash can be staged at each boundary between journaling and the next
+// step (with a fault plan's nth=N: after the N-th row).
+const CrashAfterPersist = "after-persist"
+
 // CrashPoints lists the crash hook names in order.
-var CrashPoints = []string{CrashAfterJournalWrite, CrashAfterSend, CrashAfterResponse, CrashAfterApproval, CrashMidPrint}
+var CrashPoints = []string{CrashAfterJournalWrite, CrashAfterSend, CrashAfterResponse, CrashAfterApproval, CrashMidPrint, CrashAfterPrint, CrashAfterPersist}
 
 // NotReadyPolicy says what a sale does when the printer is not ready
 // before the card is charged.

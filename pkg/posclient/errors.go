@@ -131,3 +131,83 @@ func (e *HostError) Is(target error) bool { return target == ErrHost }
 
 // Unwrap returns the cause.
 func (e *HostError) Unwrap() error { return e.Err }
+
+// ErrJournalInUse: another process (or another Terminal in this process)
+// owns the journal and drives its transactions. Wrapped by
+// *JournalInUseError, which names the holder.
+var ErrJournalInUse = errors.New("posclient: journal in use")
+
+// JournalInUseError says who owns a journal that a second writer asked for.
+type JournalInUseError struct {
+	Where  string // the journal's path, or "memory"
+	Holder string // who holds it: pid, command and since when, as the holder wrote it; empty: unknown
+}
+
+func (e *JournalInUseError) Error() string {
+	h := e.Holder
+	if h == "" {
+		h = "another process"
+	}
+	return "posclient: journal " + e.Where + " is in use by " + h +
+		"; wait for it to finish (hil pos --wait DURATION), or use a read-only command (lookup, journal)"
+}
+
+// Unwrap returns ErrJournalInUse.
+func (e *JournalInUseError) Unwrap() error { return ErrJournalInUse }
+
+// ErrReadOnly: a write to a journal opened read-only.
+var ErrReadOnly = errors.New("posclient: journal opened read-only")
+
+// ErrStorage: the journal could not record a state change (disk full, I/O
+// error). Wrapped by *StorageError.
+var ErrStorage = errors.New("posclient: journal write failed")
+
+// StorageError is a journal write that failed. State is what the journal
+// could not record; the journal still holds the row before it, from which
+// the next Recover finishes the transaction (a sale recorded only as sent
+// is reversed; a receipt recorded as printing is printed again, marked as
+// interrupted). MaybeCharged says whether the host may hold the charge.
+type StorageError struct {
+	Ref     string
+	State   State        // the state that was not recorded
+	Receipt ReceiptState // the receipt state that was not recorded
+	Err     error
+}
+
+func (e *StorageError) Error() string {
+	var s string
+	switch e.State {
+	case StateJournaled:
+		s = "posclient: " + e.Ref + " not sent: the journal could not record it"
+	case StateApproved:
+		s = "posclient: " + e.Ref + " approved at the host; the journal could not record it"
+		if e.Receipt == ReceiptPrinted {
+			s = "posclient: " + e.Ref + " approved at the host and its receipt printed; the journal could not record it"
+		}
+	default:
+		s = "posclient: " + e.Ref + " " + string(e.State) + "; the journal could not record it"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	if e.MaybeCharged() {
+		s += " (run recover once the journal can be written: it settles the transaction)"
+	}
+	return s
+}
+
+// MaybeCharged reports whether the host may hold a charge for the
+// transaction: the request may have been sent.
+func (e *StorageError) MaybeCharged() bool {
+	switch e.State {
+	case StateCreated, StateJournaled, StateFailed, StateDeclined:
+		return false
+	}
+	return true
+}
+
+// Is reports whether target is ErrStorage.
+func (e *StorageError) Is(target error) bool { return target == ErrStorage }
+
+// Unwrap returns the journal's error.
+func (e *StorageError) Unwrap() error { return e.Err }

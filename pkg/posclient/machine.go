@@ -39,7 +39,10 @@ type Event struct {
 	AuthCode  string // EvResponse
 	Reason    string // free text for the journal (why it failed)
 	MaybeSent bool   // EvSendFailed: bytes may have reached the host
-	STAN      uint32 // EvReversalDue: a fresh STAN for the reversal (used if it has none yet)
+	// MaybePrinted: EvPrintFailed: the job reached the printer and may
+	// have printed whole although it was not confirmed (its answer lost).
+	MaybePrinted bool
+	STAN         uint32 // EvReversalDue: a fresh STAN for the reversal (used if it has none yet)
 }
 
 // ActionType names what the driver must do.
@@ -302,6 +305,16 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 		if t.State != StateApproved || t.Receipt != ReceiptPrinting {
 			return bad()
 		}
+		if ev.MaybePrinted {
+			// The customer may hold this receipt: whatever prints for this
+			// transaction from now on is marked, and the sale is not
+			// reversed under a receipt that may be in hand.
+			t.Interrupted = true
+			t.Receipt = ReceiptOwed
+			persist("receipt not confirmed, may have printed (" + ev.Reason + "); owed, to be printed marked as interrupted")
+			emit(ActNotify, "receipt of "+t.Ref+" not confirmed: "+ev.Reason)
+			break
+		}
 		if m.p.ReverseOnPrintFailure && t.Kind == KindSale {
 			t.Receipt = ReceiptNone
 			t.State = StateInDoubt // not doubtful at the host, but it goes the same way
@@ -320,10 +333,17 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 		if t.State != StateApproved || (t.Receipt != ReceiptOwed && t.Receipt != ReceiptPrinting) {
 			return bad()
 		}
-		// ReceiptPrinting here means a crash mid-print: whether paper came
-		// out is unknown, so the receipt is printed again.
+		// ReceiptPrinting here means a crash mid-print (or between the cut
+		// and the journal write): whether paper came out is unknown, so the
+		// receipt is printed again, marked as interrupted, never as a
+		// second unmarked original.
+		note := "printing owed receipt"
+		if t.Receipt == ReceiptPrinting || t.Interrupted {
+			t.Interrupted = true
+			note = "printing owed receipt, marked: printing was interrupted"
+		}
 		t.Receipt = ReceiptPrinting
-		persist("printing owed receipt")
+		persist(note)
 		emit(ActPrint, "")
 
 	case EvEReceiptSent:

@@ -144,6 +144,7 @@ func TestNoPrinterEReceiptAndOwedRecovery(t *testing.T) {
 		t.Errorf("PrinterStatus without printer: %v", err)
 	}
 	// Restart with an e-receipt sink: Recover delivers the owed receipt there.
+	env.Terminal.Close()
 	cfg := env.Config
 	cfg.EReceipt = sink
 	term, err := posclient.New(cfg)

@@ -36,6 +36,7 @@ func (t *Terminal) receiptOf(ctx context.Context, tx Txn, reprint int) (*receipt
 		Time:         tx.LocalTime,
 		Reference:    tx.Ref,
 		Reprint:      reprint,
+		Interrupted:  tx.Interrupted && reprint == 0,
 		Language:     t.cfg.Language,
 	}
 	if tx.OrigRef != "" {

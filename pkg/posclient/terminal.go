@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"reflect"
 	"sync"
 
 	"github.com/poshil/hil/pkg/hostproto"
@@ -40,9 +41,38 @@ func New(cfg Config) (*Terminal, error) {
 		return nil, err
 	}
 	t := &Terminal{cfg: cfg, j: cfg.Journal, log: cfg.Logger, closed: make(chan struct{})}
+	if err := claim(t); err != nil {
+		return nil, err
+	}
 	t.closeCtx, t.cancel = context.WithCancel(context.Background())
 	return t, nil
 }
+
+// drivers holds the journals that a Terminal of this process drives
+// (Journal → *Terminal). One journal, one driver: the Terminal takes what
+// it finds journaled with no outcome for a crash leftover and reverses it,
+// which is only right when no other driver is mid-transaction on it.
+// Across processes the journal itself keeps to this rule (the SQLite
+// journal's owner lock).
+var drivers sync.Map
+
+// claim makes t the driver of its journal, or says who already is. A
+// read-only journal (one with a ReadOnly method reporting true) is not
+// claimed: it cannot be driven.
+func claim(t *Terminal) error {
+	if ro, ok := t.j.(interface{ ReadOnly() bool }); ok && ro.ReadOnly() {
+		return nil
+	}
+	if !reflect.TypeOf(t.j).Comparable() {
+		return nil
+	}
+	if _, loaded := drivers.LoadOrStore(t.j, t); loaded {
+		return &JournalInUseError{Where: fmt.Sprintf("%T", t.j), Holder: "another Terminal of this process (Close it first)"}
+	}
+	return nil
+}
+
+func (t *Terminal) unclaim() { drivers.CompareAndDelete(t.j, t) }
 
 // Config returns the terminal's configuration with defaults filled in.
 func (t *Terminal) Config() Config { return t.cfg }
@@ -58,6 +88,7 @@ func (t *Terminal) Close() error {
 		t.mu.Lock()
 		t.dropConn()
 		t.mu.Unlock()
+		t.unclaim()
 	})
 	return nil
 }
@@ -409,8 +440,9 @@ func (t *Terminal) exec(ctx context.Context, m *Machine, acts []Action, msg *Mes
 			e := Entry{At: a.Txn.Updated, Txn: a.Txn, Note: a.Note, Message: msg}
 			msg = nil
 			if err := t.j.Append(context.WithoutCancel(ctx), e); err != nil {
-				return fmt.Errorf("posclient: journal %s: %w", a.Txn.Ref, err)
+				return &StorageError{Ref: a.Txn.Ref, State: a.Txn.State, Receipt: a.Txn.Receipt, Err: err}
 			}
+			t.crash(CrashAfterPersist)
 		case ActSend, ActSendReversal, ActWait:
 			// Driven by online and reverseOnce, which own the connection.
 		case ActPrint:
@@ -440,11 +472,25 @@ func (t *Terminal) print(ctx context.Context, tx Txn) Event {
 		return Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: err.Error()}
 	}
 	t.crash(CrashMidPrint)
-	if err := t.cfg.Printer.Print(ctx, job); err != nil {
+	err = t.cfg.Printer.Print(ctx, job)
+	t.crash(CrashAfterPrint)
+	if err != nil {
 		t.log.Warn("receipt not confirmed", "ref", tx.Ref, "err", err)
-		return Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: err.Error()}
+		return Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: err.Error(), MaybePrinted: mayHavePrinted(err)}
 	}
 	return Event{Type: EvPrinted, At: t.cfg.Now()}
+}
+
+// mayHavePrinted reports whether a print error says the job may have come
+// out all the same: an error with a MayHavePrinted method (as
+// printer.PrintError has) answers for itself; any other error from a
+// printer that was handed the job may have printed.
+func mayHavePrinted(err error) bool {
+	var m interface{ MayHavePrinted() bool }
+	if errors.As(err, &m) {
+		return m.MayHavePrinted()
+	}
+	return true
 }
 
 func (t *Terminal) eReceipt(ctx context.Context, tx Txn) Event {

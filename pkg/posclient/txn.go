@@ -148,6 +148,12 @@ type Txn struct {
 	// or electronic when the printer was not ready before the sale.
 	ReceiptMode ReceiptState `json:"receipt_mode,omitempty"`
 	Copies      int          `json:"copies,omitempty"` // duplicates printed by Reprint
+	// Interrupted is set once a print of the customer receipt may have
+	// come out without being confirmed (a crash mid-print or between the
+	// cut and the journal write, a lost confirmation): every later print of
+	// it is marked "REPRINT - PRINTING WAS INTERRUPTED", so the customer
+	// never holds two unmarked originals.
+	Interrupted bool `json:"interrupted,omitempty"`
 
 	ResponseCode string    `json:"response_code,omitempty"`
 	RRN          string    `json:"rrn,omitempty"`

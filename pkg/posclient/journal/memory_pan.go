@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 )
 
@@ -23,38 +24,8 @@ func CheckNoPAN(e posclient.Entry) error {
 }
 
 // HasPAN reports whether s contains a run of 13 to 19 digits that passes
-// the Luhn check.
-func HasPAN(s string) bool {
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 {
-			if run := s[start:i]; len(run) >= 13 && len(run) <= 19 && luhn(run) {
-				return true
-			}
-			start = -1
-		}
-	}
-	return false
-}
+// the Luhn check (hostproto.HasPAN).
+func HasPAN(s string) bool { return hostproto.HasPAN(s) }
 
-func luhn(d string) bool {
-	sum, double := 0, false
-	for i := len(d) - 1; i >= 0; i-- {
-		n := int(d[i] - '0')
-		if double {
-			n *= 2
-			if n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-		double = !double
-	}
-	return sum%10 == 0
-}
+// MaskPANs masks every full card number in s (hostproto.MaskPANs).
+func MaskPANs(s string) string { return hostproto.MaskPANs(s) }

@@ -41,6 +41,10 @@ type SQLite struct {
 	stmts  map[string]*sql.Stmt // prepared once, by SQL text
 	once   sync.Once
 	cerr   error
+
+	owner     *owner // the owner lock; nil when read-only
+	readOnly  bool
+	failWrite func(op string) error
 }
 
 // prepared runs statements of a transaction through s's cache of prepared
@@ -86,10 +90,43 @@ var _ posclient.Journal = (*SQLite)(nil)
 // the file.
 const busyTimeout = 5 * time.Second
 
-// OpenSQLite opens the journal at path, creating it when path does not
-// exist. A new journal is created under a temporary name and linked into
-// place only once its schema is complete, so path is never a half-made
-// journal.
+// SQLiteOptions configure OpenSQLiteWith. The zero value is what OpenSQLite
+// uses: take ownership at once or fail.
+type SQLiteOptions struct {
+	// Wait is how long to wait for another owner to let go of the journal
+	// (see LockSuffix). Zero: fail at once with a
+	// *posclient.JournalInUseError naming the holder.
+	Wait time.Duration
+	// ReadOnly opens an existing journal for reading beside its owner (a
+	// back-office lookup while the till sells): no ownership is taken,
+	// every read sees a consistent snapshot, and every write fails with
+	// posclient.ErrReadOnly. A journal whose schema is older than this
+	// program's is refused: its owner migrates it.
+	ReadOnly bool
+	// Holder describes this process in the lock file, for the error a
+	// second writer gets. Default: pid, command line (card numbers masked)
+	// and the time the lock was taken.
+	Holder string
+	// FailWrite, when set, is called before each write commits with the
+	// operation's name ("append REF", "next STAN", "close batch"); a non-nil
+	// error rolls the write back and is returned as the write's error, as a
+	// full disk's would be. It injects storage faults in tests and chaos
+	// runs; leave it nil otherwise.
+	FailWrite func(op string) error
+}
+
+// OpenSQLite opens the journal at path for writing, creating it when path
+// does not exist: OpenSQLiteWith(path, SQLiteOptions{}).
+func OpenSQLite(path string) (*SQLite, error) {
+	return OpenSQLiteWith(path, SQLiteOptions{})
+}
+
+// OpenSQLiteWith opens the journal at path. Unless o.ReadOnly, it first
+// takes the journal's owner lock (see LockSuffix), so that one process at
+// a time drives its transactions, then creates the journal when path does
+// not exist. A new journal is created under a temporary name and linked
+// into place only once its schema is complete, so path is never a
+// half-made journal.
 //
 // A path that exists but is not a journal this program can trust —
 // unreadable, not a SQLite database, truncated, another application's
@@ -102,12 +139,35 @@ const busyTimeout = 5 * time.Second
 // Open reads the whole file (SQLite's integrity_check and the row
 // checksums), which takes time proportional to the journal's size; see
 // docs/posclient.md for figures.
-func OpenSQLite(path string) (*SQLite, error) {
+func OpenSQLiteWith(path string, o SQLiteOptions) (*SQLite, error) {
 	if path == "" {
 		return nil, fmt.Errorf("journal: open: empty path")
 	}
+	var own *owner
+	if !o.ReadOnly {
+		holder := o.Holder
+		if holder == "" {
+			holder = describeProcess()
+		}
+		var err error
+		if own, err = acquire(path, o.Wait, holder); err != nil {
+			return nil, err
+		}
+	}
+	s, err := openSQLite(path, o)
+	if err != nil {
+		own.release()
+		return nil, err
+	}
+	s.owner = own
+	return s, nil
+}
+
+func openSQLite(path string, o SQLiteOptions) (*SQLite, error) {
 	fi, err := os.Stat(path)
 	switch {
+	case errors.Is(err, os.ErrNotExist) && o.ReadOnly:
+		return nil, fmt.Errorf("journal: open %s read-only: %w", path, os.ErrNotExist)
 	case errors.Is(err, os.ErrNotExist):
 		if wi, werr := os.Stat(path + "-wal"); werr == nil && wi.Size() > 0 {
 			return nil, corrupt(path, "journal file is missing but its write-ahead log "+path+"-wal exists", nil)
@@ -120,14 +180,17 @@ func OpenSQLite(path string) (*SQLite, error) {
 	case fi.IsDir():
 		return nil, corrupt(path, "is a directory", nil)
 	}
-	db, err := openDB(path)
+	db, err := openDB(path, o.ReadOnly)
 	if err != nil {
 		return nil, corrupt(path, "cannot open", err)
 	}
-	s := &SQLite{path: path, db: db}
+	s := &SQLite{path: path, db: db, readOnly: o.ReadOnly, failWrite: o.FailWrite}
 	if err := s.check(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if s.readOnly {
+		return s, nil
 	}
 	if err := s.prepare(context.Background()); err != nil {
 		s.Close()
@@ -141,14 +204,18 @@ func corrupt(path, detail string, err error) error {
 }
 
 // dsn is the driver name of path with the connection settings.
-func dsn(path string) string {
+func dsn(path string, readOnly bool) string {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + esc + "?_pragma=busy_timeout(" + fmt.Sprint(busyTimeout.Milliseconds()) + ")" +
-		"&_pragma=cell_size_check(1)&_pragma=trusted_schema(0)&_txlock=immediate"
+	d := "file:" + esc + "?_pragma=busy_timeout(" + fmt.Sprint(busyTimeout.Milliseconds()) + ")" +
+		"&_pragma=cell_size_check(1)&_pragma=trusted_schema(0)"
+	if readOnly {
+		return d + "&mode=ro&_txlock=deferred"
+	}
+	return d + "&_txlock=immediate"
 }
 
-func openDB(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path))
+func openDB(path string, readOnly bool) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, readOnly))
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +254,7 @@ func createSQLite(path string, upTo int) error {
 	tmp := f.Name()
 	f.Close()
 	defer os.Remove(tmp)
-	db, err := openDB(tmp)
+	db, err := openDB(tmp, false)
 	if err == nil {
 		err = setDurable(ctx, db)
 		if err == nil {
@@ -276,6 +343,18 @@ func (s *SQLite) lock(ctx context.Context) error {
 	return nil
 }
 
+// lockWrite takes the journal's lock for a write: it fails as lock does,
+// and with posclient.ErrReadOnly on a read-only journal.
+func (s *SQLite) lockWrite(ctx context.Context) error {
+	if s.readOnly {
+		return fmt.Errorf("journal: %s: %w", s.path, posclient.ErrReadOnly)
+	}
+	return s.lock(ctx)
+}
+
+// ReadOnly reports whether the journal was opened read-only.
+func (s *SQLite) ReadOnly() bool { return s.readOnly }
+
 // Path returns the journal's file name.
 func (s *SQLite) Path() string { return s.path }
 
@@ -306,7 +385,7 @@ func (s *SQLite) Append(ctx context.Context, e posclient.Entry) (err error) {
 		ev.STAN = sql.NullInt64{Int64: int64(m.STAN), Valid: true}
 		ev.Fields = sql.NullString{String: string(fields), Valid: true}
 	}
-	if err := s.lock(ctx); err != nil {
+	if err := s.lockWrite(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -356,6 +435,9 @@ func (s *SQLite) Append(ctx context.Context, e posclient.Entry) (err error) {
 		if err := setCounter(ctx, p, counterTxns, n+1); err != nil {
 			return err
 		}
+	}
+	if err := s.injected("append " + e.Txn.Ref); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
@@ -519,12 +601,12 @@ func (s *SQLite) History(ctx context.Context, ref string) ([]posclient.Entry, er
 
 // NextSTAN implements [posclient.Journal].
 func (s *SQLite) NextSTAN(ctx context.Context, terminalID string) (uint32, error) {
-	if err := s.lock(ctx); err != nil {
+	if err := s.lockWrite(ctx); err != nil {
 		return 0, err
 	}
 	defer s.mu.Unlock()
 	var stan int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, "next STAN", func(tx *sql.Tx) error {
 		p := s.prepared(tx)
 		v, err := counter(ctx, p, "stan/"+terminalID)
 		if err != nil {
@@ -559,12 +641,12 @@ func (s *SQLite) Batch(ctx context.Context, terminalID string) (uint32, error) {
 
 // CloseBatch implements [posclient.Journal].
 func (s *SQLite) CloseBatch(ctx context.Context, terminalID string, batch uint32) (uint32, error) {
-	if err := s.lock(ctx); err != nil {
+	if err := s.lockWrite(ctx); err != nil {
 		return 0, err
 	}
 	defer s.mu.Unlock()
 	var next int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, "close batch", func(tx *sql.Tx) error {
 		cur, err := counter(ctx, tx, "batch/"+terminalID)
 		if err != nil {
 			return err
@@ -601,7 +683,7 @@ func (s *SQLite) CloseBatch(ctx context.Context, terminalID string, batch uint32
 }
 
 // write runs f in one durable transaction.
-func (s *SQLite) write(ctx context.Context, f func(*sql.Tx) error) error {
+func (s *SQLite) write(ctx context.Context, op string, f func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -610,7 +692,19 @@ func (s *SQLite) write(ctx context.Context, f func(*sql.Tx) error) error {
 	if err := f(tx); err != nil {
 		return err
 	}
+	if err := s.injected(op); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// injected returns the storage fault SQLiteOptions.FailWrite injects
+// into op, if any.
+func (s *SQLite) injected(op string) error {
+	if s.failWrite == nil {
+		return nil
+	}
+	return s.failWrite(op)
 }
 
 // Close implements [posclient.Journal]. It checkpoints the write-ahead log
@@ -627,6 +721,11 @@ func (s *SQLite) Close() error {
 		if err := s.db.Close(); err != nil {
 			s.cerr = s.fail("close", err)
 		}
+		// The lock goes last: the next owner must not start while this
+		// connection still checkpoints.
+		if err := s.owner.release(); err != nil && s.cerr == nil {
+			s.cerr = fmt.Errorf("journal: release %s%s: %w", s.path, LockSuffix, err)
+		}
 	})
 	return s.cerr
 }
@@ -636,7 +735,7 @@ func (s *SQLite) Close() error {
 // commit); it is for copying or inspecting a journal whose process is
 // still running.
 func (s *SQLite) Checkpoint(ctx context.Context) error {
-	if err := s.lock(ctx); err != nil {
+	if err := s.lockWrite(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()

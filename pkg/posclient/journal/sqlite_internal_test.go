@@ -47,7 +47,7 @@ func TestWriteV1Fixture(t *testing.T) {
 	if err := createSQLite(v1Fixture, 1); err != nil {
 		t.Fatal(err)
 	}
-	db, err := openDB(v1Fixture)
+	db, err := openDB(v1Fixture, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestMigrateV1(t *testing.T) {
 	if v := userVersion(t, path); v != len(migrations) {
 		t.Errorf("schema version after open %d, want %d", v, len(migrations))
 	}
-	db, err := openDB(path)
+	db, err := openDB(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestMigrationIsAtomic(t *testing.T) {
 
 func userVersion(t *testing.T, path string) int {
 	t.Helper()
-	db, err := openDB(path)
+	db, err := openDB(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -390,6 +390,12 @@ func (s *SQLite) check() error {
 	if err != nil {
 		return err
 	}
+	if s.readOnly {
+		if version < len(migrations) {
+			return fmt.Errorf("journal: %s has schema version %d, this program %d: open it for writing once to migrate it", s.path, version, len(migrations))
+		}
+		return nil
+	}
 	if err := setDurable(ctx, s.db); err != nil {
 		return s.fail("set WAL mode", err)
 	}

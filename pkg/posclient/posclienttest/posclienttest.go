@@ -140,7 +140,7 @@ func EmulatedPrinter(tb testing.TB, eo escpos.Options, po *printer.Options) (*pr
 		if po.ConfirmTimeout != 0 {
 			opts.ConfirmTimeout = po.ConfirmTimeout
 		}
-		opts.PollInterval, opts.Confirm, opts.Logger = po.PollInterval, po.Confirm, po.Logger
+		opts.PollInterval, opts.Logger = po.PollInterval, po.Logger
 	}
 	p := printer.New(host, &opts)
 	tb.Cleanup(func() {
@@ -259,3 +259,25 @@ var (
 	_ posclient.ReceiptSink = (*printer.FileSink)(nil)
 	_ posclient.Journal     = (*journal.Memory)(nil)
 )
+
+// InterruptedMark is the text that marks a receipt printed again after an
+// interrupted print (receipt.Receipt.Interrupted).
+const InterruptedMark = "PRINTING WAS INTERRUPTED"
+
+// CountReceipts counts the receipts (as text) that contain key, such as a
+// transaction's RRN: unmarked originals, those marked as printed again
+// after an interrupted print, and duplicates ("DUPLICATE #n").
+func CountReceipts(receipts []string, key string) (originals, interrupted, duplicates int) {
+	for _, r := range receipts {
+		switch {
+		case key == "" || !strings.Contains(r, key):
+		case strings.Contains(r, "DUPLICATE"):
+			duplicates++
+		case strings.Contains(r, InterruptedMark):
+			interrupted++
+		default:
+			originals++
+		}
+	}
+	return originals, interrupted, duplicates
+}

@@ -354,3 +354,80 @@ func TestEmulatorJobLostToPowerCycleNotConfirmed(t *testing.T) {
 		}
 	})
 }
+
+// TestEmulatorJobAfterTruncatedCommand: an earlier client left the
+// printer in the middle of a command (its parameter or data bytes still
+// expected), as a client killed mid-job on a serial line does. Without a
+// reset the job's bytes would be taken for that command's data and its
+// GS ( H answer never sent; Print's DLE DC4 8 brings the printer back to a
+// command boundary, so the job prints whole and is confirmed. The bytes
+// are written by hand from Epson's command reference, one per class of
+// command the decoder waits inside.
+func TestEmulatorJobAfterTruncatedCommand(t *testing.T) {
+	cases := []struct {
+		name string
+		left []byte
+	}{
+		{"lone ESC", []byte{0x1B}},
+		{"ESC ! without n", []byte{0x1B, 0x21}},
+		{"ESC $ without nH", []byte{0x1B, 0x24, 0x00}},
+		{"ESC D tabs without NUL", []byte{0x1B, 0x44, 0x05, 0x0A}},
+		{"GS ( E pL pH = 65535", []byte{0x1D, 0x28, 0x45, 0xFF, 0xFF}},
+		{"GS ( k QR store cut short", []byte{0x1D, 0x28, 0x6B, 0x10, 0x00, 0x31, 0x50, 0x30, 0x41, 0x42}},
+		{"GS v 0 raster cut short", []byte{0x1D, 0x76, 0x30, 0x00, 0x02, 0x00, 0x10, 0x00, 0xFF, 0x00, 0xAA}},
+		{"ESC * band cut short", []byte{0x1B, 0x2A, 0x21, 0x10, 0x00, 0xFF, 0xFF, 0xFF}},
+		{"GS k CODE39 without NUL", []byte{0x1D, 0x6B, 0x04, 0x41, 0x42, 0x43}},
+		{"GS k CODE128 cut short", []byte{0x1D, 0x6B, 0x49, 0x0A, 0x7B, 0x42, 0x31}},
+		{"GS 8 L graphics cut short", []byte{0x1D, 0x38, 0x4C, 0x10, 0x00, 0x00, 0x00, 0x30, 0x70, 0x30}},
+		{"GS V without m", []byte{0x1D, 0x56}},
+		{"lone DLE", []byte{0x10}},
+		{"DLE EOT without n", []byte{0x10, 0x04}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p, emu := emulatorPrinter(t, escpos.Options{}, &Options{ConfirmTimeout: 5 * time.Second})
+				if _, err := emu.Write(c.left); err != nil {
+					t.Fatal(err)
+				}
+				emu.WaitIdle(t.Context())
+				if err := p.Print(t.Context(), saleJob(t)); err != nil {
+					t.Fatalf("Print after %q was left half sent: %v", c.name, err)
+				}
+				emu.WaitIdle(t.Context())
+				var whole []string
+				for _, r := range emu.Receipts() {
+					if text := string(render.Text(r)); strings.Contains(text, "476173******0010") {
+						whole = append(whole, text)
+					}
+				}
+				if len(whole) != 1 {
+					t.Fatalf("%d whole receipts with the job's card, want 1", len(whole))
+				}
+			})
+		})
+	}
+}
+
+// TestEmulatorUnconfirmedJobMayHavePrinted: when the answer to a job is
+// lost the error says the job may have printed, and when the status
+// stopped it (paper out, rest cleared) it says it did not.
+func TestEmulatorUnconfirmedJobMayHavePrinted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, emu := emulatorPrinter(t, escpos.Options{}, &Options{ConfirmTimeout: 2 * time.Second, PollInterval: 100 * time.Millisecond})
+		var once sync.Once
+		emu.OnEvent(func(e escpos.Event) {
+			if e.Lines > 3 {
+				once.Do(func() { emu.SetPaper(escpos.PaperOut) })
+			}
+		})
+		err := p.Print(t.Context(), saleJob(t))
+		var pe *PrintError
+		if !errors.As(err, &pe) || !errors.Is(err, ErrPaperOut) {
+			t.Fatalf("Print with paper out mid-job = %v", err)
+		}
+		if pe.MaybePrinted {
+			t.Error("paper out mid-job and cleared: MaybePrinted should be false")
+		}
+	})
+}

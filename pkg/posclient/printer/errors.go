@@ -123,6 +123,11 @@ type PrintError struct {
 	Reason  error   // why, as a sentinel
 	Status  *Status // the status read when the job failed, if one was read
 	Err     error   // underlying cause (transport, no reply, context), may be nil
+	// MaybePrinted is set when the job reached the printer and nothing
+	// shows that it stopped: its answer may just have been lost, so the
+	// receipt may be in the customer's hand. It is false when nothing was
+	// sent, or when the status failed the job and its rest was cleared.
+	MaybePrinted bool
 }
 
 func (e *PrintError) Error() string {
@@ -138,6 +143,10 @@ func (e *PrintError) Error() string {
 
 // Is reports true for ErrNotConfirmed.
 func (e *PrintError) Is(target error) bool { return target == ErrNotConfirmed }
+
+// MayHavePrinted reports e.MaybePrinted: the job may have printed although it
+// was not confirmed. posclient looks for this method on print errors.
+func (e *PrintError) MayHavePrinted() bool { return e.MaybePrinted }
 
 // Unwrap returns the reason and the cause.
 func (e *PrintError) Unwrap() []error {
@@ -170,3 +179,20 @@ func (e *FailoverError) Is(target error) bool { return target == ErrNotConfirmed
 
 // Unwrap returns the per-printer errors.
 func (e *FailoverError) Unwrap() []error { return e.Errs }
+
+// MayHavePrinted reports whether one of the printers may have printed the
+// job although it did not confirm it (see PrintError.MaybePrinted).
+func (e *FailoverError) MayHavePrinted() bool {
+	for _, err := range e.Errs {
+		if mayHavePrinted(err) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHavePrinted reports whether err says the job may have printed.
+func mayHavePrinted(err error) bool {
+	var m interface{ MayHavePrinted() bool }
+	return errors.As(err, &m) && m.MayHavePrinted()
+}

@@ -47,9 +47,11 @@ func Failover(primary Device, backups ...Device) *Group {
 // Print tries the printers in order: a printer that is not ready is
 // skipped, and one that does not confirm the job passes it to the next.
 // It returns nil as soon as one printer confirms, else a *FailoverError
-// (matching ErrNotConfirmed and every per-printer reason). A printer whose
-// confirmation was lost although it printed leads to a second copy on the
-// backup: the customer then holds two copies of one receipt, never none.
+// (matching ErrNotConfirmed and every per-printer reason). A printer that
+// may have printed the job although it did not confirm it (its answer was
+// lost: PrintError.MaybePrinted) ends the round: a backup printing the
+// same original would hand the customer a second unmarked receipt. The
+// receipt is then owed, and printed later marked as interrupted.
 //
 // Print is not safe for concurrent use with itself (Used would be racy);
 // the printers themselves are.
@@ -83,6 +85,9 @@ func (f *Group) Print(ctx context.Context, job []byte) error {
 		}
 		log.Info("printer failed to confirm the job", "index", i, "err", err)
 		errs = append(errs, err)
+		if mayHavePrinted(err) {
+			break
+		}
 	}
 	return &FailoverError{Errs: errs}
 }

@@ -19,10 +19,14 @@ type epsonPeer struct {
 	wrong      []byte  // when set, answer every DLE EOT with these bytes instead
 	before     []byte  // sent before every DLE EOT answer (stray ASB, XON, …)
 	paperAtCut bool    // the roll runs out at the next cut: offline, no GS ( H reply
-	received   bytes.Buffer
-	pending    []byte
-	jobs       int // GS ( H requests seen
-	clears     int // DLE DC4 8 requests seen
+	// holdProcess keeps GS ( H answers back until releaseProcess.
+	holdProcess bool
+	held        []byte
+	conn        io.Writer
+	received    bytes.Buffer
+	pending     []byte
+	jobs        int // GS ( H requests seen
+	clears      int // DLE DC4 8 requests seen
 }
 
 func newPeer() *epsonPeer { return &epsonPeer{st: [4]byte{0x12, 0x12, 0x12, 0x12}} }
@@ -41,6 +45,9 @@ func (e *epsonPeer) bytesReceived() []byte {
 
 // serve answers on conn until it fails; call it in a goroutine.
 func (e *epsonPeer) serve(conn io.ReadWriter) {
+	e.mu.Lock()
+	e.conn = conn
+	e.mu.Unlock()
 	buf := make([]byte, 512)
 	for {
 		n, err := conn.Read(buf)
@@ -106,9 +113,13 @@ func (e *epsonPeer) consume(b []byte) []byte {
 			}
 			e.jobs++
 			if !e.noProcess && !e.silent && e.st[0]&st1Offline == 0 {
-				out = append(out, 0x37, 0x22)
-				out = append(out, p[len(seqProcess):len(seqProcess)+4]...)
-				out = append(out, 0x00)
+				ans := append([]byte{0x37, 0x22}, p[len(seqProcess):len(seqProcess)+4]...)
+				ans = append(ans, 0x00)
+				if e.holdProcess {
+					e.held = append(e.held, ans...)
+				} else {
+					out = append(out, ans...)
+				}
 			}
 			p = p[len(seqProcess)+4:]
 		case bytes.HasPrefix(p, seqCut) || bytes.HasPrefix(seqCut, p):
@@ -126,4 +137,16 @@ func (e *epsonPeer) consume(b []byte) []byte {
 	}
 	e.pending = nil
 	return out
+}
+
+// releaseProcess sends the GS ( H answers held back so far and stops
+// holding them.
+func (e *epsonPeer) releaseProcess() {
+	e.mu.Lock()
+	held, conn := e.held, e.conn
+	e.held, e.holdProcess = nil, false
+	e.mu.Unlock()
+	if len(held) > 0 && conn != nil {
+		conn.Write(held)
+	}
 }

@@ -14,26 +14,6 @@ import (
 	"github.com/poshil/hil/emulator/escpos"
 )
 
-// ConfirmMode is how Print learns that a job was printed.
-type ConfirmMode uint8
-
-const (
-	// ConfirmAuto (the default) appends GS ( H fn 48 with a fresh process
-	// ID and waits for the printer's 37 22 <id> 00 reply. While waiting it
-	// polls the real-time status and fails as soon as the status shows
-	// paper out, cover open or an error. Before the first job on a
-	// connection it probes a ready printer with a bare GS ( H. A printer
-	// that has answered GS ( H and stays silent lost the job (a power cycle
-	// empties its buffers yet leaves a clean status): not confirmed. One
-	// that left two probes unanswered is checked by status once
-	// ConfirmTimeout has passed.
-	ConfirmAuto ConfirmMode = iota
-	// ConfirmStatus does not send GS ( H: the job counts as printed when
-	// the real-time status read right after it shows no paper end, cover
-	// open or error. For printers known not to implement GS ( H.
-	ConfirmStatus
-)
-
 // Options configure a Printer. The zero value is usable.
 type Options struct {
 	// Name labels the printer in errors and logs; Open sets it to the URL
@@ -44,14 +24,12 @@ type Options struct {
 	Logger *slog.Logger
 	// ReplyTimeout is how long to wait for each status byte; default 2s.
 	ReplyTimeout time.Duration
-	// ConfirmTimeout is how long Print waits for the GS ( H reply before
-	// falling back to a status check; default 20s.
+	// ConfirmTimeout is how long Print waits for the job's GS ( H reply;
+	// default 20s. Without it the job is not confirmed.
 	ConfirmTimeout time.Duration
 	// PollInterval is how often Print reads the real-time status while it
 	// waits for the GS ( H reply; default 500ms. Negative disables polling.
 	PollInterval time.Duration
-	// Confirm selects how a job is confirmed; default ConfirmAuto.
-	Confirm ConfirmMode
 	// Rand draws the first process ID; nil uses a random source. Inject
 	// one for reproducible IDs in tests.
 	Rand *rand.Rand
@@ -119,11 +97,6 @@ type Printer struct {
 	canRead  bool
 
 	wmu sync.Mutex // serialises writes
-	// answersJobs is set once the printer answered a GS ( H request.
-	answersJobs atomic.Bool
-	// unanswered counts probes a ready printer left unanswered; used only
-	// in turn.
-	unanswered int
 
 	idNext atomic.Uint32
 	asb    atomic.Pointer[[4]byte]
@@ -246,7 +219,6 @@ func (p *Printer) dispatch(r Reply) {
 			return
 		}
 		if id, ok := processID(r); ok {
-			p.answersJobs.Store(true)
 			select {
 			case p.jobCh <- id:
 			default:
@@ -426,10 +398,23 @@ func (p *Printer) nextID() string {
 	return string(id[:])
 }
 
-// Print sends job and returns nil only when the printer confirms that it
-// was printed (see ConfirmMode). Otherwise it returns a *PrintError, which
-// matches ErrNotConfirmed and, when the status says why, ErrPaperOut,
-// ErrCoverOpen, ErrCutter, …: the receipt is then owed. The job should end
+// Print sends job and returns nil only when the printer proves that it
+// printed it: the GS ( H process-ID answer that Epson printers send once
+// everything before it has printed. Nothing else counts as proof — not a
+// clean status, not silence.
+//
+// Before the job, Print brings the printer to a known state: DLE DC4 8
+// (clear buffers, executed even in the middle of another command's
+// parameters) drops whatever an earlier client left half sent, so that
+// the job is not swallowed as that command's data. While waiting for the
+// answer it polls the real-time status and fails as soon as the status
+// shows paper out, cover open or an error.
+//
+// Otherwise it returns a *PrintError, which matches ErrNotConfirmed and,
+// when the status says why, ErrPaperOut, ErrCoverOpen, ErrCutter, …: the
+// receipt is then owed. PrintError.MaybePrinted says whether the job may
+// have come out whole all the same (its answer was lost), in which case a
+// later print of the receipt must be marked as such. The job should end
 // with a cut, so that "printed" means "in the customer's hand".
 func (p *Printer) Print(ctx context.Context, job []byte) error {
 	if err := p.take(ctx); err != nil {
@@ -438,20 +423,11 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 	defer p.release()
 	if !p.canRead {
 		if err := p.write(ctx, job); err != nil {
-			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
+			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err, MaybePrinted: true}
 		}
-		return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: ErrStatusUnsupported}
+		return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: ErrStatusUnsupported, MaybePrinted: true}
 	}
-	if p.opts.Confirm == ConfirmStatus {
-		if err := p.write(ctx, job); err != nil {
-			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
-		}
-		return p.confirmByStatus(ctx)
-	}
-
-	if !p.answersJobs.Load() && p.unanswered < maxProbes {
-		p.probe(ctx)
-	}
+	p.reset(ctx)
 	id := p.nextID()
 	p.drainJobs()
 	msg := make([]byte, 0, len(job)+11)
@@ -459,7 +435,8 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 	msg = append(msg, escpos.GS, escpos.GsParen, escpos.GsParenProcessID, processIDParamLen, 0, processIDFn, processIDM)
 	msg = append(msg, id...)
 	if err := p.write(ctx, msg); err != nil {
-		return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
+		// Part of the job may have left.
+		return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err, MaybePrinted: true}
 	}
 
 	deadline := time.NewTimer(p.opts.ConfirmTimeout)
@@ -482,26 +459,23 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 			var re *ReplyError
 			if errors.As(err, &re) {
 				// A missed or garbled status byte while printing does not
-				// fail the job: the job reply or the final status decides.
+				// fail the job: the job reply decides.
 				p.log.Debug("status poll while printing failed", "err", err)
 				continue
 			}
 			if err != nil {
-				return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
+				return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err, MaybePrinted: true}
 			}
 			if reason := st.Err(); reason != nil {
-				p.discardJob(ctx)
-				return &PrintError{Printer: p.name, Reason: reason, Status: &st}
+				// The printer stopped in the middle of the job: it did not
+				// come out whole, and once the rest is cleared it cannot.
+				cleared := p.discardJob(ctx)
+				return &PrintError{Printer: p.name, Reason: reason, Status: &st, MaybePrinted: !cleared}
 			}
 		case <-deadline.C:
-			if p.answersJobs.Load() {
-				// It answers GS ( H, so silence means the job was lost.
-				return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: ErrNoReply}
-			}
-			p.log.Debug("no job reply: confirming by status", "id", id, "after", p.opts.ConfirmTimeout)
-			return p.confirmByStatus(ctx)
+			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: ErrNoReply, MaybePrinted: true}
 		case <-ctx.Done():
-			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: ctx.Err()}
+			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: ctx.Err(), MaybePrinted: true}
 		case <-p.done:
 			// The reply may have come just before the connection ended.
 			select {
@@ -511,52 +485,36 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 				}
 			default:
 			}
-			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: p.closedErr("read")}
+			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: p.closedErr("read"), MaybePrinted: true}
 		}
 	}
 }
 
-// maxProbes is how many GS ( H probes a ready printer may leave unanswered
-// before Print stops probing it and confirms its jobs by status. One lost
-// probe is not enough: a power cycle may have emptied the buffer it was in.
-const maxProbes = 2
-
-// probe learns whether the printer answers GS ( H before a job depends on
-// it: a printer that has answered once and then stays silent lost the job,
-// while one that never answers is confirmed by status. Without the probe,
-// a power cycle during the first job on a connection would look like a
-// printer without GS ( H, and the status read after it is clean. The probe
-// is sent only when the status shows the printer ready, so that a printer
-// holding data while offline is not taken for one that never answers.
-func (p *Printer) probe(ctx context.Context) {
-	st, err := p.status(ctx)
-	if err != nil || st.Err() != nil {
-		return // the job itself finds and reports the problem
+// reset brings the printer to a command boundary before a job: DLE DC4 8
+// clears its receive and print buffers, including a command that an
+// earlier client left half sent (its parameter bytes would otherwise
+// swallow the job), and the printer answers 37 25 00. A printer that does
+// not answer is logged: the job's own GS ( H answer still decides.
+func (p *Printer) reset(ctx context.Context) bool {
+	for len(p.clearCh) > 0 {
+		<-p.clearCh
 	}
-	id := p.nextID()
-	p.drainJobs()
-	msg := []byte{escpos.GS, escpos.GsParen, escpos.GsParenProcessID, processIDParamLen, 0, processIDFn, processIDM}
-	if err := p.write(ctx, append(msg, id...)); err != nil {
-		return
+	msg := append([]byte{escpos.DLE, escpos.DC4}, clearBuffersParams...)
+	if err := p.write(ctx, msg); err != nil {
+		p.log.Debug("could not clear the printer's buffers", "err", err)
+		return false
 	}
 	timer := time.NewTimer(p.opts.ReplyTimeout)
 	defer timer.Stop()
-	for {
-		select {
-		case got := <-p.jobCh:
-			if got == id {
-				return // dispatch has set answersJobs
-			}
-		case <-timer.C:
-			p.unanswered++
-			p.log.Debug("no answer to the GS ( H probe", "id", id, "unanswered", p.unanswered)
-			return
-		case <-ctx.Done():
-			return
-		case <-p.done:
-			return
-		}
+	select {
+	case <-p.clearCh:
+		return true
+	case <-timer.C:
+		p.log.Debug("no answer to DLE DC4 8")
+	case <-ctx.Done():
+	case <-p.done:
 	}
+	return false
 }
 
 func (p *Printer) drainJobs() {
@@ -565,41 +523,17 @@ func (p *Printer) drainJobs() {
 	}
 }
 
-func (p *Printer) confirmByStatus(ctx context.Context) error {
-	st, err := p.status(ctx)
-	if err != nil {
-		return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
-	}
-	if reason := st.Err(); reason != nil {
-		p.discardJob(ctx)
-		return &PrintError{Printer: p.name, Reason: reason, Status: &st}
-	}
-	return nil
-}
-
 // discardJob clears the printer's buffers after a failed job (DLE DC4 8)
-// unless Options.KeepJobOnFailure is set. A printer that does not answer
-// is logged, not an error: the job has failed either way.
-func (p *Printer) discardJob(ctx context.Context) {
+// unless Options.KeepJobOnFailure is set, and reports whether the printer
+// confirmed it: only then can the rest of the job not print later.
+func (p *Printer) discardJob(ctx context.Context) bool {
 	if p.opts.KeepJobOnFailure {
-		return
+		return false
 	}
-	for len(p.clearCh) > 0 {
-		<-p.clearCh
-	}
-	msg := append([]byte{escpos.DLE, escpos.DC4}, clearBuffersParams...)
-	if err := p.write(ctx, msg); err != nil {
-		p.log.Debug("could not clear the printer's buffers", "err", err)
-		return
-	}
-	timer := time.NewTimer(p.opts.ReplyTimeout)
-	defer timer.Stop()
-	select {
-	case <-p.clearCh:
+	if p.reset(ctx) {
 		p.log.Debug("failed job cleared from the printer's buffers")
-	case <-timer.C:
-		p.log.Debug("no answer to DLE DC4 8: the failed job may still print after recovery")
-	case <-ctx.Done():
-	case <-p.done:
+		return true
 	}
+	p.log.Debug("failed job not cleared: the rest may still print after recovery")
+	return false
 }

@@ -47,6 +47,7 @@ type labels struct {
 	duplicate                    string
 	merchantID, terminalID, card string
 	sale, refund, void           string
+	reprint, interrupted         string
 	dateTime, batch, stan, rrn   string
 	authCode, reference, origRRN string
 	amount, eReceipt             string
@@ -55,6 +56,7 @@ type labels struct {
 var labelSets = [...]labels{
 	English: {
 		merchantCopy: "MERCHANT COPY", customerCopy: "CUSTOMER COPY", duplicate: "DUPLICATE",
+		reprint: "REPRINT", interrupted: "PRINTING WAS INTERRUPTED",
 		merchantID: "MERCHANT ID", terminalID: "TERMINAL ID", card: "CARD NO",
 		sale: "SALE", refund: "REFUND", void: "VOID",
 		dateTime: "DATE/TIME", batch: "BATCH NO", stan: "TRACE NO", rrn: "REF NO",
@@ -63,6 +65,7 @@ var labelSets = [...]labels{
 	},
 	Chinese: {
 		merchantCopy: "商户存根", customerCopy: "持卡人存根", duplicate: "DUPLICATE / 重印",
+		reprint: "REPRINT / 补打", interrupted: "打印中断 INTERRUPTED",
 		merchantID: "商户编号", terminalID: "终端编号", card: "卡号",
 		sale: "消费", refund: "退货", void: "撤销",
 		dateTime: "日期/时间", batch: "批次号", stan: "凭证号", rrn: "参考号",
@@ -168,6 +171,9 @@ func layout(r *Receipt, columns int) []item {
 	}
 	if r.Reprint > 0 {
 		center("** "+l.duplicate+" #"+strconv.Itoa(r.Reprint)+" **", true, sizeNormal)
+	} else if r.Interrupted {
+		center("** "+l.reprint+" **", true, sizeNormal)
+		center(l.interrupted, false, sizeNormal)
 	}
 	rule()
 	field(l.merchantID, r.MerchantID, false, sizeNormal)

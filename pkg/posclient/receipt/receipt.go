@@ -335,6 +335,11 @@ type Receipt struct {
 	// Reprint is 0 on the original receipt and n on the n-th reprint, which
 	// is marked "DUPLICATE #n" (Chinese: "DUPLICATE / 重印 #n").
 	Reprint int `json:"reprint,omitempty"`
+	// Interrupted marks a receipt printed again because an earlier print
+	// of it may have come out unconfirmed (a crash or a lost answer during
+	// printing): "** REPRINT **" / "PRINTING WAS INTERRUPTED" under the
+	// copy line, so that it is never a second unmarked original.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// EReceiptURL, when set, is printed as a QR code the customer scans to
 	// fetch an electronic receipt. ASCII only, at most 2000 bytes.
 	EReceiptURL string   `json:"e_receipt_url,omitempty"`

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 // Outcome is how one scenario ended.
@@ -102,7 +104,9 @@ func (t *scenarioT) Parallel() {}
 func (t *scenarioT) Log(args ...any) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	msg := fmt.Sprint(args...)
+	// Script lines quote what the scenario typed, card numbers included:
+	// reports never carry one whole (invariant 5).
+	msg := hostproto.MaskPANs(fmt.Sprint(args...))
 	t.log.WriteString(msg)
 	if !strings.HasSuffix(msg, "\n") {
 		t.log.WriteByte('\n')
@@ -158,6 +162,12 @@ func (r *runner) start(name string, f func(testscript.T)) {
 		}
 		if res.Outcome != Failed {
 			os.RemoveAll(filepath.Join(r.workdir, "script-"+name))
+		} else if err := maskTree(res.WorkDir); err != nil {
+			// A kept folder that may still hold a card number is not kept.
+			fmt.Fprintf(&t.log, "work folder removed: masking card numbers in it failed: %v\n", err)
+			os.RemoveAll(res.WorkDir)
+			res.WorkDir = ""
+			res.Log = t.log.String()
 		}
 		r.mu.Lock()
 		r.results = append(r.results, res)
@@ -378,4 +388,27 @@ func WriteJUnit(w io.Writer, results []Result) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// maskTree masks every full card number in the files under dir, in place:
+// a masked number has the length of the number, so binary artifacts (the
+// bytes exchanged with the host and the printer) keep their layout.
+func maskTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if !hostproto.HasPAN(string(data)) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, []byte(hostproto.MaskPANs(string(data))), info.Mode().Perm())
+	})
 }

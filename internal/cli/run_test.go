@@ -78,3 +78,39 @@ func TestRunBadArguments(t *testing.T) {
 	require.Equal(t, ExitFailure, Run(context.Background(), []string{"run", filepath.Join(t.TempDir(), "missing.txtar")}, nil, &out, &errb))
 	require.Contains(t, errb.String(), "missing.txtar")
 }
+
+// TestRunReportsMaskCardNumbers: a failed scenario's log echoes its script
+// lines, and its kept work folder holds what it wrote; neither the table,
+// the JUnit report nor the kept folder may hold a full card number.
+func TestRunReportsMaskCardNumbers(t *testing.T) {
+	const pan = "4242424242424242"
+	dir := t.TempDir()
+	// (This test binary is not hil, so the script runs no hil command.)
+	script := "cp card.txt copy.txt\n" +
+		"grep 'card " + pan + " declined' card.txt\n" + // fails, quoting the number
+		"-- card.txt --\ncard " + pan + " approved, typed by the cashier\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "s_fail.txtar"), []byte(script), 0o644))
+	keep := filepath.Join(t.TempDir(), "kept")
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"run", "-v", "--keep", keep, "--junit", junit, dir}, nil, &out, &errb)
+	require.Equal(t, ExitFailure, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	require.Contains(t, out.String(), "424242******4242", "the log should show the masked script line")
+	require.NotContains(t, out.String(), pan)
+	require.NotContains(t, errb.String(), pan)
+	report, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	require.NotContains(t, string(report), pan)
+	files := 0
+	require.NoError(t, filepath.WalkDir(keep, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.NotContains(t, string(data), pan, "kept file %s", path)
+		return nil
+	}))
+	require.NotZero(t, files, "the failed scenario's folder should be kept")
+}

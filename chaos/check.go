@@ -88,6 +88,15 @@ func (c *checker) add(inv int, term, ref, format string, args ...any) {
 	c.out = append(c.out, Violation{Invariant: inv, Terminal: term, Ref: ref, Msg: fmt.Sprintf(format, args...)})
 }
 
+func (c *checker) terminal(id string) *TerminalRecord {
+	for i := range c.h.Terminals {
+		if c.h.Terminals[i].ID == id {
+			return &c.h.Terminals[i]
+		}
+	}
+	return nil
+}
+
 func phantom(v acquirer.TxnView) bool { return v.STAN == acquirerfaults.PhantomSTAN }
 
 func stanOf(n uint32) string { return fmt.Sprintf("%06d", n) }
@@ -163,6 +172,26 @@ func (c *checker) charges() {
 			}
 		}
 	}
+	// An op reported as refused or declined (nothing happened at the host)
+	// must not have been approved there, even if it was undone later: the
+	// client told the cashier "nothing charged".
+	for _, r := range c.h.Ops {
+		if r.Outcome != Fail || r.Ref == "" || r.Op.Kind == OpReprint || r.Op.Kind == OpSettle {
+			continue
+		}
+		tr := c.terminal(TerminalID(r.Op.Terminal))
+		if tr == nil {
+			continue
+		}
+		for _, tx := range tr.Txns {
+			if tx.Ref != r.Ref {
+				continue
+			}
+			if v, ok := c.hostFinancial(tr.ID)[stanOf(tx.STAN)]; ok && v.Code == acquirer.CodeApproved {
+				c.add(InvCharge, tr.ID, tx.Ref, "op %d was reported as nothing charged (%s), yet the host approved it (now %s)", r.Op.ID, r.Err, v.State)
+			}
+		}
+	}
 	// One sale op is one charge at most: two ops never share a reference.
 	seen := map[string]int{}
 	for _, r := range c.h.Ops {
@@ -194,7 +223,13 @@ func (c *checker) resolved() {
 	}
 }
 
-type receiptCount struct{ originals, duplicates int }
+// receiptCount counts the whole (cut) receipts of one transaction: unmarked
+// originals, those printed again after an interrupted print (marked
+// "PRINTING WAS INTERRUPTED"), and duplicates.
+type receiptCount struct{ originals, interrupted, duplicates int }
+
+// InterruptedMark marks a receipt printed again after an interrupted print.
+const InterruptedMark = "PRINTING WAS INTERRUPTED"
 
 func countReceipts(tr TerminalRecord) map[string]*receiptCount {
 	out := map[string]*receiptCount{}
@@ -207,9 +242,12 @@ func countReceipts(tr TerminalRecord) map[string]*receiptCount {
 			if !r.Cut || !strings.Contains(r.Text, tx.Ref) {
 				continue
 			}
-			if strings.Contains(r.Text, "DUPLICATE") {
+			switch {
+			case strings.Contains(r.Text, "DUPLICATE"):
 				rc.duplicates++
-			} else {
+			case strings.Contains(r.Text, InterruptedMark):
+				rc.interrupted++
+			default:
 				rc.originals++
 			}
 		}
@@ -232,9 +270,13 @@ func (c *checker) receipts() {
 	}
 	for _, tr := range c.h.Terminals {
 		counts := countReceipts(tr)
-		erefs := map[string]int{}
+		erefs, emarked := map[string]int{}, map[string]int{}
 		for _, r := range tr.EReceipts {
-			erefs[r]++
+			if r.Interrupted {
+				emarked[r.Ref]++
+			} else {
+				erefs[r.Ref]++
+			}
 		}
 		for _, tx := range tr.Txns {
 			if tx.Kind == posclient.KindSettlement {
@@ -242,14 +284,18 @@ func (c *checker) receipts() {
 			}
 			rc := counts[tx.Ref]
 			e := erefs[tx.Ref]
+			marked := rc.interrupted + emarked[tx.Ref]
 			if tx.State != posclient.StateApproved {
-				if rc.originals+rc.duplicates+e > 0 {
+				if rc.originals+rc.duplicates+e+marked > 0 {
 					c.add(InvReceipt, tr.ID, tx.Ref, "a receipt was delivered for a %s that does not stand (%s)", tx.Kind, tx.State)
 				}
 				continue
 			}
+			// Any second unmarked original is a violation, whatever
+			// happened to the first print: a print that may have come out
+			// must make every later one marked.
 			extra := tr.Unconfirmed[tx.Ref] // unconfirmed prints that may have come out whole
-			if rc.originals+e > 1+extra {
+			if rc.originals+e > 1 {
 				c.add(InvReceipt, tr.ID, tx.Ref, "%d receipts not marked as copies (%d e-receipts, %d unconfirmed prints)", rc.originals+e, e, extra)
 			}
 			if tx.Kind != posclient.KindSale {
@@ -257,12 +303,12 @@ func (c *checker) receipts() {
 			}
 			switch tx.Receipt {
 			case posclient.ReceiptPrinted:
-				if rc.originals < 1 {
+				if rc.originals+rc.interrupted < 1 {
 					c.add(InvReceipt, tr.ID, tx.Ref, "journal says printed; the printer has no whole original")
 				}
 			case posclient.ReceiptElectronic:
-				if e != 1 {
-					c.add(InvReceipt, tr.ID, tx.Ref, "journal says e-receipt; %d e-receipts delivered", e)
+				if e+emarked[tx.Ref] != 1 {
+					c.add(InvReceipt, tr.ID, tx.Ref, "journal says e-receipt; %d e-receipts delivered", e+emarked[tx.Ref])
 				}
 			case posclient.ReceiptOwed:
 				if rc.originals+e > extra {

@@ -84,6 +84,9 @@ type Mutation struct {
 	Journal func(term int, j posclient.Journal) posclient.Journal
 	Conn    func(term int, c net.Conn) net.Conn
 	Printer func(term int, p posclient.Printer) posclient.Printer
+	// Intruder wraps the journal a client intrude rule's second till
+	// process opens.
+	Intruder func(term int, j posclient.Journal) posclient.Journal
 	// BeforeOp is called before each operation of the workload.
 	BeforeOp func(op Op)
 }
@@ -133,14 +136,24 @@ type TerminalRecord struct {
 	// (at most healTries each; the last error is kept).
 	RecoverTries, SettleTries int
 	Receipts                  []PrintedReceipt // what the printer emulator printed
-	EReceipts                 []string         // references of e-receipts delivered
+	EReceipts                 []EReceipt       // e-receipts delivered
 	Logs                      string
 	Crashes                   int
+	// Intrusions counts the second till processes (client intrude) that
+	// started on this terminal's journal while it drove a transaction;
+	// IntrusionsRefused those that the journal's one-owner rule refused.
+	Intrusions, IntrusionsRefused int
 	// Unconfirmed counts, per reference, the print attempts that went to
 	// the printer and were not confirmed: such a receipt may have come out
 	// whole (a fault struck after the cut), so one more original is
 	// allowed for each.
 	Unconfirmed map[string]int
+}
+
+// EReceipt is one e-receipt delivered.
+type EReceipt struct {
+	Ref         string
+	Interrupted bool // marked as printed again after an interrupted print
 }
 
 // PrintedReceipt is one receipt out of a printer emulator.
@@ -199,13 +212,13 @@ func (l *lockedBuffer) String() string {
 // memSink is an e-receipt sink that keeps references.
 type memSink struct {
 	mu   sync.Mutex
-	refs []string
+	refs []EReceipt
 }
 
 func (s *memSink) Deliver(_ context.Context, r *receipt.Receipt) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refs = append(s.refs, r.Reference)
+	s.refs = append(s.refs, EReceipt{Ref: r.Reference, Interrupted: r.Interrupted})
 	return nil
 }
 
@@ -296,6 +309,39 @@ func (d deadJournal) CloseBatch(ctx context.Context, id string, batch uint32) (u
 
 func (d deadJournal) Close() error { return nil } // the rig owns the journal
 
+// Unwrap returns the journal underneath, so that the Terminal claims it.
+func (d deadJournal) Unwrap() posclient.Journal { return d.Journal }
+
+// faultJournal injects storage faults (client disk-full) into the writes
+// of the terminal's journal.
+type faultJournal struct {
+	posclient.Journal
+	fail func(op string) error
+}
+
+func (f faultJournal) Unwrap() posclient.Journal { return f.Journal }
+
+func (f faultJournal) Append(ctx context.Context, e posclient.Entry) error {
+	if err := f.fail("append " + e.Txn.Ref); err != nil {
+		return err
+	}
+	return f.Journal.Append(ctx, e)
+}
+
+func (f faultJournal) NextSTAN(ctx context.Context, id string) (uint32, error) {
+	if err := f.fail("next STAN"); err != nil {
+		return 0, err
+	}
+	return f.Journal.NextSTAN(ctx, id)
+}
+
+func (f faultJournal) CloseBatch(ctx context.Context, id string, batch uint32) (uint32, error) {
+	if err := f.fail("close batch"); err != nil {
+		return 0, err
+	}
+	return f.Journal.CloseBatch(ctx, id, batch)
+}
+
 // deadPrinter refuses to print once its incarnation has crashed.
 type deadPrinter struct {
 	p   posclient.Printer
@@ -359,6 +405,9 @@ type rigTerminal struct {
 	in     *faults.Injector
 	padapt *printerfaults.Adapter
 	fire   func(step string) bool
+	act    func(step string) []faults.Kind
+	// intrusions and refused count client intrude rules carried out.
+	intrusions, refused int
 	sink   *memSink
 	logs   *lockedBuffer
 	// receipts are collected as they finish: a power cycle clears the
@@ -454,13 +503,20 @@ func (r *rig) newTerminal(n int) error {
 		ConfirmTimeout: 4 * r.opts.PrinterTimeout, PollInterval: 5 * time.Millisecond})
 	t.padapt = printerfaults.Attach(t.in, t.emu, nil)
 	t.fire = faults.ClientHook(t.in)
+	t.act = faults.ClientActions(t.in)
 	return r.start(t)
 }
 
 // start makes a new incarnation of terminal t on its journal.
 func (r *rig) start(t *rigTerminal) error {
 	inc := &incarnation{}
-	var j posclient.Journal = t.j
+	// The previous incarnation is gone before the new one boots: its
+	// claim on the journal goes with it.
+	if t.term != nil {
+		t.term.Close()
+		t.term = nil
+	}
+	var j posclient.Journal = faultJournal{Journal: t.j, fail: faults.JournalFault(t.in)}
 	var p posclient.Printer = t.dev
 	mut := r.opts.Mutation
 	if mut != nil && mut.Journal != nil {
@@ -501,6 +557,14 @@ func (r *rig) start(t *rigTerminal) error {
 		Policy:          posclient.Policy{MaxReversalAttempts: r.opts.ReversalAttempts, ReversalBackoff: time.Second, MaxReversalBackoff: 4 * time.Second},
 		Now:             r.clock.Now,
 		CrashHook: func(step string) {
+			for _, k := range t.act(step) {
+				switch k {
+				case faults.Intrude:
+					r.intrude(t)
+				case faults.HalfCommand:
+					t.emu.Write(faults.HalfCommandBytes)
+				}
+			}
 			if t.fire(step) {
 				inc.kill(step)
 			}
@@ -511,11 +575,37 @@ func (r *rig) start(t *rigTerminal) error {
 	if err != nil {
 		return fmt.Errorf("%w: terminal t%d: %w", ErrSetup, t.n, err)
 	}
-	if t.term != nil {
-		t.term.Close()
-	}
 	t.term, t.inc = term, inc
 	return nil
+}
+
+// intrude carries out a client intrude rule: a second till process starts
+// on t's journal, in the middle of t's transaction, and runs Recover, as a
+// back-office recover started beside the payment process would. The
+// journal's one-owner rule must refuse it.
+func (r *rig) intrude(t *rigTerminal) {
+	var j posclient.Journal = t.j
+	if m := r.opts.Mutation; m != nil && m.Intruder != nil {
+		j = m.Intruder(t.n, j)
+	}
+	addr := r.acq.Addr()
+	term, err := posclient.New(posclient.Config{
+		TerminalID:      t.id,
+		CardKey:         CardKey,
+		Journal:         j,
+		Dial:            func(ctx context.Context) (net.Conn, error) { var d net.Dialer; return d.DialContext(ctx, "tcp", addr) },
+		ResponseTimeout: r.timeout,
+		Policy:          posclient.Policy{MaxReversalAttempts: r.opts.ReversalAttempts, ReversalBackoff: time.Second, MaxReversalBackoff: 4 * time.Second},
+		Now:             r.clock.Now,
+		Logger:          slog.New(slog.NewJSONHandler(t.logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("process", "intruder"),
+	})
+	t.intrusions++
+	if err != nil {
+		t.refused++
+		return
+	}
+	defer term.Close()
+	term.Recover(context.Background())
 }
 
 // restart replaces a crashed terminal with a new incarnation on the same
@@ -643,6 +733,7 @@ func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 	for i, t := range r.terms {
 		tr := &h.Terminals[i]
 		tr.Crashes = t.crashes
+		tr.Intrusions, tr.IntrusionsRefused = t.intrusions, t.refused
 		txns, err := t.j.Find(ctx, posclient.Query{})
 		if err != nil {
 			return nil, fmt.Errorf("chaos: reading journal of %s: %w", t.id, err)
@@ -790,7 +881,14 @@ func (r *rig) do(ctx context.Context, op Op, byID map[int]*OpRecord) OpRecord {
 		rec.Err = err.Error()
 	}
 	var doubt *posclient.InDoubtError
+	var storage *posclient.StorageError
 	switch {
+	case errors.As(err, &storage) && storage.MaybeCharged() && !t.inc.dead.Load():
+		// The host may hold the charge; the journal could not say so.
+		rec.Outcome = Unknown
+		if rec.Ref == "" {
+			rec.Ref = storage.Ref
+		}
 	case t.inc.dead.Load():
 		rec.Outcome, rec.Crashed = Unknown, t.inc.crashedAt()
 		if rec.Ref == "" && op.Kind != OpReprint && op.Kind != OpSettle {

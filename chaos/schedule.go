@@ -107,6 +107,9 @@ type GenConfig struct {
 	// Exclude leaves fault kinds out of the draw, as "target kind"
 	// ("printer power-cycle").
 	Exclude []string
+	// Only, when set, draws from these fault kinds alone ("target kind",
+	// or a longer prefix of a rule such as "client crash at=after-print").
+	Only []string
 }
 
 func (g GenConfig) withDefaults() GenConfig {
@@ -174,7 +177,7 @@ func Generate(seed int64, cfg GenConfig) Schedule {
 	}
 	nf := r.IntN(cfg.Faults + 1)
 	for range nf {
-		if f, ok := genFault(r, cfg.Terminals, cfg.Exclude); ok {
+		if f, ok := genFault(r, cfg.Terminals, cfg.Exclude, cfg.Only); ok {
 			s.Faults = append(s.Faults, f)
 		}
 	}
@@ -240,6 +243,12 @@ var faultTemplates = []struct {
 	{faults.TargetClient, "client crash at=after-response nth=%d", 1},
 	{faults.TargetClient, "client crash at=after-approval nth=%d", 1},
 	{faults.TargetClient, "client crash at=mid-print nth=%d", 1},
+	{faults.TargetClient, "client crash at=after-print nth=%d", 1},
+	{faults.TargetClient, "client crash at=after-persist nth=%d", 1},
+	{faults.TargetClient, "client disk-full nth=%d", 1},
+	{faults.TargetClient, "client intrude at=after-response nth=%d", 1},
+	{faults.TargetClient, "client intrude at=after-send nth=%d", 1},
+	{faults.TargetClient, "client half-command at=after-approval nth=%d", 1},
 }
 
 func excluded(text string, exclude []string) bool {
@@ -251,10 +260,19 @@ func excluded(text string, exclude []string) bool {
 	return false
 }
 
-func genFault(r *rand.Rand, terminals int, exclude []string) (Fault, bool) {
+func included(text string, only []string) bool {
+	for _, o := range only {
+		if o != "" && strings.HasPrefix(text, o) {
+			return true
+		}
+	}
+	return false
+}
+
+func genFault(r *rand.Rand, terminals int, exclude, only []string) (Fault, bool) {
 	for range 100 {
 		tpl := faultTemplates[r.IntN(len(faultTemplates))]
-		if excluded(tpl.text, exclude) {
+		if excluded(tpl.text, exclude) || len(only) > 0 && !included(tpl.text, only) {
 			continue
 		}
 		text := tpl.text
@@ -272,6 +290,10 @@ func genFault(r *rand.Rand, terminals int, exclude []string) (Fault, bool) {
 			case strings.Contains(text, "size="):
 				v = 1 + r.IntN(7)
 			case strings.Contains(text, "count="):
+				v = 1 + r.IntN(3)
+			case strings.Contains(text, "after-persist"), strings.Contains(text, "disk-full"):
+				v = 1 + r.IntN(40) // every journal row of a dozen operations
+			case strings.Contains(text, "intrude"), strings.Contains(text, "half-command"):
 				v = 1 + r.IntN(3)
 			default:
 				v = 1 + r.IntN(6)

@@ -64,8 +64,10 @@ const (
 
 // Client kinds.
 const (
-	Crash    Kind = "crash"
-	DiskFull Kind = "disk-full"
+	Crash       Kind = "crash"
+	DiskFull    Kind = "disk-full"
+	Intrude     Kind = "intrude"
+	HalfCommand Kind = "half-command"
 )
 
 // Step names a hook point in the POS client where a crash can be staged
@@ -268,6 +270,14 @@ var catalogue = []Spec{
 		Effect:    "from the matching journal write on (nth=N: the N-th write of the run), every write fails as on a full disk, until the heal",
 		Threatens: invCharged + " and " + invReceipt + ": a sale approved at the host but not journaled must be reported as such and settled by the next Recover, never charged or printed twice",
 		Example:   "client disk-full nth=3"},
+	{Target: TargetClient, Kind: Intrude, Params: []Param{pStep},
+		Effect:    "at the named step, a second till process starts on the same journal and runs recover (it must be refused: the journal has one owner)",
+		Threatens: invCharged + ": a second driver would take the live transaction for a crash leftover and reverse it",
+		Example:   "client intrude at=after-response"},
+	{Target: TargetClient, Kind: HalfCommand, Params: []Param{pStep},
+		Effect:    "at the named step, another client leaves the printer in the middle of a command (GS ( E with 65535 parameter bytes to come)",
+		Threatens: invReceipt + ": the next receipt must be printed whole and proven, never journaled printed while the printer swallowed it",
+		Example:   "client half-command at=after-approval"},
 }
 
 // Catalogue returns the documented fault kinds, printer first, then

@@ -41,3 +41,20 @@ func JournalFault(in *Injector) func(op string) error {
 		return nil
 	}
 }
+
+// HalfCommandBytes are what a client half-command rule leaves in the
+// printer: GS ( E with pL pH = 65535, its parameter bytes never sent.
+var HalfCommandBytes = []byte{0x1D, 0x28, 0x45, 0xFF, 0xFF}
+
+// ClientActions returns a function the harness calls at each of the POS
+// client's steps: it returns the client intrude and half-command rules
+// that fire there (the harness carries them out), recording the evidence.
+func ClientActions(in *Injector) func(step string) []Kind {
+	return func(step string) []Kind {
+		var out []Kind
+		for _, f := range in.Fire(Event{Target: TargetClient, Hit: Hit{Step: Step(step)}}, Intrude, HalfCommand) {
+			out = append(out, f.Rule.Kind)
+		}
+		return out
+	}
+}

@@ -183,8 +183,8 @@ func TestCatalogueExamplesRoundTrip(t *testing.T) {
 		}
 		roundTrip(t, p)
 	}
-	if n := len(seen); n != 27 {
-		t.Errorf("catalogue has %d kinds, want the 26 of issue 4 and client disk-full", n)
+	if n := len(seen); n != 29 {
+		t.Errorf("catalogue has %d kinds, want the 26 of issue 4 and client disk-full, intrude, half-command", n)
 	}
 }
 

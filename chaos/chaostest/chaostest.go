@@ -104,6 +104,8 @@ type anyCardJournal struct {
 	card *atomic.Value
 }
 
+func (a anyCardJournal) Unwrap() posclient.Journal { return a.Journal }
+
 func (a anyCardJournal) Get(ctx context.Context, ref string) (posclient.Txn, error) {
 	tx, err := a.Journal.Get(ctx, ref)
 	if c := a.card.Load().(string); err == nil && c != "" && tx.Kind == posclient.KindSale {

@@ -62,6 +62,20 @@ type Journal interface {
 	Close() error
 }
 
+// Claimer is implemented by journals that keep to "one driver per
+// journal" themselves: posclient.New claims the journal for the new
+// Terminal, and Close releases it. A second claim while the first holds
+// fails with a *JournalInUseError. A journal that wraps another (a
+// decorator) should have an Unwrap() Journal method, so that the claim
+// reaches the journal underneath; New falls back to a table of the
+// journal values driven in this process when it finds no Claimer.
+//
+// Both journals of pkg/posclient/journal implement it; the SQLite journal
+// also holds an OS lock that keeps other processes out.
+type Claimer interface {
+	Claim(holder string) (release func(), err error)
+}
+
 // Entry is one journal row: a transaction snapshot, the reason it changed,
 // and optionally the message that is about to go out or just came in.
 type Entry struct {

@@ -40,8 +40,11 @@ type Event struct {
 	Reason    string // free text for the journal (why it failed)
 	MaybeSent bool   // EvSendFailed: bytes may have reached the host
 	// MaybePrinted: EvPrintFailed: the job reached the printer and may
-	// have printed whole although it was not confirmed (its answer lost).
+	// have printed whole although it was not confirmed.
 	MaybePrinted bool
+	// PrinterStopped: EvPrintFailed: the printer's status showed a fault
+	// (paper out, cover open, an error) while it had the job.
+	PrinterStopped bool
 	STAN         uint32 // EvReversalDue: a fresh STAN for the reversal (used if it has none yet)
 }
 
@@ -305,17 +308,26 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 		if t.State != StateApproved || t.Receipt != ReceiptPrinting {
 			return bad()
 		}
-		if ev.MaybePrinted {
+		reverse := m.p.ReverseOnPrintFailure && t.Kind == KindSale && (!ev.MaybePrinted || ev.PrinterStopped)
+		if ev.MaybePrinted && !reverse {
 			// The customer may hold this receipt: whatever prints for this
 			// transaction from now on is marked, and the sale is not
-			// reversed under a receipt that may be in hand.
-			t.Interrupted = true
+			// reversed under a receipt that may be in hand. The first time,
+			// the marked receipt is printed at once (on a backup printer if
+			// the first is not ready); if that is not confirmed either, it
+			// is owed.
+			if !t.Interrupted {
+				t.Interrupted = true
+				persist("receipt not confirmed, may have printed (" + ev.Reason + "); printing it again, marked as interrupted")
+				emit(ActPrint, "")
+				break
+			}
 			t.Receipt = ReceiptOwed
 			persist("receipt not confirmed, may have printed (" + ev.Reason + "); owed, to be printed marked as interrupted")
 			emit(ActNotify, "receipt of "+t.Ref+" not confirmed: "+ev.Reason)
 			break
 		}
-		if m.p.ReverseOnPrintFailure && t.Kind == KindSale {
+		if reverse {
 			t.Receipt = ReceiptNone
 			t.State = StateInDoubt // not doubtful at the host, but it goes the same way
 			persist("receipt failed (" + ev.Reason + "): policy reverses the sale")

@@ -27,6 +27,8 @@ type Terminal struct {
 	// late answer for it is stepped into it rather than into a copy.
 	active *Machine
 
+	release func() // gives up the claim on the journal
+
 	closeOnce sync.Once
 	closed    chan struct{}
 	closeCtx  context.Context // cancelled by Close
@@ -48,31 +50,67 @@ func New(cfg Config) (*Terminal, error) {
 	return t, nil
 }
 
-// drivers holds the journals that a Terminal of this process drives
-// (Journal → *Terminal). One journal, one driver: the Terminal takes what
-// it finds journaled with no outcome for a crash leftover and reverses it,
-// which is only right when no other driver is mid-transaction on it.
-// Across processes the journal itself keeps to this rule (the SQLite
-// journal's owner lock).
+// drivers holds the journals without a Claimer that a Terminal of this
+// process drives (Journal → *Terminal). One journal, one driver: the
+// Terminal takes what it finds journaled with no outcome for a crash
+// leftover and reverses it, which is only right when no other driver is
+// mid-transaction on it.
 var drivers sync.Map
 
-// claim makes t the driver of its journal, or says who already is. A
-// read-only journal (one with a ReadOnly method reporting true) is not
+// claim makes t the driver of its journal, or says who already is: through
+// the journal's Claimer (found through Unwrap() Journal methods), else the
+// drivers table. A read-only journal (ReadOnly() reports true) is not
 // claimed: it cannot be driven.
 func claim(t *Terminal) error {
 	if ro, ok := t.j.(interface{ ReadOnly() bool }); ok && ro.ReadOnly() {
 		return nil
 	}
-	if !reflect.TypeOf(t.j).Comparable() {
+	holder := fmt.Sprintf("another Terminal of this process (terminal %s; Close it first)", t.cfg.TerminalID)
+	for j := t.j; j != nil; {
+		if c, ok := j.(Claimer); ok {
+			release, err := c.Claim(holder)
+			if err != nil {
+				return err
+			}
+			t.release = release
+			return nil
+		}
+		u, ok := j.(interface{ Unwrap() Journal })
+		if !ok {
+			break
+		}
+		j = u.Unwrap()
+	}
+	if !hashable(t.j) {
 		return nil
 	}
 	if _, loaded := drivers.LoadOrStore(t.j, t); loaded {
-		return &JournalInUseError{Where: fmt.Sprintf("%T", t.j), Holder: "another Terminal of this process (Close it first)"}
+		return &JournalInUseError{Where: fmt.Sprintf("%T", t.j), Holder: holder}
 	}
+	t.release = func() { drivers.CompareAndDelete(t.j, t) }
 	return nil
 }
 
-func (t *Terminal) unclaim() { drivers.CompareAndDelete(t.j, t) }
+// hashable reports whether j can be a map key: its type is comparable and
+// so is everything its interface fields hold.
+func hashable(j Journal) (ok bool) {
+	if !reflect.TypeOf(j).Comparable() {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	_ = map[Journal]bool{j: true}
+	return true
+}
+
+func (t *Terminal) unclaim() {
+	if t.release != nil {
+		t.release()
+	}
+}
 
 // Config returns the terminal's configuration with defaults filled in.
 func (t *Terminal) Config() Config { return t.cfg }
@@ -321,6 +359,11 @@ func Ref(batch, stan uint32) string { return fmt.Sprintf("%06d-%06d", batch, sta
 // journal it, send it, read the answer, deliver the receipt.
 func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig *Txn) (Result, error) {
 	if err := t.drainReversals(ctx); err != nil {
+		var se *StorageError
+		if errors.As(err, &se) {
+			// About an earlier transaction; this one was not sent.
+			return Result{}, fmt.Errorf("%w: not sent: %s", ErrReversalPending, se.Error())
+		}
 		return Result{}, err
 	}
 	stan, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
@@ -476,9 +519,17 @@ func (t *Terminal) print(ctx context.Context, tx Txn) Event {
 	t.crash(CrashAfterPrint)
 	if err != nil {
 		t.log.Warn("receipt not confirmed", "ref", tx.Ref, "err", err)
-		return Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: err.Error(), MaybePrinted: mayHavePrinted(err)}
+		return Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: err.Error(), MaybePrinted: mayHavePrinted(err), PrinterStopped: printerStopped(err)}
 	}
 	return Event{Type: EvPrinted, At: t.cfg.Now()}
+}
+
+// printerStopped reports whether a print error says the printer's status
+// showed a fault (an error with a PrinterStopped method, as
+// printer.PrintError has).
+func printerStopped(err error) bool {
+	var m interface{ PrinterStopped() bool }
+	return errors.As(err, &m) && m.PrinterStopped()
 }
 
 // mayHavePrinted reports whether a print error says the job may have come

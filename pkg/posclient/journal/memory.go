@@ -41,6 +41,7 @@ type Memory struct {
 	events map[string][]posclient.Entry
 	stan   map[string]uint32
 	batch  map[string]uint32
+	driver driver
 }
 
 var _ posclient.Journal = (*Memory)(nil)

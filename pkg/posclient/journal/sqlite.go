@@ -43,6 +43,7 @@ type SQLite struct {
 	cerr   error
 
 	owner     *owner // the owner lock; nil when read-only
+	driver    driver // the Terminal of this process that drives it
 	readOnly  bool
 	failWrite func(op string) error
 }

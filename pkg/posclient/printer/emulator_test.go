@@ -409,25 +409,31 @@ func TestEmulatorJobAfterTruncatedCommand(t *testing.T) {
 	}
 }
 
-// TestEmulatorUnconfirmedJobMayHavePrinted: when the answer to a job is
-// lost the error says the job may have printed, and when the status
-// stopped it (paper out, rest cleared) it says it did not.
+// TestEmulatorUnconfirmedJobMayHavePrinted: the printer goes offline
+// right after the receipt's cut, so the job's answer never comes; the
+// status shows the fault, yet the receipt is whole in the customer's hand.
+// The error must say the job may have printed, so that the owed receipt is
+// printed again marked, not as a second original.
 func TestEmulatorUnconfirmedJobMayHavePrinted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p, emu := emulatorPrinter(t, escpos.Options{}, &Options{ConfirmTimeout: 2 * time.Second, PollInterval: 100 * time.Millisecond})
 		var once sync.Once
 		emu.OnEvent(func(e escpos.Event) {
-			if e.Lines > 3 {
-				once.Do(func() { emu.SetPaper(escpos.PaperOut) })
+			if e.Cuts > 0 {
+				once.Do(func() { emu.SetCover(true) })
 			}
 		})
 		err := p.Print(t.Context(), saleJob(t))
 		var pe *PrintError
-		if !errors.As(err, &pe) || !errors.Is(err, ErrPaperOut) {
-			t.Fatalf("Print with paper out mid-job = %v", err)
+		if !errors.As(err, &pe) || !errors.Is(err, ErrCoverOpen) {
+			t.Fatalf("Print with the cover opened after the cut = %v", err)
 		}
-		if pe.MaybePrinted {
-			t.Error("paper out mid-job and cleared: MaybePrinted should be false")
+		if !pe.MaybePrinted {
+			t.Error("MaybePrinted false, yet the receipt was cut whole before the fault")
+		}
+		emu.WaitIdle(t.Context())
+		if n := len(emu.Receipts()); n != 1 || emu.Receipts()[0].Cut() == nil {
+			t.Errorf("%d receipts; want the one whole receipt", n)
 		}
 	})
 }

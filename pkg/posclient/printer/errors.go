@@ -123,10 +123,10 @@ type PrintError struct {
 	Reason  error   // why, as a sentinel
 	Status  *Status // the status read when the job failed, if one was read
 	Err     error   // underlying cause (transport, no reply, context), may be nil
-	// MaybePrinted is set when the job reached the printer and nothing
-	// shows that it stopped: its answer may just have been lost, so the
-	// receipt may be in the customer's hand. It is false when nothing was
-	// sent, or when the status failed the job and its rest was cleared.
+	// MaybePrinted is set when the job (or part of it) reached the
+	// printer: its answer may have been lost, or the fault the status shows
+	// may have struck after the cut, so the receipt may be in the
+	// customer's hand. It is false only when nothing was sent.
 	MaybePrinted bool
 }
 
@@ -143,6 +143,10 @@ func (e *PrintError) Error() string {
 
 // Is reports true for ErrNotConfirmed.
 func (e *PrintError) Is(target error) bool { return target == ErrNotConfirmed }
+
+// PrinterStopped reports whether the status showed a fault while the
+// printer had the job (e.Status is set).
+func (e *PrintError) PrinterStopped() bool { return e.Status != nil }
 
 // MayHavePrinted reports e.MaybePrinted: the job may have printed although it
 // was not confirmed. posclient looks for this method on print errors.

@@ -30,20 +30,33 @@ func TestFailover(t *testing.T) {
 			t.Errorf("Ready with one good printer: %v", err)
 		}
 
-		// Primary ready but its roll runs out at the cut: not confirmed, so
-		// the backup prints the job again.
+		// Primary ready but its roll runs out at the cut: not confirmed, yet
+		// the receipt may be whole in the customer's hand, so the backup
+		// must not print the same unmarked original: the round ends with an
+		// error that says the job may have printed (the caller prints it
+		// again marked).
 		primaryPeer.set([4]byte{0x12, 0x12, 0x12, 0x12})
 		primaryPeer.mu.Lock()
 		primaryPeer.paperAtCut = true
 		primaryPeer.mu.Unlock()
+		before := len(backupPeer.bytesReceived())
+		err := g.Print(ctx, job)
+		var fe *FailoverError
+		if !errors.As(err, &fe) || !fe.MayHavePrinted() || !errors.Is(err, ErrPaperOut) || g.Used() != -1 {
+			t.Fatalf("Print = %v, used %d; want a FailoverError that may have printed", err, g.Used())
+		}
+		if len(backupPeer.bytesReceived()) != before {
+			t.Error("the backup was sent the job although the primary may have printed it")
+		}
+		// The marked reprint goes to the backup: the primary is out of paper.
+
 		if err := g.Print(ctx, job); err != nil || g.Used() != 1 {
-			t.Fatalf("Print = %v, used %d; want the backup after the primary failed", err, g.Used())
+			t.Fatalf("Print = %v, used %d; want the backup", err, g.Used())
 		}
 
 		// Nothing works: a FailoverError naming each printer's reason.
 		backupPeer.set([4]byte{0x1A, 0x16, 0x12, 0x12})
-		err := g.Print(ctx, job)
-		var fe *FailoverError
+		err = g.Print(ctx, job)
 		if !errors.As(err, &fe) || len(fe.Errs) != 2 || !errors.Is(err, ErrNotConfirmed) ||
 			!errors.Is(err, ErrPaperOut) || !errors.Is(err, ErrCoverOpen) || g.Used() != -1 {
 			t.Fatalf("Print = %v (used %d), want a FailoverError for paper out and cover open", err, g.Used())

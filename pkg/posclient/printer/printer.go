@@ -413,8 +413,9 @@ func (p *Printer) nextID() string {
 // Otherwise it returns a *PrintError, which matches ErrNotConfirmed and,
 // when the status says why, ErrPaperOut, ErrCoverOpen, ErrCutter, …: the
 // receipt is then owed. PrintError.MaybePrinted says whether the job may
-// have come out whole all the same (its answer was lost), in which case a
-// later print of the receipt must be marked as such. The job should end
+// have come out whole all the same — it reached the printer, and nothing
+// proves it did not — in which case a later print of the receipt must be
+// marked as such. The job should end
 // with a cut, so that "printed" means "in the customer's hand".
 func (p *Printer) Print(ctx context.Context, job []byte) error {
 	if err := p.take(ctx); err != nil {
@@ -467,10 +468,13 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 				return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err, MaybePrinted: true}
 			}
 			if reason := st.Err(); reason != nil {
-				// The printer stopped in the middle of the job: it did not
-				// come out whole, and once the rest is cleared it cannot.
-				cleared := p.discardJob(ctx)
-				return &PrintError{Printer: p.name, Reason: reason, Status: &st, MaybePrinted: !cleared}
+				// The printer stopped: the rest of the job is cleared so
+				// that it cannot print later unconfirmed. Whether the job
+				// came out whole before the fault struck (a cover opened
+				// or the printer went offline right after the cut) cannot
+				// be told, so it may have printed.
+				p.discardJob(ctx)
+				return &PrintError{Printer: p.name, Reason: reason, Status: &st, MaybePrinted: true}
 			}
 		case <-deadline.C:
 			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: ErrNoReply, MaybePrinted: true}

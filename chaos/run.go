@@ -408,8 +408,8 @@ type rigTerminal struct {
 	act    func(step string) []faults.Kind
 	// intrusions and refused count client intrude rules carried out.
 	intrusions, refused int
-	sink   *memSink
-	logs   *lockedBuffer
+	sink                *memSink
+	logs                *lockedBuffer
 	// receipts are collected as they finish: a power cycle clears the
 	// emulator's own list.
 	rmu      sync.Mutex

@@ -45,7 +45,7 @@ type Event struct {
 	// PrinterStopped: EvPrintFailed: the printer's status showed a fault
 	// (paper out, cover open, an error) while it had the job.
 	PrinterStopped bool
-	STAN         uint32 // EvReversalDue: a fresh STAN for the reversal (used if it has none yet)
+	STAN           uint32 // EvReversalDue: a fresh STAN for the reversal (used if it has none yet)
 }
 
 // ActionType names what the driver must do.

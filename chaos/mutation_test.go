@@ -19,25 +19,32 @@ func breaks(vs []chaos.Violation, inv int) bool {
 func TestMutationsAreCaught(t *testing.T) {
 	for _, tc := range []struct {
 		mut  func() *chaos.Mutation
-		want int // the invariant the mutation breaks
+		want int      // the invariant the mutation breaks
+		only []string // fault kinds the exploration draws (all when empty)
 	}{
-		{chaostest.NoReversal, chaos.InvCharge},
-		{chaostest.ReprintUnmarked, chaos.InvReceipt},
-		{chaostest.RefundAnyCard, chaos.InvRefund},
+		{chaostest.NoReversal, chaos.InvCharge, nil},
+		{chaostest.ReprintUnmarked, chaos.InvReceipt, nil},
+		{chaostest.RefundAnyCard, chaos.InvRefund, nil},
+		// The nemeses of the journal's one owner, printing proof, crashes
+		// between printing and journaling, and a full disk.
+		{chaostest.SecondOwner, chaos.InvCharge, []string{"client intrude", "acquirer"}},
+		{chaostest.TrustCleanStatus, chaos.InvReceipt, []string{"printer power-cycle", "client half-command"}},
+		{chaostest.InterruptedUnmarked, chaos.InvReceipt, []string{"client crash at=after-print", "client crash at=after-persist", "printer"}},
+		{chaostest.SwallowJournalErrors, chaos.InvReceipt, []string{"client disk-full"}},
 	} {
 		m := tc.mut()
 		t.Run(m.Name, func(t *testing.T) {
-			catchMutation(t, m, tc.want)
+			catchMutation(t, m, tc.want, chaos.GenConfig{Only: tc.only})
 		})
 	}
 }
 
 // catchMutation explores until a schedule violates want, shrinks it,
 // writes the scenario and replays it from the file.
-func catchMutation(t *testing.T, m *chaos.Mutation, want int) {
+func catchMutation(t *testing.T, m *chaos.Mutation, want int, gen chaos.GenConfig) {
 	ctx := t.Context()
 	opts := chaos.Options{Mutation: m}
-	sum := chaos.Explore(ctx, chaos.ExploreConfig{Seed: 100, Runs: 40, Parallel: 8, Gen: chaos.GenConfig{}, Options: opts})
+	sum := chaos.Explore(ctx, chaos.ExploreConfig{Seed: 100, Runs: 40, Parallel: 8, Gen: gen, Options: opts})
 	var found *chaos.RunResult
 	for i := range sum.Failed {
 		if breaks(sum.Failed[i].Violations, want) {

@@ -113,3 +113,80 @@ func (a anyCardJournal) Get(ctx context.Context, ref string) (posclient.Txn, err
 	}
 	return tx, err
 }
+
+// SecondOwner: a second till process opens the journal without its
+// one-owner claim (as a vendor's back-office tool that opens the file
+// directly would) and runs recover while the till is mid-transaction: it
+// takes the live sale for a crash leftover and reverses it.
+func SecondOwner() *chaos.Mutation {
+	return &chaos.Mutation{
+		Name: "second-owner",
+		// A wrapper without Unwrap: the claim never reaches the journal.
+		Intruder: func(_ int, j posclient.Journal) posclient.Journal { return &unclaimed{j} },
+	}
+}
+
+type unclaimed struct{ posclient.Journal }
+
+// TrustCleanStatus: a job the printer did not confirm counts as printed
+// when the status read after it is clean — the fallback that journals
+// "printed" after a power cycle lost the job.
+func TrustCleanStatus() *chaos.Mutation {
+	return &chaos.Mutation{
+		Name:    "trust-clean-status",
+		Printer: func(_ int, p posclient.Printer) posclient.Printer { return statusTrusting{p} },
+	}
+}
+
+type statusTrusting struct{ posclient.Printer }
+
+func (s statusTrusting) Print(ctx context.Context, job []byte) error {
+	err := s.Printer.Print(ctx, job)
+	if err != nil && s.Printer.Ready(ctx) == nil {
+		return nil
+	}
+	return err
+}
+
+// InterruptedUnmarked: the receipt printed again after an interrupted
+// print (a crash between the cut and the journal write, a lost answer)
+// comes out without its mark: a second unmarked original.
+func InterruptedUnmarked() *chaos.Mutation {
+	return &chaos.Mutation{
+		Name:    "interrupted-unmarked",
+		Printer: func(_ int, p posclient.Printer) posclient.Printer { return markStripper{p} },
+	}
+}
+
+type markStripper struct{ posclient.Printer }
+
+var (
+	markInterrupted = []byte(chaos.InterruptedMark)
+	markReprint     = []byte("** REPRINT **")
+)
+
+func (m markStripper) Print(ctx context.Context, job []byte) error {
+	job = bytes.ReplaceAll(job, markInterrupted, bytes.Repeat([]byte(" "), len(markInterrupted)))
+	job = bytes.ReplaceAll(job, markReprint, bytes.Repeat([]byte(" "), len(markReprint)))
+	return m.Printer.Print(ctx, job)
+}
+
+// SwallowJournalErrors: a journal write that fails (a full disk) is
+// reported as done. The journal then lags behind what happened: a sale
+// approved and printed is still "sent", and the next recover reverses a
+// sale whose receipt the customer holds.
+func SwallowJournalErrors() *chaos.Mutation {
+	return &chaos.Mutation{
+		Name:    "swallow-journal-errors",
+		Journal: func(_ int, j posclient.Journal) posclient.Journal { return swallowing{j} },
+	}
+}
+
+type swallowing struct{ posclient.Journal }
+
+func (s swallowing) Unwrap() posclient.Journal { return s.Journal }
+
+func (s swallowing) Append(ctx context.Context, e posclient.Entry) error {
+	s.Journal.Append(ctx, e) // the error is dropped on purpose
+	return nil
+}

@@ -9,11 +9,12 @@
 // # Text
 //
 // Text and AppendText give one line of text per printed line, characters
-// placed by column (a run's X divided by its cell width plus spacing), a
-// double-width character followed by a space, a double-byte (Kanji-mode) or
-// CJK character taking two columns (four at double width; a double-byte
-// character that a terminal shows one column wide, such as ①, is followed
-// by a space), and marker lines for what is not text:
+// placed by column (a run's X divided by its cell width plus spacing), the
+// characters of a run together whatever their magnification ("TOTAL 12.50"
+// at double width reads "TOTAL 12.50"), followed by spaces for the columns
+// the run takes on paper beyond those written (a double-width character
+// takes two, a double-byte or CJK character two, four at double width),
+// runs in the order of their columns, and marker lines for what is not text:
 //
 //	[IMAGE 200x120]
 //	[BARCODE EAN13] 4006381333931

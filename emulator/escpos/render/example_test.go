@@ -36,7 +36,7 @@ func ExampleText() {
 	os.Stdout.Write(render.Text(sample()))
 	// Output:
 	// Receipt 1
-	//                     C A F E
+	//                     CAFE
 	// Tea                                         2.50
 	// 茶                                          2.50
 	// [QR] https://example.com/r/1
@@ -54,8 +54,8 @@ func ExampleAppendText() {
 		fmt.Printf("receipt %d: %d bytes of text\n", seq, len(buf))
 	}
 	// Output:
-	// receipt 1: 192 bytes of text
-	// receipt 2: 192 bytes of text
+	// receipt 1: 189 bytes of text
+	// receipt 2: 189 bytes of text
 }
 
 func ExamplePNG() {

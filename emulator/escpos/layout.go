@@ -598,10 +598,15 @@ func (l *layout) barcode(c Barcode) (paper.Barcode, error) {
 	if sym == paper.Code128Auto {
 		sym = paper.Code128
 	}
-	return paper.Barcode{
+	b := paper.Barcode{
 		Symbology: sym, Data: data, Height: l.bcHeight, ModuleWidth: l.bcWidth,
 		HRI: l.hriPos, HRIFont: l.hriFont, Align: l.justify, X: l.leftMargin, AreaWidth: l.areaWidth,
-	}, nil
+	}
+	// Epson: a bar code wider than the print area is not printed.
+	if w, err := render.BarcodeWidth(&b); err == nil && w > l.areaWidth {
+		return paper.Barcode{}, ignored("GS k %d ignored: %d-dot symbol wider than the %d-dot print area", c.M, w, l.areaWidth)
+	}
+	return b, nil
 }
 
 // barcodeHeight is the paper used by a barcode, HRI included.

@@ -611,6 +611,16 @@ func (p *Printer) putLocked(e paper.Element, dots int) {
 			p.cur.Elements = make([]paper.Element, 0, p.elemHint)
 		}
 	}
+	if im, ok := e.(paper.Image); ok && im.Source == "column" {
+		if n := len(p.cur.Elements); n > 0 {
+			if prev, ok := p.cur.Elements[n-1].(paper.Image); ok && prev.Source == "column" {
+				// The next band of a bit image sent as ESC * bands with
+				// the line spacing at the band height: one picture.
+				e = stackImages(prev, im)
+				p.cur.Elements = p.cur.Elements[:n-1]
+			}
+		}
+	}
 	p.cur.Elements = append(p.cur.Elements, e)
 	if _, isCut := e.(paper.Cut); isCut {
 		p.cuts++
@@ -640,7 +650,14 @@ func (p *Printer) finishReceiptLocked() {
 	end := p.dec.Consumed()
 	pending := p.raw[p.rawOff:]
 	n := int(min(max(end-p.rawBase, 0), int64(len(pending))))
-	if p.cur != nil && len(p.cur.Elements) > 0 {
+	if p.cur != nil && !hasInk(p.cur.Elements) {
+		// Blank paper (a feed after the last cut, as many encoders end a
+		// job) is not a receipt. Its cut, if any, was counted.
+		p.log.Debug("blank paper dropped: not a receipt", "elements", len(p.cur.Elements))
+		p.seq = p.cur.Seq - 1
+		p.cur = nil
+	}
+	if p.cur != nil {
 		p.cur.Raw = slices.Clone(pending[:n])
 		p.elemHint = min(len(p.cur.Elements), 1024)
 		p.receipts = append(p.receipts, p.cur)
@@ -1168,6 +1185,50 @@ func (p *Printer) cutLocked(partial bool, feed int) error {
 	p.putLocked(paper.Cut{Partial: partial}, 0)
 	p.finishReceiptLocked()
 	return nil
+}
+
+// stackImages returns the image of b printed right below a, across the
+// dots either covers.
+func stackImages(a, b paper.Image) paper.Image {
+	if a.X == b.X && a.Width == b.Width {
+		// Bits past len(a.Bits) are no one's: append in place.
+		a.Bits = append(a.Bits, b.Bits...)
+		a.Height += b.Height
+		return a
+	}
+	x0, x1 := min(a.X, b.X), max(a.X+a.Width, b.X+b.Width)
+	out := paper.Image{X: x0, Width: x1 - x0, Height: a.Height + b.Height, Source: a.Source}
+	stride := (out.Width + 7) / 8
+	out.Bits = make([]byte, stride*out.Height)
+	for i, im := range [2]*paper.Image{&a, &b} {
+		top := 0
+		if i == 1 {
+			top = a.Height
+		}
+		dx := im.X - x0
+		for y := 0; y < im.Height; y++ {
+			for x := 0; x < im.Width; x++ {
+				if im.At(x, y) {
+					X := dx + x
+					out.Bits[(top+y)*stride+X/8] |= 0x80 >> (X % 8)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// hasInk reports whether elements put something on the paper (or kicked
+// the drawer): anything but blank feed and cuts.
+func hasInk(elements []paper.Element) bool {
+	for _, e := range elements {
+		switch e.(type) {
+		case paper.Feed, paper.Cut:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // elementDots is the paper an element uses.

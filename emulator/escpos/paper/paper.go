@@ -5,7 +5,9 @@
 //
 // Positions and sizes are in dots of the printer's head (576 dots across an
 // 80 mm roll on the default profile). A Receipt is the paper between two
-// cuts, or up to the end of a job when no cut came.
+// cuts, or up to the end of a job when no cut came. Blank paper (only feeds
+// and cuts, such as the line feed many encoders send after the last cut) is
+// not a receipt.
 package paper
 
 // Justify is the justification selected with ESC a.
@@ -211,7 +213,8 @@ func (Cut) isElement()     {}
 func (Drawer) isElement()  {}
 
 // Receipt is the paper between two cuts (the cut included as its last
-// element), or up to the end of a job.
+// element), or up to the end of a job, with something printed on it (or a
+// drawer pulse): the printer makes no receipt of blank paper.
 type Receipt struct {
 	Seq      int    // 1-based number of the receipt since the printer started
 	Profile  string // name of the printer profile

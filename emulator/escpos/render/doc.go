@@ -37,8 +37,9 @@
 // up to 8×8, bold, underlined (1 or 2 dots), reversed and upside down; bit
 // images dot for dot; barcodes (UPC-A, UPC-E, EAN13, EAN8, CODE39, ITF,
 // CODABAR, CODE93, CODE128, GS1-128, GS1 DataBar) module by module with
-// their human-readable text; QR codes module by module at their error
-// correction level. The output is a paletted PNG of bit depth 1. Glyph
+// their human-readable text (CODE39, ITF and CODABAR with narrow and wide
+// elements per Epson's GS w table, see BarcodeWidth); QR codes module by
+// module at their error correction level. The output is a paletted PNG of bit depth 1. Glyph
 // bitmaps are scaled once and cached; pixel buffers are pooled.
 //
 // Symbols are placed by their justification within their print area, as

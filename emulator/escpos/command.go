@@ -48,20 +48,25 @@ type (
 
 // Commands with one byte parameter.
 type (
-	PrintMode        struct{ N byte }                // ESC ! n
-	Emphasize        struct{ On bool }               // ESC E n
-	Underline        struct{ Dots int }              // ESC - n (0, 1, 2)
-	DoubleStrike     struct{ On bool }               // ESC G n
-	SelectFont       struct{ Font paper.Font }       // ESC M n
-	CharSize         struct{ Width, Height int }     // GS ! n: magnifications 1–8
-	Reverse          struct{ On bool }               // GS B n
-	Justification    struct{ Align paper.Justify }   // ESC a n
-	PrintFeedLines   struct{ N int }                 // ESC d n
-	PrintFeedDots    struct{ N int }                 // ESC J n
-	PrintReverse     struct{ N int }                 // ESC e n
-	LineSpacing      struct{ Dots int }              // ESC 3 n
-	RightSpacing     struct{ Dots int }              // ESC SP n
-	CodeTable        struct{ N int }                 // ESC t n
+	PrintMode      struct{ N byte }              // ESC ! n
+	Emphasize      struct{ On bool }             // ESC E n
+	Underline      struct{ Dots int }            // ESC - n (0, 1, 2)
+	DoubleStrike   struct{ On bool }             // ESC G n
+	SelectFont     struct{ Font paper.Font }     // ESC M n
+	CharSize       struct{ Width, Height int }   // GS ! n: magnifications 1–8
+	Reverse        struct{ On bool }             // GS B n
+	Justification  struct{ Align paper.Justify } // ESC a n
+	PrintFeedLines struct{ N int }               // ESC d n
+	PrintFeedDots  struct{ N int }               // ESC J n
+	PrintReverse   struct{ N int }               // ESC e n
+	LineSpacing    struct{ Dots int }            // ESC 3 n
+	RightSpacing   struct{ Dots int }            // ESC SP n
+	// CodeTable is ESC t n; Page is the code page the printer has for n
+	// (its profile's codePages), "" when it has none and ignores the command.
+	CodeTable struct {
+		N    int
+		Page string
+	}
 	IntlCharset      struct{ N int }                 // ESC R n
 	UpsideDown       struct{ On bool }               // ESC { n
 	SelectPeripheral struct{ N byte }                // ESC = n
@@ -301,9 +306,14 @@ func (c PrintFeedDots) String() string  { return fmt.Sprintf("ESC J %d", c.N) }
 func (c PrintReverse) String() string   { return fmt.Sprintf("ESC e %d", c.N) }
 func (c LineSpacing) String() string    { return fmt.Sprintf("ESC 3 %d", c.Dots) }
 func (c RightSpacing) String() string   { return fmt.Sprintf("ESC SP %d", c.Dots) }
-func (c CodeTable) String() string      { return fmt.Sprintf("ESC t %d (%s)", c.N, codeTableName(c.N)) }
-func (c IntlCharset) String() string    { return fmt.Sprintf("ESC R %d", c.N) }
-func (c UpsideDown) String() string     { return "ESC { " + onOff(c.On) }
+func (c CodeTable) String() string {
+	if c.Page == "" {
+		return fmt.Sprintf("ESC t %d (no such code page)", c.N)
+	}
+	return fmt.Sprintf("ESC t %d (%s)", c.N, c.Page)
+}
+func (c IntlCharset) String() string { return fmt.Sprintf("ESC R %d", c.N) }
+func (c UpsideDown) String() string  { return "ESC { " + onOff(c.On) }
 func (c SelectPeripheral) String() string {
 	return fmt.Sprintf("ESC = %d", c.N)
 }

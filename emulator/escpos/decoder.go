@@ -4,12 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
-	"sync"
 	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/poshil/hil/emulator/escpos/paper"
@@ -23,6 +21,10 @@ type DecoderOptions struct {
 	Kanji bool
 	// CodeTable is the ESC t table at start and after ESC @ (0 = PC437).
 	CodeTable int
+	// CodePages is the printer's ESC t table: the code page (CodePageNames)
+	// each n selects. nil means the default profile's. ESC t with an n not
+	// in it leaves the table as it was (CodeTable.Page is "").
+	CodePages map[int]string
 	// NoRealtime stops the decoder from reporting real-time commands; their
 	// bytes are still skipped at command boundaries. The Printer uses it:
 	// it answers real-time commands itself as the bytes arrive.
@@ -65,7 +67,8 @@ type Decoder struct {
 	need     int   // do not parse again before buf[pos:] has this many bytes
 	textScan int   // bytes at buf[pos:] known to be text
 	kanji    bool
-	table    int
+	table    int        // ESC t n in force
+	runes    *[256]rune // its characters
 	eof      bool
 	rt       rtScanner
 	rtq      []rtItem
@@ -80,9 +83,28 @@ func NewDecoder(opts DecoderOptions) *Decoder {
 	if opts.MaxData <= 0 {
 		opts.MaxData = defaultMaxData
 	}
-	d := &Decoder{opts: opts, kanji: opts.Kanji, table: opts.CodeTable}
+	if opts.CodePages == nil {
+		opts.CodePages = defaultCodePages()
+	}
+	d := &Decoder{opts: opts, kanji: opts.Kanji}
+	d.selectTable(opts.CodeTable)
 	d.found = d.addRealtime
 	return d
+}
+
+// selectTable makes ESC t n the code table, if the printer has page n,
+// and returns the page's name ("" if not: the table stays).
+func (d *Decoder) selectTable(n int) string {
+	name, ok := d.opts.CodePages[n]
+	r := pageRunes(name)
+	if !ok || r == nil {
+		if d.runes == nil { // power-on table missing: a profile defect caught by its tests
+			d.runes = pageRunes("PC437")
+		}
+		return ""
+	}
+	d.table, d.runes = n, r
+	return name
 }
 
 func (d *Decoder) addRealtime(c Command, end int64) {
@@ -207,13 +229,15 @@ func (d *Decoder) compact() {
 func (d *Decoder) commit(c Command) Command {
 	switch v := c.(type) {
 	case Initialize:
-		d.kanji, d.table = d.opts.Kanji, d.opts.CodeTable
+		d.kanji = d.opts.Kanji
+		d.selectTable(d.opts.CodeTable)
 	case KanjiOn:
 		d.kanji = true
 	case KanjiOff:
 		d.kanji = false
 	case CodeTable:
-		d.table = v.N
+		v.Page = d.selectTable(v.N)
+		return v
 	case Barcode:
 		v.Data = clone(v.Data)
 		return v
@@ -958,64 +982,11 @@ func (d *Decoder) decodeText(raw []byte) Command {
 		}
 		return Text{Text: string(out), Kanji: true}
 	}
-	t := codeTableRunes(d.table)
+	t := d.runes
 	return Text{Text: d.intern(3*len(raw), func(dst []byte) []byte {
 		for _, c := range raw {
 			dst = utf8.AppendRune(dst, t[c])
 		}
 		return dst
 	})}
-}
-
-type codeTableInfo struct {
-	name string
-	cm   *charmap.Charmap // nil: Katakana
-}
-
-// Code tables of ESC t (escpos-printer-db default profile numbering).
-var codeTables = map[int]codeTableInfo{
-	0:  {"PC437", charmap.CodePage437},
-	1:  {"Katakana", nil},
-	2:  {"PC850", charmap.CodePage850},
-	3:  {"PC860", charmap.CodePage860},
-	4:  {"PC863", charmap.CodePage863},
-	5:  {"PC865", charmap.CodePage865},
-	16: {"WPC1252", charmap.Windows1252},
-	17: {"PC866", charmap.CodePage866},
-	18: {"PC852", charmap.CodePage852},
-	19: {"PC858", charmap.CodePage858},
-}
-
-func codeTableName(n int) string {
-	if t, ok := codeTables[n]; ok {
-		return t.name
-	}
-	return "unsupported, PC437 used"
-}
-
-var codeTableCache sync.Map // int → *[256]rune
-
-func codeTableRunes(n int) *[256]rune {
-	if v, ok := codeTableCache.Load(n); ok {
-		return v.(*[256]rune)
-	}
-	info, ok := codeTables[n]
-	if !ok {
-		return codeTableRunes(0)
-	}
-	var t [256]rune
-	for i := range t {
-		switch {
-		case i < 0x80:
-			t[i] = rune(i)
-		case info.cm != nil:
-			t[i] = info.cm.DecodeByte(byte(i))
-		case i >= 0xA1 && i <= 0xDF: // JIS X 0201 half-width katakana
-			t[i] = rune(0xFF61 + i - 0xA1)
-		default:
-			t[i] = utf8.RuneError
-		}
-	}
-	v, _ := codeTableCache.LoadOrStore(n, &t)
-	return v.(*[256]rune)
 }

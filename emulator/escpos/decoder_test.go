@@ -52,7 +52,7 @@ func TestDecodeCommands(t *testing.T) {
 		{"ESC $ / ESC \\", b(ESC, EscAbsolutePos, 0x2C, 0x01, ESC, EscRelativePos, 0xF6, 0xFF), []Command{AbsolutePosition{Dots: 300}, RelativePosition{Dots: -10}}},
 		{"GS L / GS W", b(GS, GsLeftMargin, 16, 0, GS, GsPrintWidth, 0x00, 0x02), []Command{LeftMargin{Dots: 16}, PrintAreaWidth{Dots: 512}}},
 		{"GS P", b(GS, GsMotionUnits, 180, 180), []Command{MotionUnits{X: 180, Y: 180}}},
-		{"ESC t / ESC R", b(ESC, EscCodeTable, 16, ESC, EscIntlCharset, 15), []Command{CodeTable{N: 16}, IntlCharset{N: 15}}},
+		{"ESC t / ESC R", b(ESC, EscCodeTable, 16, ESC, EscIntlCharset, 15), []Command{CodeTable{N: 16, Page: "WPC1252"}, IntlCharset{N: 15}}},
 		{"FS & . ! C - W S", b(FS, FsKanjiOn, FS, FsKanjiPrintMode, 0x0C, FS, FsKanjiCode, 0, FS, FsKanjiUnderline, 1, FS, FsKanjiQuad, 1, FS, FsKanjiSpacing, 1, 2, FS, FsKanjiOff),
 			[]Command{KanjiOn{}, KanjiPrintMode{N: 0x0C}, KanjiCodeSystem{N: 0}, KanjiUnderline{Dots: 1}, KanjiQuad{On: true}, KanjiSpacing{Left: 1, Right: 2}, KanjiOff{}}},
 		{"GS k form A", cat(b(GS, GsBarcode, 2), []byte("4006381333931"), b(NUL)), []Command{Barcode{M: 2, Symbology: paper.EAN13, Data: []byte("4006381333931")}}},
@@ -105,7 +105,7 @@ func TestDecodeCommands(t *testing.T) {
 		{"GS 8 L unknown m", b(GS, GsGraphics8, 'L', 3, 0, 0, 0, 49, 1, 2), []Command{Extended{Prefix: GS, Code: '8', Fn: 'L', Len: 3}}},
 		{"ignored known commands", b(ESC, 'V', 1, GS, 'b', 1, FS, 'p', 1, 0), []Command{Ignored{Prefix: ESC, Code: 'V', Len: 3}, Ignored{Prefix: GS, Code: 'b', Len: 3}, Ignored{Prefix: FS, Code: 'p', Len: 4}}},
 		{"text PC437", cat([]byte("Caf"), b(0x82, LF)), []Command{Text{Text: "Café"}, LineFeed{}}},
-		{"text WPC1252", cat(b(ESC, EscCodeTable, 16), []byte("5 "), b(0x80, LF)), []Command{CodeTable{N: 16}, Text{Text: "5 €"}, LineFeed{}}},
+		{"text WPC1252", cat(b(ESC, EscCodeTable, 16), []byte("5 "), b(0x80, LF)), []Command{CodeTable{N: 16, Page: "WPC1252"}, Text{Text: "5 €"}, LineFeed{}}},
 		{"text at end without LF", []byte("tail"), []Command{Text{Text: "tail"}}},
 	}
 	for _, tc := range tests {

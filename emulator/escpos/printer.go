@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -77,9 +78,10 @@ type Printer struct {
 	overflow      int64
 	bytesIn       int64
 	lines, cuts   int64
-	pending       Command // a command pulled but not executed yet (printing stopped)
-	pendingSeen   bool    // EventCommand already sent for pending
-	clearGen      int     // incremented when the buffers are cleared
+	unknownPages  map[int]int64 // ESC t numbers the profile has no page for, and how often
+	pending       Command       // a command pulled but not executed yet (printing stopped)
+	pendingSeen   bool          // EventCommand already sent for pending
+	clearGen      int           // incremented when the buffers are cleared
 
 	cur      *paper.Receipt
 	raw      []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt
@@ -154,6 +156,7 @@ func NewPrinter(opts Options) (*Printer, error) {
 		p.now = time.Now
 	}
 	p.rollLeft = -1
+	p.unknownPages = map[int]int64{}
 	if opts.RollLengthMM > 0 {
 		p.rollLeft = p.mmToDots(opts.RollLengthMM)
 		ne := opts.NearEndMM
@@ -177,7 +180,7 @@ func (p *Printer) mmToDots(mm int) int { return mm * p.prof.DPI * 10 / 254 }
 
 // powerOnLocked puts the volatile state in its power-on values.
 func (p *Printer) powerOnLocked() {
-	p.dec = NewDecoder(DecoderOptions{Kanji: p.prof.KanjiAtPowerOn, CodeTable: p.prof.CodeTable, NoRealtime: true})
+	p.dec = NewDecoder(DecoderOptions{Kanji: p.prof.KanjiAtPowerOn, CodeTable: p.prof.CodeTable, CodePages: p.prof.CodePages, NoRealtime: true})
 	p.rts.reset()
 	p.lay = newLayout(p.prof)
 	p.asbMask = 0
@@ -957,6 +960,7 @@ func (p *Printer) Status() Status {
 		BytesReceived:     p.bytesIn,
 		LinesPrinted:      p.lines,
 		Cuts:              p.cuts,
+		UnknownCodePages:  maps.Clone(p.unknownPages),
 	}
 }
 
@@ -1060,8 +1064,10 @@ func (p *Printer) execLocked(c Command) {
 	case SetTabs:
 		l.tabs = append([]int{}, c.Columns...)
 	case CodeTable:
-		if _, ok := codeTables[c.N]; !ok {
-			err = ignored("ESC t %d: code table not emulated, PC437 used", c.N)
+		if c.Page == "" {
+			// Reported, never guessed: the decoder kept the table in force.
+			p.unknownPages[c.N]++
+			err = ignored("ESC t %d: profile %s has no code page %d; the code table stays %s", c.N, p.prof.Name, c.N, p.prof.CodePages[p.dec.table])
 		}
 	case KanjiOn, KanjiOff:
 		// The decoder switched modes.

@@ -244,6 +244,9 @@ func (d *Decoder) commit(c Command) Command {
 	case QRStore:
 		v.Data = clone(v.Data)
 		return v
+	case PDF417Store:
+		v.Data = clone(v.Data)
+		return v
 	case Symbol2D:
 		v.Params = clone(v.Params)
 		return v
@@ -679,6 +682,9 @@ func (d *Decoder) parse2D(b []byte, off int64, n int, data []byte) parsed {
 		return bad(off, b, n, "GS ( k with %d parameter bytes", len(data))
 	}
 	cn, fn, args := data[0], data[1], data[2:]
+	if cn == PDF417Symbol {
+		return d.parsePDF417(b, off, n, fn, args)
+	}
 	if cn != QRSymbolQR {
 		return done(Symbol2D{CN: cn, FN: fn, Params: args}, n)
 	}
@@ -710,6 +716,65 @@ func (d *Decoder) parse2D(b []byte, off int64, n int, data []byte) parsed {
 		return done(QRTransmitSize{}, n)
 	}
 	return done(Symbol2D{CN: cn, FN: fn, Params: args}, n)
+}
+
+// parsePDF417 decodes GS ( k cn=48 function fn with its parameters.
+func (d *Decoder) parsePDF417(b []byte, off int64, n int, fn byte, args []byte) parsed {
+	if len(args) < 1 {
+		return bad(off, b, n, "GS ( k PDF417 fn %d without parameters", fn)
+	}
+	a := int(args[0])
+	switch fn {
+	case PDF417FnColumns:
+		if a > 30 {
+			return bad(off, b, n, "GS ( k PDF417 columns %d out of range 0–30", a)
+		}
+		return done(PDF417Columns{N: a}, n)
+	case PDF417FnRows:
+		if a != 0 && (a < 3 || a > 90) {
+			return bad(off, b, n, "GS ( k PDF417 rows %d out of range 0, 3–90", a)
+		}
+		return done(PDF417Rows{N: a}, n)
+	case PDF417FnModule:
+		if a < 2 || a > 8 {
+			return bad(off, b, n, "GS ( k PDF417 module width %d out of range 2–8", a)
+		}
+		return done(PDF417Module{Dots: a}, n)
+	case PDF417FnRowHeight:
+		if a < 2 || a > 8 {
+			return bad(off, b, n, "GS ( k PDF417 row height %d out of range 2–8", a)
+		}
+		return done(PDF417RowHeight{N: a}, n)
+	case PDF417FnErrorLvl:
+		if len(args) < 2 {
+			return bad(off, b, n, "GS ( k PDF417 error correction: m and n needed")
+		}
+		v := int(args[1])
+		switch {
+		case a == 48 && v >= 48 && v <= 56:
+			return done(PDF417ErrorLevel{N: v - 48}, n)
+		case a == 49 && v >= 1 && v <= 40:
+			return done(PDF417ErrorLevel{Ratio: true, N: v}, n)
+		}
+		return bad(off, b, n, "GS ( k PDF417 error correction m=%d n=%d out of range (48, 48–56 or 49, 1–40)", a, v)
+	case PDF417FnOptions:
+		if a > 1 {
+			return bad(off, b, n, "GS ( k PDF417 option %d out of range 0–1", a)
+		}
+		return done(PDF417Options{Truncated: a == 1}, n)
+	case PDF417FnStore, PDF417FnPrint, PDF417FnSize:
+		if a != 48 {
+			return bad(off, b, n, "GS ( k PDF417 fn %d: m must be 48", fn)
+		}
+		switch fn {
+		case PDF417FnStore:
+			return done(PDF417Store{Data: args[1:]}, n)
+		case PDF417FnPrint:
+			return done(PDF417Print{}, n)
+		}
+		return done(PDF417TransmitSize{}, n)
+	}
+	return done(Symbol2D{CN: PDF417Symbol, FN: fn, Params: args}, n)
 }
 
 func (d *Decoder) parseGS(b []byte, off int64, eof bool) parsed {

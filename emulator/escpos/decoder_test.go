@@ -81,7 +81,7 @@ func TestDecodeCommands(t *testing.T) {
 			b(GS, GsParen, GsParenQR, 3, 0, QRSymbolQR, QRFnPrint, 48),
 			b(GS, GsParen, GsParenQR, 3, 0, QRSymbolQR, QRFnSize, 48),
 			b(GS, GsParen, GsParenQR, 3, 0, 48, 65, 0)),
-			[]Command{QRModel{Model: 2}, QRModuleSize{Dots: 6}, QRErrorLevel{Level: paper.ECLevelM}, QRStore{Data: []byte("hello")}, QRPrint{}, QRTransmitSize{}, Symbol2D{CN: 48, FN: 65, Params: []byte{0}}}},
+			[]Command{QRModel{Model: 2}, QRModuleSize{Dots: 6}, QRErrorLevel{Level: paper.ECLevelM}, QRStore{Data: []byte("hello")}, QRPrint{}, QRTransmitSize{}, PDF417Columns{N: 0}}},
 		{"GS v 0", raster, []Command{RasterImage{Mode: 0, WidthBytes: 2, Height: 3, Data: b(0xFF, 0x00, 0x81, 0x42, 0x3C, 0xAA)}}},
 		{"ESC * 8-dot", b(ESC, EscBitImage, 1, 2, 0, 0x80, 0x01), []Command{ColumnImage{Mode: 1, Columns: 2, Data: b(0x80, 0x01)}}},
 		{"ESC * 24-dot", b(ESC, EscBitImage, 33, 1, 0, 1, 2, 3), []Command{ColumnImage{Mode: 33, Columns: 1, Data: b(1, 2, 3)}}},

@@ -984,7 +984,7 @@ func (p *Printer) execLocked(c Command) {
 		if !l.lineEmpty() {
 			l.printLine(emit, 0)
 		}
-	case CarriageReturn, QRTransmitSize, Ignored, Extended, Symbol2D, IntlCharset, KanjiCodeSystem, MotionUnits:
+	case CarriageReturn, QRTransmitSize, PDF417TransmitSize, Ignored, Extended, Symbol2D, IntlCharset, KanjiCodeSystem, MotionUnits:
 		// Accepted without effect on the paper (CR: automatic line feed off).
 	case Cancel:
 		l.clearLine()
@@ -1111,6 +1111,26 @@ func (p *Printer) execLocked(c Command) {
 		l.qrLevel = c.Level
 	case QRStore:
 		l.qrData = c.Data
+	case PDF417Columns:
+		l.pdfColumns = c.N
+	case PDF417Rows:
+		l.pdfRows = c.N
+	case PDF417Module:
+		l.pdfModule = c.Dots
+	case PDF417RowHeight:
+		l.pdfRowH = c.N
+	case PDF417ErrorLevel:
+		l.pdfRatio, l.pdfLevel = c.Ratio, c.N
+	case PDF417Options:
+		l.pdfTruncated = c.Truncated
+	case PDF417Store:
+		l.pdfData = c.Data
+	case PDF417Print:
+		var pd paper.PDF417
+		var h int
+		if pd, h, err = l.pdf417(); err == nil {
+			p.putLocked(pd, h)
+		}
 	case QRPrint:
 		var q paper.QR
 		var h int

@@ -19,6 +19,7 @@
 //	[IMAGE 200x120]
 //	[BARCODE EAN13] 4006381333931
 //	[QR] https://r.example.com/000412
+//	[PDF417] RCPT 000412
 //	[DRAWER 2]
 //	[CUT] or [PARTIAL CUT]
 //
@@ -39,7 +40,9 @@
 // CODABAR, CODE93, CODE128, GS1-128, GS1 DataBar) module by module with
 // their human-readable text (CODE39, ITF and CODABAR with narrow and wide
 // elements per Epson's GS w table, see BarcodeWidth); QR codes module by
-// module at their error correction level. The output is a paletted PNG of bit depth 1. Glyph
+// module at their error correction level; PDF417 symbols (encoded here,
+// pdf417.go, after ISO/IEC 15438) in the host's columns and rows. No other
+// 2-D symbol is drawn. The output is a paletted PNG of bit depth 1. Glyph
 // bitmaps are scaled once and cached; pixel buffers are pooled.
 //
 // Symbols are placed by their justification within their print area, as

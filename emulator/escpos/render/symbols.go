@@ -342,6 +342,48 @@ func prepareQR(q *paper.QR) prepared {
 	}}
 }
 
+// PDF417Size returns the width and height in dots of the PDF417 symbol
+// of p as the printer prints it: ModuleWidth dots a module across,
+// RowHeight×ModuleWidth dots a row.
+func PDF417Size(p *paper.PDF417) (w, h int, err error) {
+	_, width, rows, err := PDF417Modules(p)
+	if err != nil {
+		return 0, 0, err
+	}
+	mw, rh := pdf417Dims(p)
+	return width * mw, rows * rh, nil
+}
+
+func pdf417Dims(p *paper.PDF417) (moduleW, rowH int) {
+	mw := clamp(p.ModuleWidth, 0, maxModule)
+	if mw <= 0 {
+		mw = 3
+	}
+	rh := clamp(p.RowHeight, 0, maxModule)
+	if rh <= 0 {
+		rh = 3
+	}
+	return mw, rh * mw
+}
+
+func preparePDF417(p *paper.PDF417) prepared {
+	mods, width, rows, err := PDF417Modules(p)
+	if err != nil {
+		return prepared{draw: nothing}
+	}
+	mw, rh := pdf417Dims(p)
+	return prepared{height: rows * rh, draw: func(c *canvas, y int) {
+		x0 := align(p.Align, p.X, p.AreaWidth, width*mw)
+		for r := 0; r < rows; r++ {
+			for x := 0; x < width; x++ {
+				if mods[r*width+x] {
+					c.fill(x0+x*mw, y+r*rh, x0+(x+1)*mw, y+(r+1)*rh, black)
+				}
+			}
+		}
+	}}
+}
+
 // SymbolError reports data that a barcode or QR symbology cannot encode.
 type SymbolError struct {
 	Symbology string

@@ -29,7 +29,7 @@ func Text(r *paper.Receipt) []byte {
 // one empty line per line height fed (the last printed line's height, or
 // 30 dots). Images, barcodes, QR codes, cuts and drawer pulses give marker
 // lines: "[IMAGE 384x120]", "[BARCODE EAN13] 4006381333931",
-// "[QR] https://…", "[CUT]" or "[PARTIAL CUT]", "[DRAWER 2]". Control
+// "[QR] https://…", "[PDF417] …", "[CUT]" or "[PARTIAL CUT]", "[DRAWER 2]". Control
 // characters in barcode and QR data are written as \xNN so that a marker
 // stays on one line. Trailing spaces are trimmed.
 func AppendText(dst []byte, r *paper.Receipt) []byte {
@@ -61,6 +61,12 @@ func AppendText(dst []byte, r *paper.Receipt) []byte {
 			dst = append(dst, '\n')
 		case *paper.QR:
 			dst = appendEscaped(append(dst, "[QR] "...), e.Data)
+			dst = append(dst, '\n')
+		case paper.PDF417:
+			dst = appendEscaped(append(dst, "[PDF417] "...), e.Data)
+			dst = append(dst, '\n')
+		case *paper.PDF417:
+			dst = appendEscaped(append(dst, "[PDF417] "...), e.Data)
 			dst = append(dst, '\n')
 		case paper.Cut:
 			dst = appendCutMarker(dst, e.Partial)

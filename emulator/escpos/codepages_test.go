@@ -226,3 +226,22 @@ func TestUnknownCodePageIsReported(t *testing.T) {
 		t.Errorf("GET /status: unknownCodePages %v (%v)", st.UnknownCodePages, err)
 	}
 }
+
+// TestCodePageGlyphs: the PNG renderer has a glyph for every character of
+// every code page of every profile (private-use characters excepted).
+func TestCodePageGlyphs(t *testing.T) {
+	for _, prof := range Profiles() {
+		for n, name := range prof.CodePages {
+			var missing []string
+			for b, r := range pageRunes(name)[0x80:] {
+				if r == '\uFFFD' || r >= 0xE000 && r <= 0xF8FF || render.HasGlyph(r) {
+					continue
+				}
+				missing = append(missing, fmt.Sprintf("%#02x %U", 0x80+b, r))
+			}
+			if len(missing) > 0 {
+				t.Errorf("%s ESC t %d (%s): no glyph for %v", prof.Name, n, name, missing)
+			}
+		}
+	}
+}

@@ -92,9 +92,13 @@
 // # Font
 //
 // The glyphs are a subset of GNU Unifont 15 (SIL Open Font License 1.1; see
-// fontdata/LICENSE): Latin, Greek, Cyrillic, punctuation, currency, box
-// drawing, CJK symbols, the CJK Unified Ideographs U+4E00–U+9FFF and the
-// halfwidth and fullwidth forms. No system font is used. `go generate`
+// fontdata/LICENSE): Latin (Extended-A, -B and Additional), combining
+// marks, Greek, Cyrillic, Hebrew, Arabic and its presentation forms,
+// punctuation, currency, mathematical and technical symbols, box drawing,
+// block elements, geometric shapes and miscellaneous symbols, CJK symbols,
+// the CJK Unified Ideographs U+4E00–U+9FFF and the halfwidth and fullwidth
+// forms: every character of every code page of the printer profiles
+// (HasGlyph; checked by the escpos tests). No system font is used. `go generate`
 // rebuilds fontdata/unifont.bin.gz from /usr/share/unifont/unifont.hex
 // (Debian package unifont) with internal/fontgen. A character outside the
 // subset is drawn as U+FFFD.

@@ -45,7 +45,7 @@ func PDF417Modules(p *paper.PDF417) (mods []bool, width, rows int, err error) {
 		}
 	}
 	cols, rows, ok := pdf417Shape(n+ec, p.Columns, p.Rows, maxCols)
-	if !ok || n > 928 {
+	if !ok {
 		return fail("%d codewords do not fit (columns %d, rows %d)", n+ec, p.Columns, p.Rows)
 	}
 	// Length descriptor, data, pad codewords (900), error correction.
@@ -100,7 +100,9 @@ func PDF417Modules(p *paper.PDF417) (mods []bool, width, rows int, err error) {
 // the host's numbers where given, else automatic with at most maxCols
 // columns.
 func pdf417Shape(total, cols, rows, maxCols int) (int, int, bool) {
-	fits := func(c, r int) bool { return c >= 1 && c <= 30 && r >= 3 && r <= 90 && c*r >= total }
+	// A symbol has at most 928 codewords (ISO/IEC 15438 5.1), so the
+	// length descriptor and row indicators stay codewords (0–928).
+	fits := func(c, r int) bool { return c >= 1 && c <= 30 && r >= 3 && r <= 90 && c*r >= total && c*r <= 928 }
 	switch {
 	case cols > 0 && rows > 0:
 		return cols, rows, fits(cols, rows)
@@ -116,7 +118,7 @@ func pdf417Shape(total, cols, rows, maxCols int) (int, int, bool) {
 	best, bc, br := -1.0, 0, 0
 	for c := 1; c <= maxCols; c++ {
 		r := max(3, (total+c-1)/c)
-		if r > 90 {
+		if !fits(c, r) {
 			continue
 		}
 		ratio := float64(17*(c+4)+1) / float64(3*r)

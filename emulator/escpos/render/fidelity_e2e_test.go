@@ -119,10 +119,10 @@ func TestBarcodeWiderThanPrintAreaNotPrinted(t *testing.T) {
 // (0x44), error correction level (0x45, m 0x30: level n−0x30), options
 // (0x46), store (0x50) and print (0x51).
 func pdf417Job(data string, module byte) []byte {
-	return pdf417JobWith(data, 0, 0, module, '2')
+	return pdf417JobWith(data, 0, 0, module, '2', 0)
 }
 
-func pdf417JobWith(data string, cols, rows, module, level byte) []byte {
+func pdf417JobWith(data string, cols, rows, module, level, option byte) []byte {
 	job := []byte("\x1ba\x01") // ESC a 1: centred
 	job = append(job, 0x1d, '(', 'k', 3, 0, '0', 'A', cols)
 	job = append(job, 0x1d, '(', 'k', 3, 0, '0', 'B', rows)
@@ -165,16 +165,23 @@ func TestPDF417IsDrawnAndScans(t *testing.T) {
 	for _, tc := range []struct {
 		data              string
 		cols, rows, level byte
+		truncated         bool
 	}{
-		{"A", 0, 0, '0'},
-		{"123456", 0, 0, '1'},
-		{"\x00\x01\xfe\xffbinary", 2, 0, '3'},
-		{strings.Repeat("LONG RECEIPT LINE ", 20), 0, 0, '4'},
-		{"FIXED ROWS", 0, 12, '2'},
-		{"FIXED BOTH", 4, 6, '1'},
-		{"LEVEL EIGHT", 0, 0, '8'},
+		{"A", 0, 0, '0', false},
+		{"123456", 0, 0, '1', false},
+		{"\x00\x01\xfe\xffbinary", 2, 0, '3', false},
+		{strings.Repeat("LONG RECEIPT LINE ", 20), 0, 0, '4', false},
+		{"FIXED ROWS", 0, 12, '2', false},
+		{"FIXED BOTH", 4, 6, '1', false},
+		{"LEVEL EIGHT", 0, 0, '8', false},
+		{"TRUNCATED", 0, 0, '2', true},
+		{"TRUNCATED FIXED", 3, 0, '1', true},
 	} {
-		rs := printAll(t, "", pdf417JobWith(tc.data, tc.cols, tc.rows, 2, tc.level))
+		opt := byte(0)
+		if tc.truncated {
+			opt = 1
+		}
+		rs := printAll(t, "", pdf417JobWith(tc.data, tc.cols, tc.rows, 2, tc.level, opt))
 		if len(rs) != 1 {
 			t.Errorf("%q: %d receipts", tc.data, len(rs))
 			continue

@@ -44,24 +44,31 @@ type (
 	KanjiOff           struct{}               // FS .
 	QRPrint            struct{}               // GS ( k cn=49 fn=81
 	QRTransmitSize     struct{}               // GS ( k cn=49 fn=82
+	PDF417Print        struct{}               // GS ( k cn=48 fn=81
+	PDF417TransmitSize struct{}               // GS ( k cn=48 fn=82
 )
 
 // Commands with one byte parameter.
 type (
-	PrintMode        struct{ N byte }                // ESC ! n
-	Emphasize        struct{ On bool }               // ESC E n
-	Underline        struct{ Dots int }              // ESC - n (0, 1, 2)
-	DoubleStrike     struct{ On bool }               // ESC G n
-	SelectFont       struct{ Font paper.Font }       // ESC M n
-	CharSize         struct{ Width, Height int }     // GS ! n: magnifications 1–8
-	Reverse          struct{ On bool }               // GS B n
-	Justification    struct{ Align paper.Justify }   // ESC a n
-	PrintFeedLines   struct{ N int }                 // ESC d n
-	PrintFeedDots    struct{ N int }                 // ESC J n
-	PrintReverse     struct{ N int }                 // ESC e n
-	LineSpacing      struct{ Dots int }              // ESC 3 n
-	RightSpacing     struct{ Dots int }              // ESC SP n
-	CodeTable        struct{ N int }                 // ESC t n
+	PrintMode      struct{ N byte }              // ESC ! n
+	Emphasize      struct{ On bool }             // ESC E n
+	Underline      struct{ Dots int }            // ESC - n (0, 1, 2)
+	DoubleStrike   struct{ On bool }             // ESC G n
+	SelectFont     struct{ Font paper.Font }     // ESC M n
+	CharSize       struct{ Width, Height int }   // GS ! n: magnifications 1–8
+	Reverse        struct{ On bool }             // GS B n
+	Justification  struct{ Align paper.Justify } // ESC a n
+	PrintFeedLines struct{ N int }               // ESC d n
+	PrintFeedDots  struct{ N int }               // ESC J n
+	PrintReverse   struct{ N int }               // ESC e n
+	LineSpacing    struct{ Dots int }            // ESC 3 n
+	RightSpacing   struct{ Dots int }            // ESC SP n
+	// CodeTable is ESC t n; Page is the code page the printer has for n
+	// (its profile's codePages), "" when it has none and ignores the command.
+	CodeTable struct {
+		N    int
+		Page string
+	}
 	IntlCharset      struct{ N int }                 // ESC R n
 	UpsideDown       struct{ On bool }               // ESC { n
 	SelectPeripheral struct{ N byte }                // ESC = n
@@ -80,6 +87,17 @@ type (
 	QRModel          struct{ Model int }             // GS ( k cn=49 fn=65
 	QRModuleSize     struct{ Dots int }              // GS ( k cn=49 fn=67
 	QRErrorLevel     struct{ Level paper.ECLevel }   // GS ( k cn=49 fn=69
+	PDF417Columns    struct{ N int }                 // GS ( k cn=48 fn=65: 0 automatic, 1–30
+	PDF417Rows       struct{ N int }                 // GS ( k cn=48 fn=66: 0 automatic, 3–90
+	PDF417Module     struct{ Dots int }              // GS ( k cn=48 fn=67: 2–8
+	PDF417RowHeight  struct{ N int }                 // GS ( k cn=48 fn=68: 2–8 modules
+	PDF417Options    struct{ Truncated bool }        // GS ( k cn=48 fn=70
+	// PDF417ErrorLevel is GS ( k cn=48 fn=69: a level 0–8 (m 48), or a
+	// ratio of N×10 % of the data codewords (m 49, N 1–40).
+	PDF417ErrorLevel struct {
+		Ratio bool
+		N     int
+	}
 )
 
 // Commands with more parameters or data.
@@ -109,10 +127,11 @@ type (
 		Symbology paper.Symbology
 		Data      []byte
 	}
-	QRStore struct{ Data []byte } // GS ( k cn=49 fn=80
-	// Symbol2D is a GS ( k function of another symbol (cn 48 PDF417, 50
-	// MaxiCode, 51 DataBar, 52 Composite, 53 Aztec, 54 DataMatrix) or an
-	// unused QR function: decoded and accepted, not printed.
+	QRStore     struct{ Data []byte } // GS ( k cn=49 fn=80
+	PDF417Store struct{ Data []byte } // GS ( k cn=48 fn=80
+	// Symbol2D is a GS ( k function of another symbol (cn 50 MaxiCode, 51
+	// DataBar, 52 Composite, 53 Aztec, 54 DataMatrix) or an unused QR or
+	// PDF417 function: decoded and accepted, not printed.
 	Symbol2D struct {
 		CN, FN byte
 		Params []byte
@@ -221,6 +240,15 @@ func (KanjiQuad) isCommand()            {}
 func (QRModel) isCommand()              {}
 func (QRModuleSize) isCommand()         {}
 func (QRErrorLevel) isCommand()         {}
+func (PDF417Columns) isCommand()        {}
+func (PDF417Rows) isCommand()           {}
+func (PDF417Module) isCommand()         {}
+func (PDF417RowHeight) isCommand()      {}
+func (PDF417ErrorLevel) isCommand()     {}
+func (PDF417Options) isCommand()        {}
+func (PDF417Store) isCommand()          {}
+func (PDF417Print) isCommand()          {}
+func (PDF417TransmitSize) isCommand()   {}
 func (AbsolutePosition) isCommand()     {}
 func (RelativePosition) isCommand()     {}
 func (LeftMargin) isCommand()           {}
@@ -301,9 +329,14 @@ func (c PrintFeedDots) String() string  { return fmt.Sprintf("ESC J %d", c.N) }
 func (c PrintReverse) String() string   { return fmt.Sprintf("ESC e %d", c.N) }
 func (c LineSpacing) String() string    { return fmt.Sprintf("ESC 3 %d", c.Dots) }
 func (c RightSpacing) String() string   { return fmt.Sprintf("ESC SP %d", c.Dots) }
-func (c CodeTable) String() string      { return fmt.Sprintf("ESC t %d (%s)", c.N, codeTableName(c.N)) }
-func (c IntlCharset) String() string    { return fmt.Sprintf("ESC R %d", c.N) }
-func (c UpsideDown) String() string     { return "ESC { " + onOff(c.On) }
+func (c CodeTable) String() string {
+	if c.Page == "" {
+		return fmt.Sprintf("ESC t %d (no such code page)", c.N)
+	}
+	return fmt.Sprintf("ESC t %d (%s)", c.N, c.Page)
+}
+func (c IntlCharset) String() string { return fmt.Sprintf("ESC R %d", c.N) }
+func (c UpsideDown) String() string  { return "ESC { " + onOff(c.On) }
 func (c SelectPeripheral) String() string {
 	return fmt.Sprintf("ESC = %d", c.N)
 }
@@ -324,6 +357,27 @@ func (c KanjiQuad) String() string      { return "FS W " + onOff(c.On) }
 func (c QRModel) String() string        { return fmt.Sprintf("GS ( k QR model %d", c.Model) }
 func (c QRModuleSize) String() string   { return fmt.Sprintf("GS ( k QR module size %d", c.Dots) }
 func (c QRErrorLevel) String() string   { return fmt.Sprintf("GS ( k QR error correction %s", c.Level) }
+func (c PDF417Columns) String() string  { return fmt.Sprintf("GS ( k PDF417 columns %d", c.N) }
+func (c PDF417Rows) String() string     { return fmt.Sprintf("GS ( k PDF417 rows %d", c.N) }
+func (c PDF417Module) String() string   { return fmt.Sprintf("GS ( k PDF417 module width %d", c.Dots) }
+func (c PDF417RowHeight) String() string {
+	return fmt.Sprintf("GS ( k PDF417 row height %d", c.N)
+}
+func (c PDF417ErrorLevel) String() string {
+	if c.Ratio {
+		return fmt.Sprintf("GS ( k PDF417 error correction %d0 %%", c.N)
+	}
+	return fmt.Sprintf("GS ( k PDF417 error correction level %d", c.N)
+}
+func (c PDF417Options) String() string {
+	if c.Truncated {
+		return "GS ( k PDF417 truncated"
+	}
+	return "GS ( k PDF417 standard"
+}
+func (c PDF417Store) String() string      { return fmt.Sprintf("GS ( k PDF417 store %q", c.Data) }
+func (PDF417Print) String() string        { return "GS ( k PDF417 print" }
+func (PDF417TransmitSize) String() string { return "GS ( k PDF417 transmit size" }
 func (c AbsolutePosition) String() string {
 	return fmt.Sprintf("ESC $ %d", c.Dots)
 }
@@ -400,6 +454,6 @@ func prefixName(b byte) string {
 
 // Every command type implements Command (and the real-time ones Realtime).
 var (
-	_ = []Command{Text{}, LineFeed{}, CarriageReturn{}, Tab{}, FormFeed{}, Cancel{}, Initialize{}, DefaultLineSpacing{}, LegacyCut{}, KanjiOn{}, KanjiOff{}, QRPrint{}, QRTransmitSize{}, PrintMode{}, Emphasize{}, Underline{}, DoubleStrike{}, SelectFont{}, CharSize{}, Reverse{}, Justification{}, PrintFeedLines{}, PrintFeedDots{}, PrintReverse{}, LineSpacing{}, RightSpacing{}, CodeTable{}, IntlCharset{}, UpsideDown{}, SelectPeripheral{}, PaperSensor{}, BarcodeHeight{}, BarcodeWidth{}, HRIPosition{}, HRIFont{}, ASBEnable{}, TransmitStatus{}, TransmitID{}, KanjiPrintMode{}, KanjiCodeSystem{}, KanjiUnderline{}, KanjiQuad{}, QRModel{}, QRModuleSize{}, QRErrorLevel{}, AbsolutePosition{}, RelativePosition{}, LeftMargin{}, PrintAreaWidth{}, MotionUnits{}, SetTabs{}, KanjiSpacing{}, DrawerPulse{}, Cut{}, Barcode{}, QRStore{}, Symbol2D{}, RasterImage{}, ColumnImage{}, Graphics{}, ProcessID{}, Extended{}, Ignored{}, Malformed{}, RealtimeStatus{}, RealtimeRequest{}, RealtimePulse{}, RealtimePowerOff{}, RealtimeBuzzer{}, RealtimeASB{}, RealtimeClearBuffers{}}
+	_ = []Command{Text{}, LineFeed{}, CarriageReturn{}, Tab{}, FormFeed{}, Cancel{}, Initialize{}, DefaultLineSpacing{}, LegacyCut{}, KanjiOn{}, KanjiOff{}, QRPrint{}, QRTransmitSize{}, PrintMode{}, Emphasize{}, Underline{}, DoubleStrike{}, SelectFont{}, CharSize{}, Reverse{}, Justification{}, PrintFeedLines{}, PrintFeedDots{}, PrintReverse{}, LineSpacing{}, RightSpacing{}, CodeTable{}, IntlCharset{}, UpsideDown{}, SelectPeripheral{}, PaperSensor{}, BarcodeHeight{}, BarcodeWidth{}, HRIPosition{}, HRIFont{}, ASBEnable{}, TransmitStatus{}, TransmitID{}, KanjiPrintMode{}, KanjiCodeSystem{}, KanjiUnderline{}, KanjiQuad{}, QRModel{}, QRModuleSize{}, QRErrorLevel{}, PDF417Columns{}, PDF417Rows{}, PDF417Module{}, PDF417RowHeight{}, PDF417ErrorLevel{}, PDF417Options{}, PDF417Store{}, PDF417Print{}, PDF417TransmitSize{}, AbsolutePosition{}, RelativePosition{}, LeftMargin{}, PrintAreaWidth{}, MotionUnits{}, SetTabs{}, KanjiSpacing{}, DrawerPulse{}, Cut{}, Barcode{}, QRStore{}, Symbol2D{}, RasterImage{}, ColumnImage{}, Graphics{}, ProcessID{}, Extended{}, Ignored{}, Malformed{}, RealtimeStatus{}, RealtimeRequest{}, RealtimePulse{}, RealtimePowerOff{}, RealtimeBuzzer{}, RealtimeASB{}, RealtimeClearBuffers{}}
 	_ = []Realtime{RealtimeStatus{}, RealtimeRequest{}, RealtimePulse{}, RealtimePowerOff{}, RealtimeBuzzer{}, RealtimeASB{}, RealtimeClearBuffers{}}
 )

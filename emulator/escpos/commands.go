@@ -97,3 +97,17 @@ const (
 	QRFnPrint      byte = 81 // fn 'Q': print the symbol data in the symbol storage area
 	QRFnSize       byte = 82 // fn 'R': transmit the size information of the stored data
 )
+
+// PDF417 functions of GS ( k with cn = 48 ('0').
+const (
+	PDF417Symbol      byte = 48 // cn for PDF417
+	PDF417FnColumns   byte = 65 // fn 'A': number of data columns (0 automatic, 1–30)
+	PDF417FnRows      byte = 66 // fn 'B': number of rows (0 automatic, 3–90)
+	PDF417FnModule    byte = 67 // fn 'C': module width in dots (2–8)
+	PDF417FnRowHeight byte = 68 // fn 'D': row height in modules (2–8)
+	PDF417FnErrorLvl  byte = 69 // fn 'E': error correction level (m 48: level n−48; m 49: ratio n×10 %)
+	PDF417FnOptions   byte = 70 // fn 'F': options (0 standard, 1 truncated)
+	PDF417FnStore     byte = 80 // fn 'P': store the data in the symbol storage area
+	PDF417FnPrint     byte = 81 // fn 'Q': print the symbol data in the symbol storage area
+	PDF417FnSize      byte = 82 // fn 'R': transmit the size information of the stored data
+)

@@ -4,12 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
-	"sync"
 	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/poshil/hil/emulator/escpos/paper"
@@ -23,6 +21,10 @@ type DecoderOptions struct {
 	Kanji bool
 	// CodeTable is the ESC t table at start and after ESC @ (0 = PC437).
 	CodeTable int
+	// CodePages is the printer's ESC t table: the code page (CodePageNames)
+	// each n selects. nil means the default profile's. ESC t with an n not
+	// in it leaves the table as it was (CodeTable.Page is "").
+	CodePages map[int]string
 	// NoRealtime stops the decoder from reporting real-time commands; their
 	// bytes are still skipped at command boundaries. The Printer uses it:
 	// it answers real-time commands itself as the bytes arrive.
@@ -65,7 +67,8 @@ type Decoder struct {
 	need     int   // do not parse again before buf[pos:] has this many bytes
 	textScan int   // bytes at buf[pos:] known to be text
 	kanji    bool
-	table    int
+	table    int        // ESC t n in force
+	runes    *[256]rune // its characters
 	eof      bool
 	rt       rtScanner
 	rtq      []rtItem
@@ -80,9 +83,28 @@ func NewDecoder(opts DecoderOptions) *Decoder {
 	if opts.MaxData <= 0 {
 		opts.MaxData = defaultMaxData
 	}
-	d := &Decoder{opts: opts, kanji: opts.Kanji, table: opts.CodeTable}
+	if opts.CodePages == nil {
+		opts.CodePages = defaultCodePages()
+	}
+	d := &Decoder{opts: opts, kanji: opts.Kanji}
+	d.selectTable(opts.CodeTable)
 	d.found = d.addRealtime
 	return d
+}
+
+// selectTable makes ESC t n the code table, if the printer has page n,
+// and returns the page's name ("" if not: the table stays).
+func (d *Decoder) selectTable(n int) string {
+	name, ok := d.opts.CodePages[n]
+	r := pageRunes(name)
+	if !ok || r == nil {
+		if d.runes == nil { // power-on table missing: a profile defect caught by its tests
+			d.runes = pageRunes("PC437")
+		}
+		return ""
+	}
+	d.table, d.runes = n, r
+	return name
 }
 
 func (d *Decoder) addRealtime(c Command, end int64) {
@@ -207,17 +229,22 @@ func (d *Decoder) compact() {
 func (d *Decoder) commit(c Command) Command {
 	switch v := c.(type) {
 	case Initialize:
-		d.kanji, d.table = d.opts.Kanji, d.opts.CodeTable
+		d.kanji = d.opts.Kanji
+		d.selectTable(d.opts.CodeTable)
 	case KanjiOn:
 		d.kanji = true
 	case KanjiOff:
 		d.kanji = false
 	case CodeTable:
-		d.table = v.N
+		v.Page = d.selectTable(v.N)
+		return v
 	case Barcode:
 		v.Data = clone(v.Data)
 		return v
 	case QRStore:
+		v.Data = clone(v.Data)
+		return v
+	case PDF417Store:
 		v.Data = clone(v.Data)
 		return v
 	case Symbol2D:
@@ -655,6 +682,9 @@ func (d *Decoder) parse2D(b []byte, off int64, n int, data []byte) parsed {
 		return bad(off, b, n, "GS ( k with %d parameter bytes", len(data))
 	}
 	cn, fn, args := data[0], data[1], data[2:]
+	if cn == PDF417Symbol {
+		return d.parsePDF417(b, off, n, fn, args)
+	}
 	if cn != QRSymbolQR {
 		return done(Symbol2D{CN: cn, FN: fn, Params: args}, n)
 	}
@@ -686,6 +716,65 @@ func (d *Decoder) parse2D(b []byte, off int64, n int, data []byte) parsed {
 		return done(QRTransmitSize{}, n)
 	}
 	return done(Symbol2D{CN: cn, FN: fn, Params: args}, n)
+}
+
+// parsePDF417 decodes GS ( k cn=48 function fn with its parameters.
+func (d *Decoder) parsePDF417(b []byte, off int64, n int, fn byte, args []byte) parsed {
+	if len(args) < 1 {
+		return bad(off, b, n, "GS ( k PDF417 fn %d without parameters", fn)
+	}
+	a := int(args[0])
+	switch fn {
+	case PDF417FnColumns:
+		if a > 30 {
+			return bad(off, b, n, "GS ( k PDF417 columns %d out of range 0–30", a)
+		}
+		return done(PDF417Columns{N: a}, n)
+	case PDF417FnRows:
+		if a != 0 && (a < 3 || a > 90) {
+			return bad(off, b, n, "GS ( k PDF417 rows %d out of range 0, 3–90", a)
+		}
+		return done(PDF417Rows{N: a}, n)
+	case PDF417FnModule:
+		if a < 2 || a > 8 {
+			return bad(off, b, n, "GS ( k PDF417 module width %d out of range 2–8", a)
+		}
+		return done(PDF417Module{Dots: a}, n)
+	case PDF417FnRowHeight:
+		if a < 2 || a > 8 {
+			return bad(off, b, n, "GS ( k PDF417 row height %d out of range 2–8", a)
+		}
+		return done(PDF417RowHeight{N: a}, n)
+	case PDF417FnErrorLvl:
+		if len(args) < 2 {
+			return bad(off, b, n, "GS ( k PDF417 error correction: m and n needed")
+		}
+		v := int(args[1])
+		switch {
+		case a == 48 && v >= 48 && v <= 56:
+			return done(PDF417ErrorLevel{N: v - 48}, n)
+		case a == 49 && v >= 1 && v <= 40:
+			return done(PDF417ErrorLevel{Ratio: true, N: v}, n)
+		}
+		return bad(off, b, n, "GS ( k PDF417 error correction m=%d n=%d out of range (48, 48–56 or 49, 1–40)", a, v)
+	case PDF417FnOptions:
+		if a > 1 {
+			return bad(off, b, n, "GS ( k PDF417 option %d out of range 0–1", a)
+		}
+		return done(PDF417Options{Truncated: a == 1}, n)
+	case PDF417FnStore, PDF417FnPrint, PDF417FnSize:
+		if a != 48 {
+			return bad(off, b, n, "GS ( k PDF417 fn %d: m must be 48", fn)
+		}
+		switch fn {
+		case PDF417FnStore:
+			return done(PDF417Store{Data: args[1:]}, n)
+		case PDF417FnPrint:
+			return done(PDF417Print{}, n)
+		}
+		return done(PDF417TransmitSize{}, n)
+	}
+	return done(Symbol2D{CN: PDF417Symbol, FN: fn, Params: args}, n)
 }
 
 func (d *Decoder) parseGS(b []byte, off int64, eof bool) parsed {
@@ -958,64 +1047,11 @@ func (d *Decoder) decodeText(raw []byte) Command {
 		}
 		return Text{Text: string(out), Kanji: true}
 	}
-	t := codeTableRunes(d.table)
+	t := d.runes
 	return Text{Text: d.intern(3*len(raw), func(dst []byte) []byte {
 		for _, c := range raw {
 			dst = utf8.AppendRune(dst, t[c])
 		}
 		return dst
 	})}
-}
-
-type codeTableInfo struct {
-	name string
-	cm   *charmap.Charmap // nil: Katakana
-}
-
-// Code tables of ESC t (escpos-printer-db default profile numbering).
-var codeTables = map[int]codeTableInfo{
-	0:  {"PC437", charmap.CodePage437},
-	1:  {"Katakana", nil},
-	2:  {"PC850", charmap.CodePage850},
-	3:  {"PC860", charmap.CodePage860},
-	4:  {"PC863", charmap.CodePage863},
-	5:  {"PC865", charmap.CodePage865},
-	16: {"WPC1252", charmap.Windows1252},
-	17: {"PC866", charmap.CodePage866},
-	18: {"PC852", charmap.CodePage852},
-	19: {"PC858", charmap.CodePage858},
-}
-
-func codeTableName(n int) string {
-	if t, ok := codeTables[n]; ok {
-		return t.name
-	}
-	return "unsupported, PC437 used"
-}
-
-var codeTableCache sync.Map // int → *[256]rune
-
-func codeTableRunes(n int) *[256]rune {
-	if v, ok := codeTableCache.Load(n); ok {
-		return v.(*[256]rune)
-	}
-	info, ok := codeTables[n]
-	if !ok {
-		return codeTableRunes(0)
-	}
-	var t [256]rune
-	for i := range t {
-		switch {
-		case i < 0x80:
-			t[i] = rune(i)
-		case info.cm != nil:
-			t[i] = info.cm.DecodeByte(byte(i))
-		case i >= 0xA1 && i <= 0xDF: // JIS X 0201 half-width katakana
-			t[i] = rune(0xFF61 + i - 0xA1)
-		default:
-			t[i] = utf8.RuneError
-		}
-	}
-	v, _ := codeTableCache.LoadOrStore(n, &t)
-	return v.(*[256]rune)
 }

@@ -52,7 +52,7 @@ func TestDecodeCommands(t *testing.T) {
 		{"ESC $ / ESC \\", b(ESC, EscAbsolutePos, 0x2C, 0x01, ESC, EscRelativePos, 0xF6, 0xFF), []Command{AbsolutePosition{Dots: 300}, RelativePosition{Dots: -10}}},
 		{"GS L / GS W", b(GS, GsLeftMargin, 16, 0, GS, GsPrintWidth, 0x00, 0x02), []Command{LeftMargin{Dots: 16}, PrintAreaWidth{Dots: 512}}},
 		{"GS P", b(GS, GsMotionUnits, 180, 180), []Command{MotionUnits{X: 180, Y: 180}}},
-		{"ESC t / ESC R", b(ESC, EscCodeTable, 16, ESC, EscIntlCharset, 15), []Command{CodeTable{N: 16}, IntlCharset{N: 15}}},
+		{"ESC t / ESC R", b(ESC, EscCodeTable, 16, ESC, EscIntlCharset, 15), []Command{CodeTable{N: 16, Page: "WPC1252"}, IntlCharset{N: 15}}},
 		{"FS & . ! C - W S", b(FS, FsKanjiOn, FS, FsKanjiPrintMode, 0x0C, FS, FsKanjiCode, 0, FS, FsKanjiUnderline, 1, FS, FsKanjiQuad, 1, FS, FsKanjiSpacing, 1, 2, FS, FsKanjiOff),
 			[]Command{KanjiOn{}, KanjiPrintMode{N: 0x0C}, KanjiCodeSystem{N: 0}, KanjiUnderline{Dots: 1}, KanjiQuad{On: true}, KanjiSpacing{Left: 1, Right: 2}, KanjiOff{}}},
 		{"GS k form A", cat(b(GS, GsBarcode, 2), []byte("4006381333931"), b(NUL)), []Command{Barcode{M: 2, Symbology: paper.EAN13, Data: []byte("4006381333931")}}},
@@ -81,7 +81,7 @@ func TestDecodeCommands(t *testing.T) {
 			b(GS, GsParen, GsParenQR, 3, 0, QRSymbolQR, QRFnPrint, 48),
 			b(GS, GsParen, GsParenQR, 3, 0, QRSymbolQR, QRFnSize, 48),
 			b(GS, GsParen, GsParenQR, 3, 0, 48, 65, 0)),
-			[]Command{QRModel{Model: 2}, QRModuleSize{Dots: 6}, QRErrorLevel{Level: paper.ECLevelM}, QRStore{Data: []byte("hello")}, QRPrint{}, QRTransmitSize{}, Symbol2D{CN: 48, FN: 65, Params: []byte{0}}}},
+			[]Command{QRModel{Model: 2}, QRModuleSize{Dots: 6}, QRErrorLevel{Level: paper.ECLevelM}, QRStore{Data: []byte("hello")}, QRPrint{}, QRTransmitSize{}, PDF417Columns{N: 0}}},
 		{"GS v 0", raster, []Command{RasterImage{Mode: 0, WidthBytes: 2, Height: 3, Data: b(0xFF, 0x00, 0x81, 0x42, 0x3C, 0xAA)}}},
 		{"ESC * 8-dot", b(ESC, EscBitImage, 1, 2, 0, 0x80, 0x01), []Command{ColumnImage{Mode: 1, Columns: 2, Data: b(0x80, 0x01)}}},
 		{"ESC * 24-dot", b(ESC, EscBitImage, 33, 1, 0, 1, 2, 3), []Command{ColumnImage{Mode: 33, Columns: 1, Data: b(1, 2, 3)}}},
@@ -105,7 +105,7 @@ func TestDecodeCommands(t *testing.T) {
 		{"GS 8 L unknown m", b(GS, GsGraphics8, 'L', 3, 0, 0, 0, 49, 1, 2), []Command{Extended{Prefix: GS, Code: '8', Fn: 'L', Len: 3}}},
 		{"ignored known commands", b(ESC, 'V', 1, GS, 'b', 1, FS, 'p', 1, 0), []Command{Ignored{Prefix: ESC, Code: 'V', Len: 3}, Ignored{Prefix: GS, Code: 'b', Len: 3}, Ignored{Prefix: FS, Code: 'p', Len: 4}}},
 		{"text PC437", cat([]byte("Caf"), b(0x82, LF)), []Command{Text{Text: "Café"}, LineFeed{}}},
-		{"text WPC1252", cat(b(ESC, EscCodeTable, 16), []byte("5 "), b(0x80, LF)), []Command{CodeTable{N: 16}, Text{Text: "5 €"}, LineFeed{}}},
+		{"text WPC1252", cat(b(ESC, EscCodeTable, 16), []byte("5 "), b(0x80, LF)), []Command{CodeTable{N: 16, Page: "WPC1252"}, Text{Text: "5 €"}, LineFeed{}}},
 		{"text at end without LF", []byte("tail"), []Command{Text{Text: "tail"}}},
 	}
 	for _, tc := range tests {

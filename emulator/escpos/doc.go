@@ -31,9 +31,19 @@
 //
 // What the printer prints is laid out in dots into [paper.Receipt] values:
 // lines of styled runs placed after margin, justification, tabs and
-// automatic wrapping, images, barcodes, QR codes, feeds, cuts and drawer
+// automatic wrapping, images (ESC * bands printed one below the other are
+// one image), barcodes, QR codes, PDF417 symbols, feeds, cuts and drawer
 // pulses. A receipt ends at a cut, or at [Printer.EndJob] when the client
-// goes away with paper printed.
+// goes away with paper printed; blank paper (feeds and cuts only) is no
+// receipt.
+//
+// # Code pages
+//
+// Text is decoded with the code page that ESC t selected from the
+// profile's table (Profile.CodePages, CodePageNames); the tables are
+// generated from documented sources (CodePageSource, go generate). An ESC t
+// the profile has no page for is ignored, logged and counted
+// (Status.UnknownCodePages).
 //
 // # Profiles
 //

@@ -96,3 +96,18 @@ func ExampleLookupProfile() {
 	// 384 32 42 false
 	// escpos: unknown printer profile "tm-x" (known: generic-58, tm-t88, zh-80)
 }
+
+func ExampleDecoder_codePages() {
+	// ESC t 13 selects PC857 on the default profile (€ at 0xD5 as on
+	// Epson's chart); ESC t 99 names no page of it and is ignored.
+	d := escpos.NewDecoder(escpos.DecoderOptions{})
+	d.Decode([]byte("\x1bt\x0d5\xd5\x1bt\x63\xd5\n"), func(c escpos.Command) { fmt.Println(c) })
+	fmt.Println(escpos.CodePageSource("PC857"))
+	// Output:
+	// ESC t 13 (PC857)
+	// TEXT "5€"
+	// ESC t 99 (no such code page)
+	// TEXT "€"
+	// LF
+	// Python codecs cp857; 0xD5 is the euro sign on Epson's page 13 chart (unassigned in cp857)
+}

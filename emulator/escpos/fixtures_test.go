@@ -100,7 +100,32 @@ func realtimeInImage() []byte {
 	return cat(b(GS, GsRaster, '0', 0, 2, 0, 2, 0, 0x10, 0x04, 0x01, 0xFF), []byte("after\n"))
 }
 
+// codePagesJob selects code pages of the tm-t88 table and prints their
+// upper halves, and an ESC t the profile has no page for.
+func codePagesJob() []byte {
+	var out []byte
+	for _, n := range []byte{1, 13, 16, 30, 37, 46, 53, 99, 255} {
+		out = append(out, 0x1b, 't', n)
+		for c := 0x80; c <= 0xff; c++ {
+			out = append(out, byte(c))
+		}
+		out = append(out, '\n')
+	}
+	return append(out, "\x1b@\x80\n"...)
+}
+
+// pdf417FixtureJob sets every PDF417 parameter of GS ( k cn 48 and prints
+// a symbol, then sends out-of-range parameters.
+func pdf417FixtureJob() []byte {
+	return []byte("\x1d(k\x03\x000A\x04\x1d(k\x03\x000B\x00\x1d(k\x03\x000C\x02\x1d(k\x03\x000D\x03" +
+		"\x1d(k\x04\x000E1\x05\x1d(k\x03\x000F\x00\x1d(k\x0e\x000P0PDF417 data\x1d(k\x03\x000Q0" +
+		"\x1d(k\x03\x000R0\x1d(k\x04\x000E0\x39\x1d(k\x03\x000F\x01\x1d(k\x03\x000Q0" +
+		"\x1d(k\x03\x000A\x1f\x1d(k\x03\x000B\x02\x1d(k\x03\x000C\x09\x1d(k\x04\x000E0\x2f\x1dV\x00")
+}
+
 var fixtures = map[string]func() []byte{
+	"codepages.bin":      codePagesJob,
+	"pdf417.bin":         pdf417FixtureJob,
 	"english.bin":        englishReceipt,
 	"chinese.bin":        chineseReceipt,
 	"realtime-image.bin": realtimeInImage,

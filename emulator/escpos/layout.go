@@ -47,6 +47,13 @@ type layout struct {
 	qrLevel           paper.ECLevel
 	qrData            []byte
 
+	pdfColumns, pdfRows int
+	pdfModule, pdfRowH  int
+	pdfRatio            bool // pdfLevel is a ratio (×10 % of the data), not a level
+	pdfLevel            int
+	pdfTruncated        bool
+	pdfData             []byte
+
 	graphics *paper.Image // stored by GS ( L fn 112
 
 	// The line being assembled. Its runs and characters are built in
@@ -87,7 +94,13 @@ func (l *layout) reset() {
 		qrModel:     2,
 		qrModule:    3,
 		qrLevel:     paper.ECLevelL,
-		graphics:    l.graphics,
+		// Epson's PDF417 defaults: automatic columns and rows, module 3
+		// dots, rows 3 modules high, error correction ratio 1 (10 %).
+		pdfModule: 3,
+		pdfRowH:   3,
+		pdfRatio:  true,
+		pdfLevel:  1,
+		graphics:  l.graphics,
 		// The storage of printed lines survives ESC @ (many streams start
 		// every receipt with it); the unprinted line is dropped.
 		lines: l.lines,
@@ -598,10 +611,15 @@ func (l *layout) barcode(c Barcode) (paper.Barcode, error) {
 	if sym == paper.Code128Auto {
 		sym = paper.Code128
 	}
-	return paper.Barcode{
+	b := paper.Barcode{
 		Symbology: sym, Data: data, Height: l.bcHeight, ModuleWidth: l.bcWidth,
 		HRI: l.hriPos, HRIFont: l.hriFont, Align: l.justify, X: l.leftMargin, AreaWidth: l.areaWidth,
-	}, nil
+	}
+	// Epson: a bar code wider than the print area is not printed.
+	if w, err := render.BarcodeWidth(&b); err == nil && w > l.areaWidth {
+		return paper.Barcode{}, ignored("GS k %d ignored: %d-dot symbol wider than the %d-dot print area", c.M, w, l.areaWidth)
+	}
+	return b, nil
 }
 
 // barcodeHeight is the paper used by a barcode, HRI included.
@@ -843,6 +861,40 @@ func (l *layout) qr() (paper.QR, int, error) {
 		Data: string(l.qrData), Model: l.qrModel, ModuleSize: l.qrModule, ECLevel: l.qrLevel,
 		Align: l.justify, X: l.leftMargin, AreaWidth: l.areaWidth,
 	}, size, nil
+}
+
+// pdf417 prints the stored PDF417 symbol (GS ( k cn 48 fn 81).
+func (l *layout) pdf417() (paper.PDF417, int, error) {
+	if len(l.pdfData) == 0 {
+		return paper.PDF417{}, 0, ignored("PDF417 print ignored: no data stored")
+	}
+	if !l.lineEmpty() {
+		return paper.PDF417{}, 0, ignored("PDF417 print ignored: not at the beginning of a line")
+	}
+	level := l.pdfLevel
+	if l.pdfRatio {
+		// Epson: error correction codewords of n×10 % of the data
+		// codewords; the level (2^(level+1) codewords) that gives at
+		// least that, the data's bytes taken as its codewords.
+		want := max(2, (len(l.pdfData)*l.pdfLevel+9)/10)
+		level = 0
+		for level < 8 && 1<<(level+1) < want {
+			level++
+		}
+	}
+	p := paper.PDF417{
+		Data: string(l.pdfData), Columns: l.pdfColumns, Rows: l.pdfRows, ErrorLevel: level,
+		Truncated: l.pdfTruncated, ModuleWidth: l.pdfModule, RowHeight: l.pdfRowH,
+		Align: l.justify, X: l.leftMargin, AreaWidth: l.areaWidth,
+	}
+	w, h, err := render.PDF417Size(&p)
+	if err != nil {
+		return paper.PDF417{}, 0, ignored("PDF417 print ignored: %v", err)
+	}
+	if w > l.areaWidth {
+		return paper.PDF417{}, 0, ignored("PDF417 print ignored: %d-dot symbol wider than the %d-dot print area", w, l.areaWidth)
+	}
+	return p, h, nil
 }
 
 // qrModules returns the number of modules across the QR symbol for data.

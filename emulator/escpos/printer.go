@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -77,9 +78,10 @@ type Printer struct {
 	overflow      int64
 	bytesIn       int64
 	lines, cuts   int64
-	pending       Command // a command pulled but not executed yet (printing stopped)
-	pendingSeen   bool    // EventCommand already sent for pending
-	clearGen      int     // incremented when the buffers are cleared
+	unknownPages  map[int]int64 // ESC t numbers the profile has no page for, and how often
+	pending       Command       // a command pulled but not executed yet (printing stopped)
+	pendingSeen   bool          // EventCommand already sent for pending
+	clearGen      int           // incremented when the buffers are cleared
 
 	cur      *paper.Receipt
 	raw      []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt
@@ -154,6 +156,7 @@ func NewPrinter(opts Options) (*Printer, error) {
 		p.now = time.Now
 	}
 	p.rollLeft = -1
+	p.unknownPages = map[int]int64{}
 	if opts.RollLengthMM > 0 {
 		p.rollLeft = p.mmToDots(opts.RollLengthMM)
 		ne := opts.NearEndMM
@@ -177,7 +180,7 @@ func (p *Printer) mmToDots(mm int) int { return mm * p.prof.DPI * 10 / 254 }
 
 // powerOnLocked puts the volatile state in its power-on values.
 func (p *Printer) powerOnLocked() {
-	p.dec = NewDecoder(DecoderOptions{Kanji: p.prof.KanjiAtPowerOn, CodeTable: p.prof.CodeTable, NoRealtime: true})
+	p.dec = NewDecoder(DecoderOptions{Kanji: p.prof.KanjiAtPowerOn, CodeTable: p.prof.CodeTable, CodePages: p.prof.CodePages, NoRealtime: true})
 	p.rts.reset()
 	p.lay = newLayout(p.prof)
 	p.asbMask = 0
@@ -611,6 +614,16 @@ func (p *Printer) putLocked(e paper.Element, dots int) {
 			p.cur.Elements = make([]paper.Element, 0, p.elemHint)
 		}
 	}
+	if im, ok := e.(paper.Image); ok && im.Source == "column" {
+		if n := len(p.cur.Elements); n > 0 {
+			if prev, ok := p.cur.Elements[n-1].(paper.Image); ok && prev.Source == "column" {
+				// The next band of a bit image sent as ESC * bands with
+				// the line spacing at the band height: one picture.
+				e = stackImages(prev, im)
+				p.cur.Elements = p.cur.Elements[:n-1]
+			}
+		}
+	}
 	p.cur.Elements = append(p.cur.Elements, e)
 	if _, isCut := e.(paper.Cut); isCut {
 		p.cuts++
@@ -640,7 +653,14 @@ func (p *Printer) finishReceiptLocked() {
 	end := p.dec.Consumed()
 	pending := p.raw[p.rawOff:]
 	n := int(min(max(end-p.rawBase, 0), int64(len(pending))))
-	if p.cur != nil && len(p.cur.Elements) > 0 {
+	if p.cur != nil && !hasInk(p.cur.Elements) {
+		// Blank paper (a feed after the last cut, as many encoders end a
+		// job) is not a receipt. Its cut, if any, was counted.
+		p.log.Debug("blank paper dropped: not a receipt", "elements", len(p.cur.Elements))
+		p.seq = p.cur.Seq - 1
+		p.cur = nil
+	}
+	if p.cur != nil {
 		p.cur.Raw = slices.Clone(pending[:n])
 		p.elemHint = min(len(p.cur.Elements), 1024)
 		p.receipts = append(p.receipts, p.cur)
@@ -940,6 +960,7 @@ func (p *Printer) Status() Status {
 		BytesReceived:     p.bytesIn,
 		LinesPrinted:      p.lines,
 		Cuts:              p.cuts,
+		UnknownCodePages:  maps.Clone(p.unknownPages),
 	}
 }
 
@@ -963,7 +984,7 @@ func (p *Printer) execLocked(c Command) {
 		if !l.lineEmpty() {
 			l.printLine(emit, 0)
 		}
-	case CarriageReturn, QRTransmitSize, Ignored, Extended, Symbol2D, IntlCharset, KanjiCodeSystem, MotionUnits:
+	case CarriageReturn, QRTransmitSize, PDF417TransmitSize, Ignored, Extended, Symbol2D, IntlCharset, KanjiCodeSystem, MotionUnits:
 		// Accepted without effect on the paper (CR: automatic line feed off).
 	case Cancel:
 		l.clearLine()
@@ -1043,8 +1064,10 @@ func (p *Printer) execLocked(c Command) {
 	case SetTabs:
 		l.tabs = append([]int{}, c.Columns...)
 	case CodeTable:
-		if _, ok := codeTables[c.N]; !ok {
-			err = ignored("ESC t %d: code table not emulated, PC437 used", c.N)
+		if c.Page == "" {
+			// Reported, never guessed: the decoder kept the table in force.
+			p.unknownPages[c.N]++
+			err = ignored("ESC t %d: profile %s has no code page %d; the code table stays %s", c.N, p.prof.Name, c.N, p.prof.CodePages[p.dec.table])
 		}
 	case KanjiOn, KanjiOff:
 		// The decoder switched modes.
@@ -1088,6 +1111,26 @@ func (p *Printer) execLocked(c Command) {
 		l.qrLevel = c.Level
 	case QRStore:
 		l.qrData = c.Data
+	case PDF417Columns:
+		l.pdfColumns = c.N
+	case PDF417Rows:
+		l.pdfRows = c.N
+	case PDF417Module:
+		l.pdfModule = c.Dots
+	case PDF417RowHeight:
+		l.pdfRowH = c.N
+	case PDF417ErrorLevel:
+		l.pdfRatio, l.pdfLevel = c.Ratio, c.N
+	case PDF417Options:
+		l.pdfTruncated = c.Truncated
+	case PDF417Store:
+		l.pdfData = c.Data
+	case PDF417Print:
+		var pd paper.PDF417
+		var h int
+		if pd, h, err = l.pdf417(); err == nil {
+			p.putLocked(pd, h)
+		}
 	case QRPrint:
 		var q paper.QR
 		var h int
@@ -1168,6 +1211,50 @@ func (p *Printer) cutLocked(partial bool, feed int) error {
 	p.putLocked(paper.Cut{Partial: partial}, 0)
 	p.finishReceiptLocked()
 	return nil
+}
+
+// stackImages returns the image of b printed right below a, across the
+// dots either covers.
+func stackImages(a, b paper.Image) paper.Image {
+	if a.X == b.X && a.Width == b.Width {
+		// Bits past len(a.Bits) are no one's: append in place.
+		a.Bits = append(a.Bits, b.Bits...)
+		a.Height += b.Height
+		return a
+	}
+	x0, x1 := min(a.X, b.X), max(a.X+a.Width, b.X+b.Width)
+	out := paper.Image{X: x0, Width: x1 - x0, Height: a.Height + b.Height, Source: a.Source}
+	stride := (out.Width + 7) / 8
+	out.Bits = make([]byte, stride*out.Height)
+	for i, im := range [2]*paper.Image{&a, &b} {
+		top := 0
+		if i == 1 {
+			top = a.Height
+		}
+		dx := im.X - x0
+		for y := 0; y < im.Height; y++ {
+			for x := 0; x < im.Width; x++ {
+				if im.At(x, y) {
+					X := dx + x
+					out.Bits[(top+y)*stride+X/8] |= 0x80 >> (X % 8)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// hasInk reports whether elements put something on the paper (or kicked
+// the drawer): anything but blank feed and cuts.
+func hasInk(elements []paper.Element) bool {
+	for _, e := range elements {
+		switch e.(type) {
+		case paper.Feed, paper.Cut:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // elementDots is the paper an element uses.

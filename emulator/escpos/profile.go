@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -56,9 +57,13 @@ type Profile struct {
 	KanjiAtPowerOn bool   `json:"kanjiAtPowerOn"`
 	KanjiEncoding  string `json:"kanjiEncoding"` // "GB18030"
 	CodeTable      int    `json:"codeTable"`     // ESC t table at power-on
-	Cutter         bool   `json:"cutter"`
-	Drawer         bool   `json:"drawer"`
-	NearEndSensor  bool   `json:"nearEndSensor"`
+	// CodePages is the printer's ESC t table: the code page each n selects
+	// (CodePageNames lists the names). ESC t with an n not in it is
+	// reported and ignored: the table in force stays.
+	CodePages     map[int]string `json:"codePages"`
+	Cutter        bool           `json:"cutter"`
+	Drawer        bool           `json:"drawer"`
+	NearEndSensor bool           `json:"nearEndSensor"`
 	// BufferSize is the receive buffer in bytes. BUSY (and XOFF when
 	// flow control is XON/XOFF) is raised when free space falls to
 	// BusyFree bytes and released when it rises to ReleaseFree.
@@ -108,6 +113,14 @@ func (p Profile) validate() error {
 		if f.Width <= 0 || f.Height <= 0 {
 			return fmt.Errorf("profile %s: font %s has no size", p.Name, f.Name)
 		}
+	}
+	for n, name := range p.CodePages {
+		if n < 0 || n > 255 || pageRunes(name) == nil {
+			return fmt.Errorf("profile %s: codePages %d: %q is not a code page (ESC t 0–255; known: %v)", p.Name, n, name, CodePageNames())
+		}
+	}
+	if _, ok := p.CodePages[p.CodeTable]; !ok {
+		return fmt.Errorf("profile %s: codeTable %d is not in codePages", p.Name, p.CodeTable)
 	}
 	return nil
 }
@@ -178,5 +191,6 @@ func LookupProfile(name string) (Profile, error) {
 
 func cloneProfile(p Profile) Profile {
 	p.Fonts = slices.Clone(p.Fonts)
+	p.CodePages = maps.Clone(p.CodePages)
 	return p
 }

@@ -89,6 +89,11 @@ type Status struct {
 	BytesReceived int64 `json:"bytesReceived"`
 	LinesPrinted  int64 `json:"linesPrinted"`
 	Cuts          int64 `json:"cuts"`
+	// UnknownCodePages counts ESC t commands naming a code page the
+	// profile does not have, by n (JSON keys are the numbers as strings).
+	// Such a command is ignored (and logged): text goes on in the code
+	// table in force, never in a guessed one.
+	UnknownCodePages map[int]int64 `json:"unknownCodePages"`
 }
 
 // EventKind says what an Event reports.

@@ -5,7 +5,9 @@
 //
 // Positions and sizes are in dots of the printer's head (576 dots across an
 // 80 mm roll on the default profile). A Receipt is the paper between two
-// cuts, or up to the end of a job when no cut came.
+// cuts, or up to the end of a job when no cut came. Blank paper (only feeds
+// and cuts, such as the line feed many encoders send after the last cut) is
+// not a receipt.
 package paper
 
 // Justify is the justification selected with ESC a.
@@ -76,7 +78,7 @@ type Run struct {
 
 // Element is one thing on the paper, in feed order: a printed line of text
 // (*Line), an image, a barcode, a 2D symbol, blank feed, a cut or a drawer
-// pulse (Image, Barcode, QR, Feed, Cut, Drawer: values).
+// pulse (Image, Barcode, QR, PDF417, Feed, Cut, Drawer: values).
 type Element interface{ isElement() }
 
 // Line is one printed line of text. Lines are most of a receipt, so they
@@ -189,6 +191,23 @@ type QR struct {
 	AreaWidth  int // width of the print area in dots
 }
 
+// PDF417 is a PDF417 symbol printed with GS ( k (cn 48).
+type PDF417 struct {
+	Data string
+	// Columns and Rows are the data columns and rows the host asked for
+	// (0: automatic); ErrorLevel is the error correction level 0–8 the
+	// symbol is encoded at. Truncated is the host's truncated-PDF417
+	// option.
+	Columns, Rows int
+	ErrorLevel    int
+	Truncated     bool
+	ModuleWidth   int // dots per module across (2–8)
+	RowHeight     int // height of a row in modules (2–8): RowHeight×ModuleWidth dots
+	Align         Justify
+	X             int // first dot of the print area
+	AreaWidth     int // width of the print area in dots
+}
+
 // Feed is blank paper fed without printing (ESC J, ESC d on an empty line, LF on an empty line).
 type Feed struct{ Dots int }
 
@@ -206,12 +225,14 @@ func (*Line) isElement()   {}
 func (Image) isElement()   {}
 func (Barcode) isElement() {}
 func (QR) isElement()      {}
+func (PDF417) isElement()  {}
 func (Feed) isElement()    {}
 func (Cut) isElement()     {}
 func (Drawer) isElement()  {}
 
 // Receipt is the paper between two cuts (the cut included as its last
-// element), or up to the end of a job.
+// element), or up to the end of a job, with something printed on it (or a
+// drawer pulse): the printer makes no receipt of blank paper.
 type Receipt struct {
 	Seq      int    // 1-based number of the receipt since the printer started
 	Profile  string // name of the printer profile

@@ -9,15 +9,17 @@
 // # Text
 //
 // Text and AppendText give one line of text per printed line, characters
-// placed by column (a run's X divided by its cell width plus spacing), a
-// double-width character followed by a space, a double-byte (Kanji-mode) or
-// CJK character taking two columns (four at double width; a double-byte
-// character that a terminal shows one column wide, such as ①, is followed
-// by a space), and marker lines for what is not text:
+// placed by column (a run's X divided by its cell width plus spacing), the
+// characters of a run together whatever their magnification ("TOTAL 12.50"
+// at double width reads "TOTAL 12.50"), followed by spaces for the columns
+// the run takes on paper beyond those written (a double-width character
+// takes two, a double-byte or CJK character two, four at double width),
+// runs in the order of their columns, and marker lines for what is not text:
 //
 //	[IMAGE 200x120]
 //	[BARCODE EAN13] 4006381333931
 //	[QR] https://r.example.com/000412
+//	[PDF417] RCPT 000412
 //	[DRAWER 2]
 //	[CUT] or [PARTIAL CUT]
 //
@@ -36,8 +38,11 @@
 // up to 8×8, bold, underlined (1 or 2 dots), reversed and upside down; bit
 // images dot for dot; barcodes (UPC-A, UPC-E, EAN13, EAN8, CODE39, ITF,
 // CODABAR, CODE93, CODE128, GS1-128, GS1 DataBar) module by module with
-// their human-readable text; QR codes module by module at their error
-// correction level. The output is a paletted PNG of bit depth 1. Glyph
+// their human-readable text (CODE39, ITF and CODABAR with narrow and wide
+// elements per Epson's GS w table, see BarcodeWidth); QR codes module by
+// module at their error correction level; PDF417 symbols (encoded here,
+// pdf417.go, after ISO/IEC 15438) in the host's columns and rows. No other
+// 2-D symbol is drawn. The output is a paletted PNG of bit depth 1. Glyph
 // bitmaps are scaled once and cached; pixel buffers are pooled.
 //
 // Symbols are placed by their justification within their print area, as
@@ -87,9 +92,13 @@
 // # Font
 //
 // The glyphs are a subset of GNU Unifont 15 (SIL Open Font License 1.1; see
-// fontdata/LICENSE): Latin, Greek, Cyrillic, punctuation, currency, box
-// drawing, CJK symbols, the CJK Unified Ideographs U+4E00–U+9FFF and the
-// halfwidth and fullwidth forms. No system font is used. `go generate`
+// fontdata/LICENSE): Latin (Extended-A, -B and Additional), combining
+// marks, Greek, Cyrillic, Hebrew, Arabic and its presentation forms,
+// punctuation, currency, mathematical and technical symbols, box drawing,
+// block elements, geometric shapes and miscellaneous symbols, CJK symbols,
+// the CJK Unified Ideographs U+4E00–U+9FFF and the halfwidth and fullwidth
+// forms: every character of every code page of the printer profiles
+// (HasGlyph; checked by the escpos tests). No system font is used. `go generate`
 // rebuilds fontdata/unifont.bin.gz from /usr/share/unifont/unifont.hex
 // (Debian package unifont) with internal/fontgen. A character outside the
 // subset is drawn as U+FFFD.

@@ -36,7 +36,7 @@ func ExampleText() {
 	os.Stdout.Write(render.Text(sample()))
 	// Output:
 	// Receipt 1
-	//                     C A F E
+	//                     CAFE
 	// Tea                                         2.50
 	// 茶                                          2.50
 	// [QR] https://example.com/r/1
@@ -54,8 +54,8 @@ func ExampleAppendText() {
 		fmt.Printf("receipt %d: %d bytes of text\n", seq, len(buf))
 	}
 	// Output:
-	// receipt 1: 192 bytes of text
-	// receipt 2: 192 bytes of text
+	// receipt 1: 189 bytes of text
+	// receipt 2: 189 bytes of text
 }
 
 func ExamplePNG() {
@@ -86,4 +86,29 @@ func ExampleModules() {
 	// Output:
 	// 95 modules, HRI 4006381333931
 	// render: cannot encode "12AB" as EAN13: wrong number of digits
+}
+
+func ExamplePDF417Modules() {
+	// 11 bytes: latch 901 and 10 byte-compaction codewords, the length
+	// descriptor and 8 error correction codewords (level 2): 20 codewords,
+	// two columns of 10 rows (the shape nearest 3:1).
+	p := &paper.PDF417{Data: "RCPT 000412", ErrorLevel: 2, ModuleWidth: 2, RowHeight: 3, AreaWidth: 576}
+	_, width, rows, err := render.PDF417Modules(p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, h, _ := render.PDF417Size(p)
+	fmt.Printf("%d modules x %d rows, %dx%d dots\n", width, rows, w, h)
+	// Output:
+	// 103 modules x 10 rows, 206x60 dots
+}
+
+func ExampleBarcodeWidth() {
+	// CODE39 "*T2*" at GS w 2: four characters of 3 wide elements (5 dots,
+	// Epson's table) and 6 narrow ones (2 dots), 3 narrow gaps: 4×27 + 6.
+	w, err := render.BarcodeWidth(&paper.Barcode{Symbology: paper.Code39, Data: "T2", ModuleWidth: 2})
+	fmt.Println(w, err)
+	// Output:
+	// 114 <nil>
 }

@@ -20,6 +20,17 @@ var loadFont = sync.OnceValues(func() (*unihex.Font, error) {
 	return unihex.Decode(unifontGz)
 })
 
+// HasGlyph reports whether the PNG and HTML renderers draw r with a glyph
+// of its own; a character without one is drawn as U+FFFD.
+func HasGlyph(r rune) bool {
+	font, err := loadFont()
+	if err != nil {
+		return false
+	}
+	_, ok := font.Glyph(r)
+	return ok
+}
+
 // glyphKey identifies a glyph scaled into a cell.
 type glyphKey struct {
 	r      rune

@@ -26,7 +26,7 @@ func receiptFromBytes(data []byte) *paper.Receipt {
 	i16 := func() int { return int(int16(binary.LittleEndian.Uint16(next(2)))) }
 	r := &paper.Receipt{Width: int(binary.LittleEndian.Uint16(next(2))) % 1200, Columns: 48}
 	for len(data) > 0 && len(r.Elements) < 64 {
-		switch next(1)[0] % 7 {
+		switch next(1)[0] % 8 {
 		case 0:
 			var l paper.Line
 			for n := next(1)[0] % 4; n > 0; n-- {
@@ -59,12 +59,18 @@ func receiptFromBytes(data []byte) *paper.Receipt {
 			r.Elements = append(r.Elements, paper.Cut{Partial: next(1)[0]&1 != 0})
 		case 6:
 			r.Elements = append(r.Elements, paper.Drawer{Pin: int(next(1)[0])})
+		case 7:
+			b := next(6)
+			r.Elements = append(r.Elements, paper.PDF417{Data: string(next(int(b[0] % 60))), Columns: int(int8(b[1])), Rows: int(int8(b[2])),
+				ErrorLevel: int(b[3]%11) - 1, Truncated: b[3]&0x80 != 0, ModuleWidth: int(int8(b[4])), RowHeight: int(int8(b[5])),
+				Align: paper.Justify(b[1] % 3), X: i16(), AreaWidth: i16()})
 		}
 	}
 	return r
 }
 
 func FuzzRender(f *testing.F) {
+	f.Add([]byte{0x40, 0x02, 7, 11, 0, 0, 3, 2, 3, 'P', 'D', 'F', '4', '1', '7', ' ', 'd', 'a', 't', 'a', 0, 0, 0x40, 0x02})
 	f.Add([]byte{0x40, 0x02, 0, 2, 0x11, 0, 0, 5, 'H', 'e', 'l', 'l', 'o', 12, 24, 0, 30, 0, 24, 0})
 	f.Add([]byte{0x40, 0x02, 2, 8, 13, 80, 2, 0, 0, 0x40, 0x02, '4', '0', '0', '6', '3', '8', '1', '3', '3', '3', '9', '3', '1'})
 	f.Add([]byte{0x40, 0x02, 3, 10, 6, 1, 0, 0, 0x40, 0x02, 'h', 't', 't', 'p', 's', ':', '/', '/', 'x', '.', 'y', 5, 1})

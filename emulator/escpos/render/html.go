@@ -93,7 +93,7 @@ func writeHTML(b *bytes.Buffer, r *paper.Receipt) {
 			htmlImage(b, &e)
 		case *paper.Image:
 			htmlImage(b, e)
-		default: // barcodes and QR codes: drawn as PNG draws them
+		default: // barcodes, QR codes and PDF417: drawn as PNG draws them
 			p := prepare(e, width)
 			p.height = min(p.height, MaxHeight)
 			if p.height <= 0 {
@@ -107,6 +107,8 @@ func writeHTML(b *bytes.Buffer, r *paper.Receipt) {
 				alt = string(e.Symbology) + " " + e.Data
 			case paper.QR:
 				alt = "QR " + e.Data
+			case paper.PDF417:
+				alt = "PDF417 " + e.Data
 			}
 			htmlPicture(b, c.pix, width, p.height, 0, alt)
 		}

@@ -80,6 +80,10 @@ func TestHTMLContent(t *testing.T) {
 	if n := len(dataURI.FindAllString(logo, -1)); n != 2 {
 		t.Errorf("logo page has %d pictures, want 2", n)
 	}
+	pdf := renderHTML(t, newReceipt(1).add(paper.PDF417{Data: "RCPT 42", ErrorLevel: 1, ModuleWidth: 2, RowHeight: 3, AreaWidth: 576}).receipt())
+	if !strings.Contains(pdf, `alt="PDF417 RCPT 42" width="576" height="`) || len(dataURI.FindAllString(pdf, -1)) != 1 {
+		t.Error("PDF417 not drawn as a picture")
+	}
 	esc := renderHTML(t, newReceipt(1).line(paper.Left, plain("<b>&\"</b>")).receipt())
 	if !strings.Contains(esc, "<i>&lt;</i><i>b</i><i>&gt;</i><i>&amp;</i>") || strings.Contains(esc, "<b>") {
 		t.Error("run text not escaped")

@@ -127,6 +127,10 @@ func prepare(e paper.Element, width int) prepared {
 		return prepareQR(&e)
 	case *paper.QR:
 		return prepareQR(e)
+	case paper.PDF417:
+		return preparePDF417(&e)
+	case *paper.PDF417:
+		return preparePDF417(e)
 	case paper.Feed:
 		return prepared{height: max(e.Dots, 0), draw: nothing}
 	case *paper.Feed:

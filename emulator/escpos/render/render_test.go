@@ -274,7 +274,24 @@ func TestTextColumns(t *testing.T) {
 			{X: 12, Text: "d\te", CellWidth: 12, CellHeight: 24},
 		}}).
 		receipt()
-	want := "A B c\n中  a\n          fontB\nabcd e\n"
+	want := "AB  c\n中a\n          fontB\nabcd e\n"
+	if got := string(Text(r)); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestTextKeepsRunsTogether: a magnified run's characters stay together,
+// the columns it takes on paper follow it as spaces, and runs placed out of
+// order (ESC $ backwards) come out at their columns.
+func TestTextKeepsRunsTogether(t *testing.T) {
+	r := newReceipt(1).
+		line(paper.Left, styled("TOTAL 12.50", paper.Style{Width: 2, Height: 2}), plain("|")).
+		add(&paper.Line{Runs: []paper.Run{
+			{X: 256, Text: "B", CellWidth: 12, CellHeight: 24, Style: paper.Style{Width: 1, Height: 1}},
+			{X: 0, Text: "A", CellWidth: 12, CellHeight: 24, Style: paper.Style{Width: 1, Height: 1}},
+		}}).
+		receipt()
+	want := "TOTAL 12.50           |\nA" + strings.Repeat(" ", 20) + "B\n"
 	if got := string(Text(r)); got != want {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
 	}
@@ -442,7 +459,7 @@ func TestKanjiRuns(t *testing.T) {
 	kanji := paper.Run{X: 0, Text: "①─中", Kanji: true, CellWidth: 12, CellHeight: 24, CharSpacing: 2, Style: paper.Style{Width: 1, Height: 1}}
 	next := paper.Run{X: 3 * (24 + 2), Text: "x", CellWidth: 12, CellHeight: 24, Style: paper.Style{Width: 1, Height: 1}}
 	r := newReceipt(1).add(&paper.Line{Runs: []paper.Run{kanji, next}, Height: 30, Ascent: 24}).receipt()
-	if got, want := string(Text(r)), "① ─ 中x\n"; got != want {
+	if got, want := string(Text(r)), "①─中  x\n"; got != want {
 		t.Errorf("text %q, want %q", got, want)
 	}
 	// 中 is the third character: at dot 2×26 = 52, as if printed alone there.

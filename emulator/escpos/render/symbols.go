@@ -170,10 +170,6 @@ func align(j paper.Justify, x, area, w int) int {
 }
 
 func prepareBarcode(b *paper.Barcode) prepared {
-	mw := clamp(b.ModuleWidth, 0, maxModule)
-	if mw <= 0 {
-		mw = 3
-	}
 	bh := clamp(b.Height, 0, MaxHeight)
 	if bh <= 0 {
 		bh = 162
@@ -188,28 +184,104 @@ func prepareBarcode(b *paper.Barcode) prepared {
 	if below {
 		h += hch + hriGap
 	}
-	mods, hri, err := Modules(b.Symbology, b.Data)
+	bars, w, hri, err := barWidths(b)
 	if err != nil {
 		return prepared{height: h, draw: nothing}
 	}
 	return prepared{height: h, draw: func(c *canvas, y int) {
-		w := len(mods) * mw
 		x0 := align(b.Align, b.X, b.AreaWidth, w)
 		hx := align(paper.Center, x0, w, len(hri)*hcw)
 		if above {
 			drawHRI(c, hri, hx, y, hcw, hch)
 			y += hch + hriGap
 		}
-		for i, m := range mods {
-			if m {
-				c.fill(x0+i*mw, y, x0+(i+1)*mw, y+bh, black)
+		x := x0
+		for i, bw := range bars {
+			if i%2 == 0 {
+				c.fill(x, y, x+bw, y+bh, black)
 			}
+			x += bw
 		}
 		y += bh
 		if below {
 			drawHRI(c, hri, hx, y+hriGap, hcw, hch)
 		}
 	}}
+}
+
+// wideBar is the width in dots of a wide element of the binary-level
+// symbologies (CODE39, ITF, CODABAR) for GS w n = 1–6: Epson's GS w table
+// (TM-T88 manuals: thin/thick element 0.282/0.706 mm for n = 2 … 0.847/2.258
+// mm for n = 6, at 0.141 mm a dot: 2/5, 3/8, 4/10, 5/13, 6/16 dots). n = 1
+// is outside the TM-T88's range (2–6); it is drawn 1/3. The narrow element
+// is n dots.
+var wideBar = [...]int{1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 16}
+
+// binaryLevel reports whether a symbology has narrow and wide elements
+// (Epson's "binary-level bar codes") rather than modules.
+func binaryLevel(sym paper.Symbology) bool {
+	return sym == paper.Code39 || sym == paper.ITF || sym == paper.Codabar
+}
+
+// barWidths returns the widths in dots of b's elements as the printer draws
+// them, bar first then alternately space and bar, their total and the HRI
+// text. Multi-level symbologies take ModuleWidth dots a module; the
+// binary-level ones (CODE39, ITF, CODABAR) take ModuleWidth dots a narrow
+// element and wideBar[ModuleWidth] a wide one.
+func barWidths(b *paper.Barcode) (bars []int, total int, hri string, err error) {
+	mw := clamp(b.ModuleWidth, 0, maxModule)
+	if mw <= 0 {
+		mw = 3
+	}
+	mods, hri, err := Modules(b.Symbology, b.Data)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	// Runs of equal modules; the patterns start with a bar.
+	for i := 0; i < len(mods); {
+		j := i + 1
+		for j < len(mods) && mods[j] == mods[i] {
+			j++
+		}
+		if i == 0 && !mods[0] {
+			bars = append(bars, 0)
+		}
+		bars = append(bars, j-i)
+		i = j
+	}
+	narrow := len(mods)
+	for _, n := range bars {
+		if n > 0 {
+			narrow = min(narrow, n)
+		}
+	}
+	wide := 0
+	if binaryLevel(b.Symbology) && mw < len(wideBar) {
+		wide = wideBar[mw]
+	}
+	for i, n := range bars {
+		switch {
+		case n == 0:
+		case wide > 0 && n > narrow:
+			bars[i] = wide
+		case wide > 0:
+			bars[i] = mw
+		default:
+			bars[i] = n * mw
+		}
+		total += bars[i]
+	}
+	return bars, total, hri, nil
+}
+
+// BarcodeWidth returns the width in dots of b's bars as the printer draws
+// them (quiet zones not included): modules of ModuleWidth dots, or for
+// CODE39, ITF and CODABAR narrow elements of ModuleWidth dots and wide ones
+// as Epson's GS w table has them (2/5, 3/8, 4/10, 5/13, 6/16 dots). It fails
+// with a SymbolError when the symbology cannot encode b.Data.
+func BarcodeWidth(b *paper.Barcode) (int, error) {
+	_, w, _, err := barWidths(b)
+	return w, err
 }
 
 func drawHRI(c *canvas, s string, x, y, cw, ch int) {
@@ -264,6 +336,48 @@ func prepareQR(q *paper.QR) prepared {
 			for mx := 0; mx < n; mx++ {
 				if mods[my*n+mx] {
 					c.fill(x0+mx*ms, y+my*ms, x0+(mx+1)*ms, y+(my+1)*ms, black)
+				}
+			}
+		}
+	}}
+}
+
+// PDF417Size returns the width and height in dots of the PDF417 symbol
+// of p as the printer prints it: ModuleWidth dots a module across,
+// RowHeight×ModuleWidth dots a row.
+func PDF417Size(p *paper.PDF417) (w, h int, err error) {
+	_, width, rows, err := PDF417Modules(p)
+	if err != nil {
+		return 0, 0, err
+	}
+	mw, rh := pdf417Dims(p)
+	return width * mw, rows * rh, nil
+}
+
+func pdf417Dims(p *paper.PDF417) (moduleW, rowH int) {
+	mw := clamp(p.ModuleWidth, 0, maxModule)
+	if mw <= 0 {
+		mw = 3
+	}
+	rh := clamp(p.RowHeight, 0, maxModule)
+	if rh <= 0 {
+		rh = 3
+	}
+	return mw, rh * mw
+}
+
+func preparePDF417(p *paper.PDF417) prepared {
+	mods, width, rows, err := PDF417Modules(p)
+	if err != nil {
+		return prepared{draw: nothing}
+	}
+	mw, rh := pdf417Dims(p)
+	return prepared{height: rows * rh, draw: func(c *canvas, y int) {
+		x0 := align(p.Align, p.X, p.AreaWidth, width*mw)
+		for r := 0; r < rows; r++ {
+			for x := 0; x < width; x++ {
+				if mods[r*width+x] {
+					c.fill(x0+x*mw, y+r*rh, x0+(x+1)*mw, y+(r+1)*rh, black)
 				}
 			}
 		}

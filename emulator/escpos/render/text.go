@@ -1,7 +1,9 @@
 package render
 
 import (
+	"cmp"
 	"math/bits"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -18,13 +20,16 @@ func Text(r *paper.Receipt) []byte {
 //
 // Every printed line gives one line of text. A run starts at column
 // X / (cell width + character spacing) of its font, so justification, tabs
-// and absolute positions come out as spaces; a character takes as many
-// columns as its horizontal magnification, twice that for an East Asian
-// wide character (a double-width "A" is "A" and a space). Blank feeds give
+// and absolute positions come out as spaces. The characters of a run are
+// written together ("TOTAL 12.50" at double width is "TOTAL 12.50"); the
+// columns the run takes on paper beyond those written (a character takes as
+// many as its horizontal magnification, twice that for an East Asian wide or
+// double-byte character) follow it as spaces. Runs are written in the order
+// of their columns. Blank feeds give
 // one empty line per line height fed (the last printed line's height, or
 // 30 dots). Images, barcodes, QR codes, cuts and drawer pulses give marker
 // lines: "[IMAGE 384x120]", "[BARCODE EAN13] 4006381333931",
-// "[QR] https://…", "[CUT]" or "[PARTIAL CUT]", "[DRAWER 2]". Control
+// "[QR] https://…", "[PDF417] …", "[CUT]" or "[PARTIAL CUT]", "[DRAWER 2]". Control
 // characters in barcode and QR data are written as \xNN so that a marker
 // stays on one line. Trailing spaces are trimmed.
 func AppendText(dst []byte, r *paper.Receipt) []byte {
@@ -56,6 +61,12 @@ func AppendText(dst []byte, r *paper.Receipt) []byte {
 			dst = append(dst, '\n')
 		case *paper.QR:
 			dst = appendEscaped(append(dst, "[QR] "...), e.Data)
+			dst = append(dst, '\n')
+		case paper.PDF417:
+			dst = appendEscaped(append(dst, "[PDF417] "...), e.Data)
+			dst = append(dst, '\n')
+		case *paper.PDF417:
+			dst = appendEscaped(append(dst, "[PDF417] "...), e.Data)
 			dst = append(dst, '\n')
 		case paper.Cut:
 			dst = appendCutMarker(dst, e.Partial)
@@ -134,49 +145,59 @@ func appendEscaped(dst []byte, s string) []byte {
 	return dst
 }
 
-// appendLine appends one printed line and its newline.
+// appendLine appends one printed line and its newline. A run's characters
+// are written together, whatever their magnification; the columns the run
+// takes on paper beyond those written (a double-width run takes two a
+// character) follow it as spaces, so that the next run still starts at its
+// column. Runs are written in the order of their columns: a run placed
+// left of an earlier one (ESC $ backwards) comes first.
 func appendLine(dst []byte, l *paper.Line) []byte {
 	start := len(dst)
 	col := 0 // columns written so far on this line
-	for i := range l.Runs {
-		run := &l.Runs[i]
-		cw, sp := clamp(run.CellWidth, 0, maxCell), clamp(run.CharSpacing, 0, maxCell)
-		if cw <= 0 {
-			cw = 12
+	runs := l.Runs
+	var order []int
+	if !runsSorted(runs) {
+		var stack [32]int
+		order = stack[:0]
+		if len(runs) > len(stack) {
+			order = make([]int, 0, len(runs))
 		}
-		x := clamp(run.X, 0, maxX)
-		var first int // the run's first column
-		if run.Kanji {
-			// A double-byte character is two cells and one spacing.
-			first = 2 * x / (2*cw + sp)
-		} else {
-			first = x / (cw + sp)
+		for i := range runs {
+			order = append(order, i)
 		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(runs[a].X, runs[b].X) })
+	}
+	for k := range runs {
+		i := k
+		if order != nil {
+			i = order[k]
+		}
+		run := &runs[i]
+		first := runColumn(run)
 		if first > col {
 			dst = appendSpaces(dst, first-col)
 			col = first
 		}
 		mag := clamp(int(run.Style.Width), 1, maxMag)
 		s := run.Text
+		pad := 0 // columns the run takes beyond those written
 		for len(s) > 0 {
 			c := s[0]
 			if c < utf8.RuneSelf && !run.Kanji {
-				if mag == 1 {
-					// Copy the longest printable ASCII stretch at once.
-					if n := printableLen(s); n > 0 {
-						dst = append(dst, s[:n]...)
-						col += n
-						s = s[n:]
-						continue
-					}
+				// Copy the longest printable ASCII stretch at once.
+				n := printableLen(s)
+				if n == 0 {
+					n = 1
+					c = ' ' // a control character
 				}
-				if c < 0x20 || c == 0x7F {
-					c = ' '
+				if n == 1 {
+					dst = append(dst, c)
+				} else {
+					dst = append(dst, s[:n]...)
 				}
-				dst = append(dst, c)
-				dst = appendSpaces(dst, mag-1)
-				col += mag
-				s = s[1:]
+				col += n * mag
+				pad += n * (mag - 1)
+				s = s[n:]
 				continue
 			}
 			r, size := utf8.DecodeRuneInString(s)
@@ -197,9 +218,10 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 			if run.Kanji || shown == 2 {
 				cols = 2 * mag
 			}
-			dst = appendSpaces(dst, cols-shown)
+			pad += cols - shown
 			col += cols
 		}
+		dst = appendSpaces(dst, pad)
 	}
 	// Trim trailing spaces.
 	end := len(dst)
@@ -208,6 +230,30 @@ func appendLine(dst []byte, l *paper.Line) []byte {
 	}
 	dst = dst[:end]
 	return append(dst, '\n')
+}
+
+// runColumn is the column of a run's first character: its X divided by
+// its character pitch.
+func runColumn(run *paper.Run) int {
+	cw, sp := clamp(run.CellWidth, 0, maxCell), clamp(run.CharSpacing, 0, maxCell)
+	if cw <= 0 {
+		cw = 12
+	}
+	x := clamp(run.X, 0, maxX)
+	if run.Kanji {
+		// A double-byte character is two cells and one spacing.
+		return 2 * x / (2*cw + sp)
+	}
+	return x / (cw + sp)
+}
+
+func runsSorted(runs []paper.Run) bool {
+	for i := 1; i < len(runs); i++ {
+		if runs[i].X < runs[i-1].X {
+			return false
+		}
+	}
+	return true
 }
 
 const spaces = "                                                                "

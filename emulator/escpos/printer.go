@@ -818,9 +818,16 @@ func (p *Printer) Close() error {
 
 // SetPaper sets what the paper sensors see. PaperOut stops printing
 // (offline); PaperOK after PaperOut is a new roll (of RollLengthMM when
-// set) and printing resumes with the data waiting in the buffer.
+// set): what was printed on the end of the old roll becomes a receipt of
+// its own (torn off, never cut), and printing resumes with the data
+// waiting in the buffer.
 func (p *Printer) SetPaper(s PaperState) {
 	p.verb(func() {
+		if p.paper == PaperOut && s != PaperOut && p.cur != nil {
+			// A new roll: what was printed on the end of the old one is
+			// torn off with it, a receipt of its own (never cut).
+			p.finishReceiptLocked()
+		}
 		if s == PaperOK && p.opts.RollLengthMM > 0 {
 			p.rollLeft = p.mmToDots(p.opts.RollLengthMM)
 		}

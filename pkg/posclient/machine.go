@@ -25,6 +25,7 @@ const (
 	EvPrintFailed    EventType = "print-failed"     // the printer did not confirm (Reason)
 	EvEReceiptSent   EventType = "e-receipt-sent"   // the e-receipt sink took the receipt
 	EvEReceiptFailed EventType = "e-receipt-failed" // the e-receipt sink failed (Reason)
+	EvEReceiptOwed   EventType = "e-receipt-owed"   // Recover with no printer: send the owed receipt to the sink
 	EvPrintOwed      EventType = "print-owed"       // Recover/Reprint: try the owed receipt again
 	EvReprinted      EventType = "reprinted"        // a duplicate was printed (Reprint)
 	EvRecoverInDoubt EventType = "recover"          // Recover found the transaction journaled/sent with no outcome
@@ -177,6 +178,7 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 	startReceipt := func() {
 		if t.ReceiptMode == ReceiptElectronic {
 			t.Receipt = ReceiptOwed
+			t.EReceiptTry = true
 			persist("approved " + t.AuthCode + "; e-receipt due")
 			emit(ActEReceipt, "")
 			return
@@ -335,6 +337,7 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 			break
 		}
 		t.Receipt = ReceiptOwed
+		t.EReceiptTry = m.p.EReceiptFallback
 		persist("receipt owed: " + ev.Reason)
 		emit(ActNotify, "receipt of "+t.Ref+" owed: "+ev.Reason)
 		if m.p.EReceiptFallback {
@@ -349,26 +352,42 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 		// and the journal write): whether paper came out is unknown, so the
 		// receipt is printed again, marked as interrupted, never as a
 		// second unmarked original.
+		// So does an e-receipt handed to the sink with no outcome
+		// journaled (EReceiptTry): the customer may have it.
 		note := "printing owed receipt"
-		if t.Receipt == ReceiptPrinting || t.Interrupted {
+		if t.Receipt == ReceiptPrinting || t.Interrupted || t.EReceiptTry {
 			t.Interrupted = true
 			note = "printing owed receipt, marked: printing was interrupted"
 		}
-		t.Receipt = ReceiptPrinting
+		t.Receipt, t.EReceiptTry = ReceiptPrinting, false
 		persist(note)
 		emit(ActPrint, "")
+
+	case EvEReceiptOwed:
+		if t.State != StateApproved || (t.Receipt != ReceiptOwed && t.Receipt != ReceiptPrinting) {
+			return bad()
+		}
+		note := "sending owed e-receipt"
+		if t.Receipt == ReceiptPrinting || t.Interrupted || t.EReceiptTry {
+			t.Interrupted = true
+			note = "sending owed e-receipt, marked: printing was interrupted"
+		}
+		t.Receipt, t.EReceiptTry = ReceiptOwed, true
+		persist(note)
+		emit(ActEReceipt, "")
 
 	case EvEReceiptSent:
 		if t.State != StateApproved || t.Receipt != ReceiptOwed {
 			return bad()
 		}
-		t.Receipt = ReceiptElectronic
+		t.Receipt, t.EReceiptTry = ReceiptElectronic, false
 		persist("e-receipt delivered")
 
 	case EvEReceiptFailed:
 		if t.State != StateApproved || t.Receipt != ReceiptOwed {
 			return bad()
 		}
+		t.EReceiptTry = false
 		persist("e-receipt failed, receipt still owed: " + ev.Reason)
 
 	case EvReprinted:

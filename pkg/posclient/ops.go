@@ -113,19 +113,15 @@ func (t *Terminal) Reprint(ctx context.Context, ref string) (Result, error) {
 // deliverOwed prints an owed receipt (or hands it to the e-receipt sink
 // when there is no printer).
 func (t *Terminal) deliverOwed(ctx context.Context, m *Machine) error {
-	tx := m.Txn()
 	if t.cfg.Printer != nil {
 		return t.step(ctx, m, Event{Type: EvPrintOwed, At: t.cfg.Now()}, nil)
-	}
-	if tx.Receipt == ReceiptPrinting {
-		// Crashed mid-print with no printer now: owe it, and the fallback
-		// sends the e-receipt.
-		return t.step(ctx, m, Event{Type: EvPrintFailed, At: t.cfg.Now(), Reason: "no printer"}, nil)
 	}
 	if t.cfg.EReceipt == nil {
 		return ErrNoPrinter
 	}
-	return t.step(ctx, m, t.eReceipt(ctx, tx), nil)
+	// Journaled before the sink is called; marked if an earlier print or
+	// e-receipt of it may have reached the customer.
+	return t.step(ctx, m, Event{Type: EvEReceiptOwed, At: t.cfg.Now()}, nil)
 }
 
 // RecoverReport says what Recover did.

@@ -154,6 +154,11 @@ type Txn struct {
 	// it is marked "REPRINT - PRINTING WAS INTERRUPTED", so the customer
 	// never holds two unmarked originals.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// EReceiptTry is set while an e-receipt has been handed to the sink
+	// and its outcome is not journaled: a crash or a failed journal write
+	// there leaves the customer maybe holding it, so what is delivered
+	// later is marked as interrupted.
+	EReceiptTry bool `json:"e_receipt_try,omitempty"`
 
 	ResponseCode string    `json:"response_code,omitempty"`
 	RRN          string    `json:"rrn,omitempty"`

@@ -129,9 +129,14 @@ func TestProcessIDWithheldUntilPrinted(t *testing.T) {
 	if got := out.take(); !cmp.Equal(got, want) {
 		t.Fatalf("after recovery GS ( H reply = % x, want % x", got, want)
 	}
+	// "line" went out on the end of the old roll, torn off with it; the
+	// new roll holds "second".
 	lines := textLines(p.EndJobAndWait(t))
-	if !cmp.Equal(lines, []string{"line", "second"}) {
-		t.Errorf("printed %q", lines)
+	if !cmp.Equal(lines, []string{"second"}) {
+		t.Errorf("printed on the new roll %q", lines)
+	}
+	if rs := p.Receipts(); len(rs) != 2 || !cmp.Equal(textLines(rs[0]), []string{"line"}) || rs[0].Cut() != nil {
+		t.Errorf("%d receipts; want the torn, uncut \"line\" first", len(rs))
 	}
 }
 

@@ -442,13 +442,15 @@ func (s *Server) serveStream(st *stream) {
 	defer s.release(st)
 	defer st.cancel()
 	buf := make([]byte, 32<<10)
+	if st.idle > 0 {
+		st.idleAt = time.Now().Add(st.idle)
+	}
 	for {
 		if err := s.waitStall(); err != nil {
 			return
 		}
 		if st.idle > 0 {
-			st.idleAt = time.Now().Add(st.idle)
-			_ = st.raw.SetReadDeadline(st.idleAt)
+			_ = st.raw.SetReadDeadline(st.idleAt) // from the last bytes received
 		} else {
 			_ = st.raw.SetReadDeadline(time.Time{})
 		}
@@ -460,6 +462,9 @@ func (s *Server) serveStream(st *stream) {
 		}
 		n, err := st.rw.Read(buf)
 		if n > 0 {
+			if st.idle > 0 {
+				st.idleAt = time.Now().Add(st.idle)
+			}
 			if !s.feed(st, buf[:n]) {
 				return
 			}

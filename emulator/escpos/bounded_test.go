@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -259,5 +260,124 @@ func TestFeedStopsWithItsContext(t *testing.T) {
 	n, err := p.Feed(ctx, make([]byte, 10000))
 	if !errors.Is(err, context.Canceled) || n != p.Profile().BufferSize {
 		t.Errorf("Feed = %d, %v; want %d, context.Canceled", n, err, p.Profile().BufferSize)
+	}
+}
+
+// The printer keeps the last KeepReceipts receipts, within KeepBytes,
+// and counts the others.
+func TestReceiptsInMemoryAreBounded(t *testing.T) {
+	p, _ := newTestPrinter(t, Options{KeepReceipts: 3, Logger: slog.New(slog.DiscardHandler)})
+	for i := range 10 {
+		p.Write([]byte("\x1b@receipt " + strconv.Itoa(i+1) + "\n\x1dV\x00"))
+	}
+	idle(t, p)
+	var seqs []int
+	for _, r := range p.Receipts() {
+		seqs = append(seqs, r.Seq)
+	}
+	st := p.Status()
+	if !cmp.Equal(seqs, []int{8, 9, 10}) || st.ReceiptsEvicted != 7 || st.ReceiptsInMemory != 3 || st.Receipts != 10 {
+		t.Errorf("kept %v; status: evicted %d in memory %d printed %d", seqs, st.ReceiptsEvicted, st.ReceiptsInMemory, st.Receipts)
+	}
+
+	// Receipts of a 100 KB image (about 200 KB each: the image's dots
+	// and its host bytes) against a 450 KB budget: two fit.
+	p2, _ := newTestPrinter(t, Options{KeepBytes: 450_000, Logger: slog.New(slog.DiscardHandler)})
+	img := []byte("\x1dv0\x00\x48\x00\x78\x05") // 72 bytes × 1400 rows = 100,800 bytes
+	img = append(img, bytes.Repeat([]byte{0x55}, 72*1400)...)
+	for range 5 {
+		p2.Write(append(append([]byte("\x1b@"), img...), "\x1dV\x00"...))
+	}
+	idle(t, p2)
+	st = p2.Status()
+	if st.ReceiptsInMemory != 2 || st.ReceiptsEvicted != 3 || st.ReceiptBytesInMemory > 450_000 {
+		t.Errorf("status: in memory %d (%d bytes), evicted %d", st.ReceiptsInMemory, st.ReceiptBytesInMemory, st.ReceiptsEvicted)
+	}
+}
+
+// A receipt keeps at most MaxReceiptRaw host bytes; the rest is counted,
+// and the bytes of the next receipts stay right.
+func TestReceiptRawIsBounded(t *testing.T) {
+	p, _ := newTestPrinter(t, Options{MaxReceiptRaw: 1000, Logger: slog.New(slog.DiscardHandler)})
+	big := []byte("\x1b@")
+	for i := range 300 { // 300 × 12 = 3600 bytes of lines
+		big = append(big, []byte("line "+strconv.Itoa(100000+i)+"\n")...)
+	}
+	big = append(big, "\x1dV\x00"...)
+	small1 := []byte("\x1b@small one\n\x1dV\x00")
+	small2 := []byte("\x1b@small two\n\x1dV\x00")
+	want := [][]byte{big, small2}
+	p.Write(big)
+	idle(t, p)
+	p.Write(small1) // after the big one printed: recorded whole
+	p.Write(append(append([]byte(nil), big...), small2...))
+	idle(t, p)
+	rs := p.Receipts()
+	if len(rs) != 4 {
+		t.Fatalf("%d receipts", len(rs))
+	}
+	if got := rs[0]; !bytes.Equal(got.Raw, big[:1000]) || got.RawTruncated != int64(len(big)-1000) {
+		t.Errorf("big receipt: raw %d bytes, truncated %d; want 1000 and %d", len(got.Raw), got.RawTruncated, len(big)-1000)
+	}
+	if got := rs[1]; !bytes.Equal(got.Raw, small1) || got.RawTruncated != 0 {
+		t.Errorf("small receipt: raw %q truncated %d", got.Raw, got.RawTruncated)
+	}
+	// Every receipt accounts for all its bytes, kept or counted (the
+	// small one written with the big one is not recorded: recording
+	// starts again after the bytes the big one's cut left behind).
+	for i, n := range []int{len(big), len(small2)} {
+		if got := rs[2+i]; int64(len(got.Raw))+got.RawTruncated != int64(n) || !bytes.HasPrefix(want[i], got.Raw) {
+			t.Errorf("receipt %d: %d kept + %d counted, want %d", got.Seq, len(got.Raw), got.RawTruncated, n)
+		}
+	}
+}
+
+// A 100 MB GS v 0 image (beyond DecoderOptions.MaxData: skipped) is held
+// nowhere: the heap stays small while it streams through and after.
+func TestHugeRasterIsNotHeld(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 100 MB")
+	}
+	p, _ := newTestPrinter(t, Options{Logger: slog.New(slog.DiscardHandler)})
+	// GS v 0 m=0, x = 0xFFFF bytes, y = 0x0640 = 1600 rows: 104,856,000 bytes.
+	const x, y = 0xFFFF, 0x0640
+	head := []byte("\x1b@before\n\x1dv0\x00\xff\xff\x40\x06")
+	ctx := context.Background()
+	if _, err := p.Feed(ctx, head); err != nil {
+		t.Fatal(err)
+	}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	chunk := make([]byte, 1<<20)
+	var peak uint64
+	for sent := 0; sent < x*y; sent += len(chunk) {
+		if _, err := p.Feed(ctx, chunk[:min(len(chunk), x*y-sent)]); err != nil {
+			t.Fatal(err)
+		}
+		if sent%(16<<20) == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}
+	p.Feed(ctx, []byte("after\n\x1dV\x00"))
+	idle(t, p)
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	peak = max(peak, ms.HeapAlloc)
+	if grow := int64(peak) - int64(base); grow > 24<<20 {
+		t.Errorf("heap grew by %d MiB while a 100 MB image streamed through", grow>>20)
+	}
+	rs := p.Receipts()
+	if len(rs) != 1 {
+		t.Fatalf("%d receipts", len(rs))
+	}
+	r := rs[0]
+	if int64(len(r.Raw))+r.RawTruncated != int64(len(head)+x*y+len("after\n\x1dV\x00")) || len(r.Raw) > DefaultMaxReceiptRaw {
+		t.Errorf("raw: %d kept, %d counted", len(r.Raw), r.RawTruncated)
+	}
+	if txt := textLines(r); !cmp.Equal(txt, []string{"before", "after"}) {
+		t.Errorf("printed %q", txt)
 	}
 }

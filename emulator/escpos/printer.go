@@ -96,20 +96,21 @@ type Printer struct {
 	pendingSeen    bool    // EventCommand already sent for pending
 	clearGen       int     // incremented when the buffers are cleared
 
-	cur       *paper.Receipt
-	raw       []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt
-	rawOff    int
-	rawBase   int64 // stream offset of raw[rawOff]
-	rawStart  int64 // stream offset where the current receipt's bytes start
-	rawCut    bool  // recording stopped at MaxReceiptRaw (store.go)
-	receipts  []*paper.Receipt
-	keptSizes []int64 // ReceiptSize of each of receipts
-	keptBytes int64
-	evicted   int64
-	seq       int
-	seqDone   int     // receipts finished
-	elemHint  int     // elements of the last finished receipt (capped)
-	endJobs   []int64 // EndJob calls: stream offsets whose data must print first
+	cur          *paper.Receipt
+	raw          []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt
+	rawOff       int
+	rawBase      int64 // stream offset of raw[rawOff]
+	rawStart     int64 // stream offset where the current receipt's bytes start
+	rawCut       bool  // recording stopped at MaxReceiptRaw (store.go)
+	receipts     []*paper.Receipt
+	keptSizes    []int64 // ReceiptSize of each of receipts
+	keptBytes    int64
+	evicted      int64
+	deliveredSeq int // the last receipt the OnReceipt hooks returned from
+	seq          int
+	seqDone      int     // receipts finished
+	elemHint     int     // elements of the last finished receipt (capped)
+	endJobs      []int64 // EndJob calls: stream offsets whose data must print first
 
 	onReceipt []func(*paper.Receipt)
 	onEvent   []func(Event)
@@ -628,6 +629,8 @@ func (p *Printer) deliverReceipts() {
 			}
 			p.mu.Lock()
 			p.delivering = false
+			p.deliveredSeq = batch[len(batch)-1].Seq
+			p.evictLocked()
 		}
 		p.notifyIdleLocked()
 		p.mu.Unlock()
@@ -711,6 +714,10 @@ func (p *Printer) Receipts() []*paper.Receipt {
 func (p *Printer) OnReceipt(f func(*paper.Receipt)) {
 	p.mu.Lock()
 	p.onReceipt = append(p.onReceipt, f)
+	if len(p.deliver) == 0 && !p.delivering && len(p.receipts) > 0 {
+		// Receipts finished before the first hook are not waiting for it.
+		p.deliveredSeq = max(p.deliveredSeq, p.receipts[len(p.receipts)-1].Seq)
+	}
 	p.mu.Unlock()
 }
 

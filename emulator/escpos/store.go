@@ -148,8 +148,16 @@ func (p *Printer) keepLocked(r *paper.Receipt) {
 	size := ReceiptSize(r)
 	p.keptSizes = append(p.keptSizes, size)
 	p.keptBytes += size
+	p.evictLocked()
+}
+
+// evictLocked drops the oldest receipts beyond the bounds, once the
+// OnReceipt hooks have seen them (so that a receipt is always in memory
+// or wherever the hooks put it, never in neither).
+func (p *Printer) evictLocked() {
 	drop := 0
-	for len(p.receipts)-drop > p.keepN() || (p.keptBytes > p.keepBytes() && len(p.receipts)-drop > 1) {
+	for len(p.receipts)-drop > 0 && (len(p.onReceipt) == 0 || p.receipts[drop].Seq <= p.deliveredSeq) &&
+		(len(p.receipts)-drop > p.keepN() || (p.keptBytes > p.keepBytes() && len(p.receipts)-drop > 1)) {
 		p.keptBytes -= p.keptSizes[drop]
 		drop++
 	}

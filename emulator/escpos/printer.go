@@ -41,8 +41,15 @@ type Options struct {
 	// DefaultKeepBytes.
 	KeepBytes int64
 	// MaxReceiptRaw bounds the host bytes a receipt keeps in Raw; the
-	// rest is counted in Receipt.RawTruncated. 0 = DefaultMaxReceiptRaw.
+	// rest is counted in Receipt.RawTruncated. 0 = DefaultMaxReceiptRaw;
+	// negative keeps none.
 	MaxReceiptRaw int
+	// OnMalformed, if set, is called with every malformed sequence the
+	// printer skips, in stream order, on the printer's goroutine with its
+	// lock held: it must not call the Printer, and should only record.
+	// Unlike OnEvent it keeps the fast path on (hil render reports skipped
+	// sequences with it).
+	OnMalformed func(Malformed)
 }
 
 // Printer is an emulated ESC/POS receipt printer: it takes the host's
@@ -1154,6 +1161,9 @@ func (p *Printer) execLocked(c Command) {
 		p.sendLocked([]byte{hdrProcessID, idProcessID, c.ID[0], c.ID[1], c.ID[2], c.ID[3], NUL})
 	case Malformed:
 		p.malformedLocked(c)
+		if p.opts.OnMalformed != nil {
+			p.opts.OnMalformed(c)
+		}
 	default:
 		if _, rt := c.(Realtime); !rt {
 			p.log.Debug("command not executed", "cmd", c)

@@ -53,6 +53,9 @@ func (p *Printer) maxRaw() int {
 	if p.opts.MaxReceiptRaw > 0 {
 		return p.opts.MaxReceiptRaw
 	}
+	if p.opts.MaxReceiptRaw < 0 {
+		return 0
+	}
 	return DefaultMaxReceiptRaw
 }
 

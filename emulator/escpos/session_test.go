@@ -2,6 +2,7 @@ package escpos_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -189,5 +190,80 @@ func TestIdleTimeoutIsConfigurable(t *testing.T) {
 		default:
 		}
 		a.Close()
+	})
+}
+
+// Over TCP the receive buffer is modelled as on a real printer: random
+// bytes never make Status report more than bufferSize buffered, and with
+// the printer offline a large job fills the buffer, the server stops
+// reading (the client's write backs up) and nothing is lost: everything
+// prints once the paper is back.
+func TestServedBufferIsBoundedAndFlowControlled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, ln, receipts := servePipes(t, escpos.ServerOptions{})
+		var mu sync.Mutex
+		peak := 0
+		p.OnEvent(func(escpos.Event) { // on the stream's goroutine and the printer's
+			b := p.Status().Buffered
+			mu.Lock()
+			peak = max(peak, b)
+			mu.Unlock()
+		})
+		noise := make([]byte, 64<<10)
+		var x uint32 = 2463534242
+		for i := range noise { // xorshift32: reproducible noise
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			noise[i] = byte(x)
+		}
+		a := ln.dial()
+		write(t, a, noise)
+		a.Close()
+		synctest.Wait()
+		mu.Lock()
+		pk := peak
+		mu.Unlock()
+		if st := p.Status(); pk > st.BufferSize || st.Buffered > st.BufferSize || st.BytesReceived < int64(len(noise)) {
+			t.Fatalf("random input: peak buffered %d, now %d, of %d; received %d", pk, st.Buffered, st.BufferSize, st.BytesReceived)
+		}
+
+		p.SetPaper(escpos.PaperOut)
+		job := []byte("\x1b=\x01\x1b@") // select the printer, initialise: whatever the noise did
+		for i := range 2000 { // 2000 lines of 24 bytes: 48,000 bytes
+			job = append(job, fmt.Sprintf("LARGE JOB LINE %06d  \n", i)...)
+		}
+		job = append(job, "\x1dV\x00"...)
+		b := ln.dial()
+		wrote := make(chan struct{})
+		go func() {
+			write(t, b, job)
+			close(wrote)
+		}()
+		synctest.Wait() // everything is blocked: the server stopped reading
+		select {
+		case <-wrote:
+			t.Fatal("the client's 48,000 bytes went through a full 4 KB buffer of an offline printer")
+		default:
+		}
+		st := p.Status()
+		if st.Buffered != st.BufferSize || !st.Busy || st.OverflowBytes != 0 {
+			t.Fatalf("offline, full: buffered %d busy %v lost %d", st.Buffered, st.Busy, st.OverflowBytes)
+		}
+		p.SetPaper(escpos.PaperOK)
+		<-wrote
+		b.Close()
+		synctest.Wait()
+		rs := *receipts
+		last := rs[len(rs)-1]
+		if txt := receiptText(last); strings.Count(txt, "LARGE JOB LINE") != 2000 || last.Cut() == nil {
+			t.Errorf("the large job printed %d of 2000 lines (cut %v)", strings.Count(txt, "LARGE JOB LINE"), last.Cut())
+		}
+		mu.Lock()
+		pk = peak
+		mu.Unlock()
+		if st := p.Status(); st.OverflowBytes != 0 || pk > st.BufferSize {
+			t.Errorf("lost %d bytes; peak buffered %d", st.OverflowBytes, pk)
+		}
 	})
 }

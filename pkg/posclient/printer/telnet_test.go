@@ -173,3 +173,32 @@ func TestStatusThroughSer2net(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTelnetFilter: any bytes, split anywhere, give the same data and the
+// same answers; data without IAC passes unchanged.
+func FuzzTelnetFilter(f *testing.F) {
+	f.Add([]byte{0xFF, 0xFB, 0x03, 0xFF, 0xFD, 0x2C, 0x12}, uint8(1))
+	f.Add([]byte{0xFF, 0xFA, 0x2C, 0x65, 0xFF, 0xFF, 0xFF, 0xF0, 0x12}, uint8(3))
+	f.Add([]byte{0x12, 0x16, 0x37, 0x22, 'A', 0x00}, uint8(2))
+	f.Fuzz(func(t *testing.T, in []byte, split uint8) {
+		run := func(step int) (data, answers []byte) {
+			var tf telnetFilter
+			for i := 0; i < len(in); i += step {
+				chunk := bytes.Clone(in[i:min(i+step, len(in))])
+				data = append(data, tf.filter(chunk, func(a []byte) { answers = append(answers, a...) })...)
+			}
+			return data, answers
+		}
+		d1, a1 := run(max(len(in), 1))
+		d2, a2 := run(int(split%16) + 1)
+		if !bytes.Equal(d1, d2) || !bytes.Equal(a1, a2) {
+			t.Fatalf("split changes the result: % X / % X vs % X / % X", d1, a1, d2, a2)
+		}
+		if !bytes.Contains(in, []byte{0xFF}) && !bytes.Equal(d1, in) {
+			t.Fatalf("data without IAC changed: % X -> % X", in, d1)
+		}
+		if len(d1) > len(in) {
+			t.Fatalf("more data out than in")
+		}
+	})
+}

@@ -22,6 +22,8 @@ import "context"
 //   - Feed (what the Server uses) is flow-controlled: it waits for room,
 //     as a host does on BUSY, so the TCP or pty reader stops reading while
 //     the buffer is full and the client's writes back up in the kernel.
+//     Online it hands over up to feedChunk bytes once the processor has
+//     taken the previous piece, so at most that much waits to be executed.
 //   - Write is not: offline, bytes that do not fit are lost and counted
 //     (Status.OverflowBytes), as on a serial line whose host ignores BUSY;
 //     online, the emulated processor is never slower than the host, so
@@ -70,8 +72,24 @@ func (p *Printer) roomLocked() int {
 	if p.haltedLocked() {
 		return free
 	}
-	return free - p.prof.BusyFree - 1
+	if p.rx == 0 {
+		// The processor has taken everything: it keeps up with the host,
+		// so hand it a larger piece at once (fewer hand-overs between
+		// goroutines). The buffer's books stay within its size: see
+		// onlineFill.
+		return feedChunk
+	}
+	return 0 // wait for the processor to take what it has
 }
+
+// feedChunk is the most Feed hands at once to an online printer that has
+// taken everything before; it bounds the data waiting to be executed.
+const feedChunk = 64 << 10
+
+// onlineFill is the most the receive buffer is counted to hold while the
+// printer is online: the processor keeps up, so BUSY never goes up (no
+// XOFF on a fast stream); the rest goes straight on to the processor.
+func (p *Printer) onlineFill() int { return p.prof.BufferSize - p.prof.BusyFree - 1 }
 
 // takeLocked is the command processor taking the receive buffer's bytes
 // (online, at the start of a pass).

@@ -125,12 +125,13 @@ type Printer struct {
 
 	// receipt goroutine: finished receipts wait in deliver until the
 	// OnReceipt hooks have been called with them
-	deliver     []*paper.Receipt
-	delivering  bool
-	deliverWork chan struct{}
-	deliverCond *sync.Cond    // signalled when the hooks took receipts off deliver
-	deliverStop chan struct{} // closed by Close once nothing can finish a receipt
-	deliverDone chan struct{}
+	deliver      []*paper.Receipt
+	delivering   bool
+	deliverWork  chan struct{}
+	deliverCond  *sync.Cond    // signalled when the hooks took receipts off deliver
+	deliverBytes int64         // ReceiptSize of deliver
+	deliverStop  chan struct{} // closed by Close once nothing can finish a receipt
+	deliverDone  chan struct{}
 
 	// processing goroutine
 	work    chan struct{}
@@ -288,13 +289,17 @@ func (p *Printer) acceptLocked(b []byte) {
 		return
 	}
 	free := max(p.prof.BufferSize-p.rx, 0)
-	if p.haltedLocked() && free < len(b) {
-		lost := len(b) - free
-		p.overflow += int64(lost)
-		p.warnLocked("receive buffer overflow: bytes lost", "lost", lost, "buffer", p.prof.BufferSize, "total_lost", p.overflow)
-		b = b[:free]
+	if p.haltedLocked() {
+		if free < len(b) {
+			lost := len(b) - free
+			p.overflow += int64(lost)
+			p.warnLocked("receive buffer overflow: bytes lost", "lost", lost, "buffer", p.prof.BufferSize, "total_lost", p.overflow)
+			b = b[:free]
+		}
+		p.rx += len(b)
+	} else {
+		p.rx = max(p.rx, min(p.rx+len(b), p.onlineFill())) // flow.go
 	}
-	p.rx += min(len(b), free)
 	p.dec.Write(b)
 	p.appendRawLocked(b)
 	p.updateBusyLocked()
@@ -543,7 +548,7 @@ func (p *Printer) processLocked() {
 			break
 		}
 		p.takeLocked()
-		if len(p.deliver) >= maxDeliverQueue {
+		if p.deliverFullLocked() {
 			p.waitDeliverLocked()
 			continue // the state may have changed meanwhile
 		}
@@ -626,6 +631,7 @@ func (p *Printer) deliverReceipts() {
 		for len(p.deliver) > 0 {
 			batch, hooks := p.deliver, p.onReceipt
 			p.deliver = nil
+			p.deliverBytes = 0
 			p.delivering = true
 			p.deliverCond.Broadcast()
 			p.mu.Unlock()

@@ -229,8 +229,10 @@ func TestServedBufferIsBoundedAndFlowControlled(t *testing.T) {
 		}
 
 		p.SetPaper(escpos.PaperOut)
-		job := []byte("\x1b=\x01\x1b@") // select the printer, initialise: whatever the noise did
-		for i := range 2000 { // 2000 lines of 24 bytes: 48,000 bytes
+		// Select the printer and initialise it, whatever the noise did;
+		// then 2000 lines of 24 bytes: 48,000 bytes.
+		job := []byte("\x1b=\x01\x1b@")
+		for i := range 2000 {
 			job = append(job, fmt.Sprintf("LARGE JOB LINE %06d  \n", i)...)
 		}
 		job = append(job, "\x1dV\x00"...)

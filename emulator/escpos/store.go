@@ -20,18 +20,20 @@ import (
 //     rest. A 100 MB GS v 0 image, which the decoder skips as too large
 //     (DecoderOptions.MaxData), is thus held nowhere.
 //   - Finished receipts wait for the OnReceipt hooks in a queue of at
-//     most maxDeliverQueue: when the hooks fall behind (rendering PNGs to
-//     a slow disk), printing waits, the receive buffer fills and the
-//     server stops reading, as a printer whose paper path is full does.
+//     most maxDeliverQueue receipts and maxDeliverBytes of their
+//     ReceiptSize: when the hooks fall behind (rendering PNGs to a slow
+//     disk), printing waits, the receive buffer fills and the server stops
+//     reading, as a printer whose paper path is full does.
 //
-// So the receipts use at most about KeepBytes + maxDeliverQueue ×
-// (MaxReceiptRaw + the largest receipt's elements), plus, for the
-// receipt being printed, MaxReceiptRaw and its elements.
+// So the receipts use at most about KeepBytes + maxDeliverBytes + the
+// largest receipt (the queue takes one more receipt when it is under its
+// bound), plus the receipt being printed.
 const (
 	DefaultKeepReceipts  = 1000
 	DefaultKeepBytes     = 64 << 20
 	DefaultMaxReceiptRaw = 4 << 20
-	maxDeliverQueue      = 16
+	maxDeliverQueue      = 1024
+	maxDeliverBytes      = 16 << 20
 	elementCost          = 128 // estimated bytes of an element besides its data
 )
 
@@ -114,9 +116,11 @@ func (p *Printer) finishReceiptLocked() {
 		r.Raw = slices.Clone(pending[:n])
 		r.RawTruncated = max(end-p.rawStart-int64(n), 0)
 		p.elemHint = min(len(r.Elements), 1024)
-		p.keepLocked(r)
+		size := ReceiptSize(r)
+		p.keepLocked(r, size)
 		if len(p.onReceipt) > 0 {
 			p.deliver = append(p.deliver, r)
+			p.deliverBytes += size
 			select {
 			case p.deliverWork <- struct{}{}:
 			default:
@@ -146,9 +150,8 @@ func (p *Printer) finishReceiptLocked() {
 
 // keepLocked adds a finished receipt to those Receipts returns and evicts
 // the oldest beyond the bounds.
-func (p *Printer) keepLocked(r *paper.Receipt) {
+func (p *Printer) keepLocked(r *paper.Receipt, size int64) {
 	p.receipts = append(p.receipts, r)
-	size := ReceiptSize(r)
 	p.keptSizes = append(p.keptSizes, size)
 	p.keptBytes += size
 	p.evictLocked()
@@ -174,9 +177,13 @@ func (p *Printer) evictLocked() {
 }
 
 // waitDeliverLocked holds the processing goroutine while the OnReceipt
-// hooks are maxDeliverQueue receipts behind.
+// hooks are maxDeliverQueue receipts or maxDeliverBytes behind.
 func (p *Printer) waitDeliverLocked() {
-	for len(p.deliver) >= maxDeliverQueue && !p.closed {
+	for p.deliverFullLocked() && !p.closed {
 		p.deliverCond.Wait()
 	}
+}
+
+func (p *Printer) deliverFullLocked() bool {
+	return len(p.deliver) >= maxDeliverQueue || p.deliverBytes >= maxDeliverBytes
 }

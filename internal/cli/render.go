@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,6 +96,14 @@ func runRender(ctx context.Context, env *Env, args []string) int {
 	}
 	defer closeIn()
 
+	// A batch job with a small, bounded heap: collect garbage less often
+	// (GOGC=400) under a soft limit of 40 MiB that keeps the peak well
+	// below 64 MiB whatever the input (docs/printer.md), unless the
+	// environment sets GOGC or GOMEMLIMIT.
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(40 << 20))
+	}
 	sink := &renderSink{env: env, format: *format, out: *out, live: live}
 	var skips skipReports
 	p, err := escpos.NewPrinter(escpos.Options{

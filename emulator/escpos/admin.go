@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +31,11 @@ type AdminOptions struct {
 	// Handlers are extra endpoints mounted beside AdminHandler, by
 	// net/http ServeMux pattern (e.g. "/faults" for the fault plan's).
 	Handlers map[string]http.Handler
+	// ReceiptDir, if set, is where every receipt is also stored as
+	// NNNN.bin, NNNN.txt and NNNN.png ('hil printer serve --out'): a
+	// receipt no longer in memory (Options.KeepReceipts, KeepBytes) is
+	// served from there.
+	ReceiptDir string
 }
 
 // Admin serves the admin API of a printer over HTTP: its status, its
@@ -55,7 +62,7 @@ func NewAdmin(p *Printer, opts AdminOptions) (*Admin, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := AdminHandler(p)
+	h := adminHandler(p, opts.ReceiptDir)
 	if len(opts.Handlers) > 0 {
 		mux := http.NewServeMux()
 		mux.Handle("/", h)
@@ -241,7 +248,12 @@ func DescribeReceipt(r *paper.Receipt) ReceiptInfo {
 //	GET  /receipts/{n}.txt  its text rendering
 //	GET  /receipts/{n}.png  its picture
 //	GET  /receipts/{n}.html its paper-roll page
-func AdminHandler(p *Printer) http.Handler {
+//
+// The receipts are those in memory (Options.KeepReceipts, KeepBytes);
+// GET /status counts the others (receiptsEvicted).
+func AdminHandler(p *Printer) http.Handler { return adminHandler(p, "") }
+
+func adminHandler(p *Printer, dir string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, p.Status())
@@ -282,7 +294,10 @@ func AdminHandler(p *Printer) http.Handler {
 			}
 		}
 		if rc == nil {
-			httpError(w, http.StatusNotFound, fmt.Sprintf("escpos: no receipt %d", n))
+			if dir != "" && serveStored(w, dir, n, ext) {
+				return
+			}
+			httpError(w, http.StatusNotFound, fmt.Sprintf("escpos: no receipt %d in memory (%d printed, the last %d kept)", n, p.Status().Receipts, p.Status().ReceiptsInMemory))
 			return
 		}
 		switch ext {
@@ -332,4 +347,21 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	w.Write(append(b, '\n'))
+}
+
+// serveStored answers a receipt evicted from memory from dir, if it is
+// there in that format.
+func serveStored(w http.ResponseWriter, dir string, n int, ext string) bool {
+	types := map[string]string{"bin": "application/octet-stream", "txt": "text/plain; charset=utf-8", "png": "image/png"}
+	ct, ok := types[ext]
+	if !ok {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%04d.%s", n, ext)))
+	if err != nil {
+		return false
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Write(b)
+	return true
 }

@@ -20,12 +20,27 @@
 // (present, near-end, out, optionally a roll of finite length), cover,
 // autocutter error, head overheat, offline and its causes, drawer, ASB,
 // and a receive buffer of the profile's size. Printing stops while the
-// printer is offline; data received meanwhile waits in the buffer (bytes
-// beyond its size are lost and counted) and prints after recovery. Status
+// printer is offline; data received meanwhile waits in the buffer (with
+// Write, bytes beyond its size are lost and counted) and prints after
+// recovery. Status
 // replies (DLE EOT 1–4, GS r, GS I, ASB, GS ( H, DLE DC4 8) are byte-exact
 // to the Epson tables; real-time replies go out at once, even offline.
 // The state verbs (SetPaper, SetCover, SetCutterJam, SetOnline, SetDrawer,
 // Overheat, PowerCycle) are what the admin API and fault plans call.
+//
+// # Bounds
+//
+// [Printer.Feed] writes like a host honouring BUSY: it waits while the
+// receive buffer is full, so Status.Buffered never exceeds the profile's
+// BufferSize and the [Server], which feeds every stream this way, stops
+// reading from a client while an offline printer's buffer is full. Kept
+// receipts are bounded by Options.KeepReceipts and KeepBytes, a receipt's
+// host bytes by MaxReceiptRaw, and receipts waiting for the OnReceipt
+// hooks by a short queue. Malformed input is logged one line per run of
+// skipped sequences, rate-limited, and counted in [Status]. A TCP session
+// idle for the profile's IdleTimeoutSec (Epson: 5 minutes) is closed, and
+// a command cut short by the end of a session is dropped
+// ([Printer.DropIncomplete]).
 //
 // # Paper
 //

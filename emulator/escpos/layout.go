@@ -8,8 +8,6 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/boombuler/barcode/qr"
-
 	"github.com/poshil/hil/emulator/escpos/paper"
 	"github.com/poshil/hil/emulator/escpos/render"
 )
@@ -899,9 +897,5 @@ func (l *layout) pdf417() (paper.PDF417, int, error) {
 
 // qrModules returns the number of modules across the QR symbol for data.
 func qrModules(data string, level paper.ECLevel) (int, error) {
-	code, err := qr.Encode(data, qr.ErrorCorrectionLevel(level), qr.Auto)
-	if err != nil {
-		return 0, err
-	}
-	return code.Bounds().Dx(), nil
+	return qrSymbols.modules(data, level) // qrcache.go
 }

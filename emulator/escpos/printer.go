@@ -34,9 +34,23 @@ type Options struct {
 	// it is released (serial XON/XOFF flow control).
 	XONXOFF bool
 	// KeepReceipts bounds how many finished receipts Receipts returns (the
-	// most recent); 0 keeps them all. OnReceipt still sees every one. Set
-	// it for long-running servers.
+	// most recent); 0 = DefaultKeepReceipts. OnReceipt still sees every
+	// one. See store.go for the memory a printer holds.
 	KeepReceipts int
+	// KeepBytes bounds the estimated memory (ReceiptSize) of the receipts
+	// Receipts returns; the newest is kept whatever its size. 0 =
+	// DefaultKeepBytes.
+	KeepBytes int64
+	// MaxReceiptRaw bounds the host bytes a receipt keeps in Raw; the
+	// rest is counted in Receipt.RawTruncated. 0 = DefaultMaxReceiptRaw;
+	// negative keeps none.
+	MaxReceiptRaw int
+	// OnMalformed, if set, is called with every malformed sequence the
+	// printer skips, in stream order, on the printer's goroutine with its
+	// lock held: it must not call the Printer, and should only record.
+	// Unlike OnEvent it keeps the fast path on (hil render reports skipped
+	// sequences with it).
+	OnMalformed func(Malformed)
 }
 
 // Printer is an emulated ESC/POS receipt printer: it takes the host's
@@ -60,38 +74,52 @@ type Printer struct {
 	lay     *layout
 
 	// state
-	paper         PaperState
-	rollLeft      int // dots left on a finite roll; -1 endless
-	nearEndDots   int
-	coverOpen     bool
-	cutterJam     bool
-	cutterErr     bool
-	overheatUntil time.Time
-	overheated    bool
-	switchedOff   bool
-	drawerOpen    bool
-	asbMask       byte
-	lastASB       [4]byte
-	nearEndStop   bool
-	deselected    bool
-	busy          bool
-	overflow      int64
-	bytesIn       int64
-	lines, cuts   int64
-	unknownPages  map[int]int64 // ESC t numbers the profile has no page for, and how often
-	pending       Command       // a command pulled but not executed yet (printing stopped)
-	pendingSeen   bool          // EventCommand already sent for pending
-	clearGen      int           // incremented when the buffers are cleared
+	paper          PaperState
+	rollLeft       int // dots left on a finite roll; -1 endless
+	nearEndDots    int
+	coverOpen      bool
+	cutterJam      bool
+	cutterErr      bool
+	overheatUntil  time.Time
+	overheated     bool
+	switchedOff    bool
+	drawerOpen     bool
+	asbMask        byte
+	lastASB        [4]byte
+	nearEndStop    bool
+	deselected     bool
+	busy           bool
+	overflow       int64
+	rx             int             // bytes in the receive buffer (flow.go)
+	roomWaiters    []chan struct{} // Feed calls waiting for room
+	warn           warnLimiter     // warnings about the host's data (skiplog.go)
+	skip           skipRun
+	malformedN     int64
+	malformedBytes int64
+	ignoredN       int64
+	droppedAtEnd   int64
+	bytesIn        int64
+	lines, cuts    int64
+	unknownPages   map[int]int64 // ESC t numbers the profile has no page for, and how often
+	pending        Command // a command pulled but not executed yet (printing stopped)
+	pendingSeen    bool    // EventCommand already sent for pending
+	clearGen       int     // incremented when the buffers are cleared
 
-	cur      *paper.Receipt
-	raw      []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt
-	rawOff   int
-	rawBase  int64 // stream offset of raw[rawOff]
-	receipts []*paper.Receipt
-	seq      int
-	seqDone  int     // receipts finished
-	elemHint int     // elements of the last finished receipt (capped)
-	endJobs  []int64 // EndJob calls: stream offsets whose data must print first
+	cur          *paper.Receipt
+	raw          []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt
+	rawOff       int
+	rawBase      int64 // stream offset of raw[rawOff]
+	rawStart     int64 // stream offset where the current receipt's bytes start
+	rawCut       bool  // recording stopped at MaxReceiptRaw (store.go)
+	receipts     []*paper.Receipt
+	keptSizes    []int64 // ReceiptSize of each of receipts
+	keptBytes    int64
+	evicted      int64
+	deliveredSeq int // the last receipt the OnReceipt hooks returned from
+	seq          int
+	seqDone      int     // receipts finished
+	elemHint     int     // elements of the last finished receipt (capped)
+	endJobs      []int64 // EndJob calls: stream offsets whose data must print first
 
 	onReceipt []func(*paper.Receipt)
 	onEvent   []func(Event)
@@ -99,11 +127,13 @@ type Printer struct {
 
 	// receipt goroutine: finished receipts wait in deliver until the
 	// OnReceipt hooks have been called with them
-	deliver     []*paper.Receipt
-	delivering  bool
-	deliverWork chan struct{}
-	deliverStop chan struct{} // closed by Close once nothing can finish a receipt
-	deliverDone chan struct{}
+	deliver      []*paper.Receipt
+	delivering   bool
+	deliverWork  chan struct{}
+	deliverCond  *sync.Cond    // signalled when the hooks took receipts off deliver
+	deliverBytes int64         // ReceiptSize of deliver
+	deliverStop  chan struct{} // closed by Close once nothing can finish a receipt
+	deliverDone  chan struct{}
 
 	// processing goroutine
 	work    chan struct{}
@@ -165,6 +195,7 @@ func NewPrinter(opts Options) (*Printer, error) {
 		}
 		p.nearEndDots = p.mmToDots(ne)
 	}
+	p.deliverCond = sync.NewCond(&p.mu)
 	p.rtFound = func(c Command, end int64) { p.rtHits = append(p.rtHits, rtItem{c, end}) }
 	p.emit = func(e paper.Element) { p.putLocked(e, elementDots(e)) }
 	p.powerOnLocked()
@@ -188,8 +219,9 @@ func (p *Printer) powerOnLocked() {
 	p.deselected = false
 	p.pending, p.pendingSeen = nil, false
 	p.clearGen++
-	p.raw, p.rawOff = p.raw[:0], 0
-	p.rawBase = p.dec.Consumed()
+	p.rx = 0
+	p.notifyRoomLocked()
+	p.resetRawLocked()
 	if p.cur == nil || len(p.cur.Elements) == 0 {
 		p.cur = nil
 	}
@@ -230,6 +262,12 @@ func (p *Printer) Write(b []byte) (int, error) {
 		p.mu.Unlock()
 		return 0, ErrClosed
 	}
+	p.writeLocked(b)
+	return len(b), nil
+}
+
+// writeLocked is Write with p.mu held; it unlocks.
+func (p *Printer) writeLocked(b []byte) {
 	p.tickLocked()
 	start := p.bytesIn
 	p.rtHits = p.rtHits[:0]
@@ -246,7 +284,6 @@ func (p *Printer) Write(b []byte) (int, error) {
 	p.addEvent(Event{Kind: EventBytes})
 	p.kickLocked()
 	p.flushHooksUnlock()
-	return len(b), nil
 }
 
 // acceptLocked puts host bytes into the receive buffer.
@@ -254,17 +291,20 @@ func (p *Printer) acceptLocked(b []byte) {
 	if len(b) == 0 {
 		return
 	}
+	free := max(p.prof.BufferSize-p.rx, 0)
 	if p.haltedLocked() {
-		free := p.prof.BufferSize - p.dec.Buffered()
 		if free < len(b) {
-			lost := len(b) - max(free, 0)
+			lost := len(b) - free
 			p.overflow += int64(lost)
-			p.log.Warn("receive buffer overflow: bytes lost", "lost", lost, "buffer", p.prof.BufferSize, "total_lost", p.overflow)
-			b = b[:max(free, 0)]
+			p.warnLocked("receive buffer overflow: bytes lost", "lost", lost, "buffer", p.prof.BufferSize, "total_lost", p.overflow)
+			b = b[:free]
 		}
+		p.rx += len(b)
+	} else {
+		p.rx = max(p.rx, min(p.rx+len(b), p.onlineFill())) // flow.go
 	}
 	p.dec.Write(b)
-	p.raw = append(p.raw, b...)
+	p.appendRawLocked(b)
 	p.updateBusyLocked()
 }
 
@@ -276,10 +316,7 @@ func (p *Printer) acceptLocked(b []byte) {
 func (p *Printer) haltedLocked() bool { return p.offlineLocked() }
 
 func (p *Printer) updateBusyLocked() {
-	free := p.prof.BufferSize - p.dec.Buffered()
-	if !p.haltedLocked() {
-		free = p.prof.BufferSize // being processed: the buffer drains at once
-	}
+	free := p.prof.BufferSize - p.rx
 	switch {
 	case !p.busy && free <= p.prof.BusyFree:
 		p.busy = true
@@ -385,8 +422,9 @@ func (p *Printer) realtimeLocked(c Command) {
 // DLE ENQ 2).
 func (p *Printer) clearBuffersLocked() {
 	p.dec.Discard()
-	p.raw, p.rawOff = p.raw[:0], 0
-	p.rawBase = p.dec.Consumed()
+	p.rx = 0
+	p.notifyRoomLocked()
+	p.resetRawLocked()
 	p.lay.clearLine()
 	p.pending, p.pendingSeen = nil, false
 	p.clearGen++
@@ -458,6 +496,7 @@ func (p *Printer) stateChangedLocked() {
 	}
 	p.lastASB = a
 	p.updateBusyLocked()
+	p.notifyRoomLocked() // offline, Feed may fill the buffer
 	p.kickLocked()
 }
 
@@ -507,7 +546,14 @@ func (p *Printer) processLocked() {
 	for !p.closed {
 		p.queued = false
 		if p.offlineLocked() {
+			// What was not processed stays in the receive buffer.
+			p.rx = min(max(p.rx, p.dec.Buffered()), p.prof.BufferSize)
 			break
+		}
+		p.takeLocked()
+		if p.deliverFullLocked() {
+			p.waitDeliverLocked()
+			continue // the state may have changed meanwhile
 		}
 		c := p.pending
 		if c == nil && len(p.onEvent) == 0 && !p.deselected && len(p.endJobs) == 0 {
@@ -519,6 +565,7 @@ func (p *Printer) processLocked() {
 			var ok bool
 			if c, ok = p.dec.Next(); !ok {
 				p.endJobsLocked(true)
+				p.flushSkipLocked()
 				break
 			}
 			p.pending, p.pendingSeen = c, false
@@ -587,7 +634,9 @@ func (p *Printer) deliverReceipts() {
 		for len(p.deliver) > 0 {
 			batch, hooks := p.deliver, p.onReceipt
 			p.deliver = nil
+			p.deliverBytes = 0
 			p.delivering = true
+			p.deliverCond.Broadcast()
 			p.mu.Unlock()
 			for _, r := range batch {
 				for _, f := range hooks {
@@ -596,6 +645,8 @@ func (p *Printer) deliverReceipts() {
 			}
 			p.mu.Lock()
 			p.delivering = false
+			p.deliveredSeq = batch[len(batch)-1].Seq
+			p.evictLocked()
 		}
 		p.notifyIdleLocked()
 		p.mu.Unlock()
@@ -647,50 +698,6 @@ func (p *Printer) putLocked(e paper.Element, dots int) {
 	}
 }
 
-// finishReceiptLocked ends the current receipt (at a cut, or at the end
-// of a job) with the host bytes consumed so far.
-func (p *Printer) finishReceiptLocked() {
-	end := p.dec.Consumed()
-	pending := p.raw[p.rawOff:]
-	n := int(min(max(end-p.rawBase, 0), int64(len(pending))))
-	if p.cur != nil && !hasInk(p.cur.Elements) {
-		// Blank paper (a feed after the last cut, as many encoders end a
-		// job) is not a receipt. Its cut, if any, was counted.
-		p.log.Debug("blank paper dropped: not a receipt", "elements", len(p.cur.Elements))
-		p.seq = p.cur.Seq - 1
-		p.cur = nil
-	}
-	if p.cur != nil {
-		p.cur.Raw = slices.Clone(pending[:n])
-		p.elemHint = min(len(p.cur.Elements), 1024)
-		p.receipts = append(p.receipts, p.cur)
-		if k := p.opts.KeepReceipts; k > 0 && len(p.receipts) > k {
-			n := copy(p.receipts, p.receipts[len(p.receipts)-k:])
-			clear(p.receipts[n:])
-			p.receipts = p.receipts[:n]
-		}
-		if len(p.onReceipt) > 0 {
-			p.deliver = append(p.deliver, p.cur)
-			select {
-			case p.deliverWork <- struct{}{}:
-			default:
-			}
-		}
-		p.seqDone++
-		p.log.Info("receipt finished", "seq", p.cur.Seq, "elements", len(p.cur.Elements), "cut", p.cur.Cut() != nil)
-	}
-	p.cur = nil
-	p.rawOff += n
-	p.rawBase += int64(n)
-	switch {
-	case p.rawOff == len(p.raw):
-		p.raw, p.rawOff = p.raw[:0], 0
-	case p.rawOff >= 4096 && p.rawOff >= len(p.raw)/2:
-		k := copy(p.raw, p.raw[p.rawOff:])
-		p.raw, p.rawOff = p.raw[:k], 0
-	}
-}
-
 // endJobsLocked finishes the receipts of EndJob calls whose data has been
 // consumed; all of them when the decoder has no complete command left
 // (what remains is an unfinished command or line of the same job).
@@ -715,8 +722,9 @@ func (p *Printer) EndJob() {
 	p.mu.Unlock()
 }
 
-// Receipts returns the finished receipts, in order (the last
-// Options.KeepReceipts of them when set). They are shared: do not modify.
+// Receipts returns the finished receipts kept in memory, in order: the
+// most recent, within Options.KeepReceipts and Options.KeepBytes. They
+// are shared: do not modify.
 func (p *Printer) Receipts() []*paper.Receipt {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -732,6 +740,10 @@ func (p *Printer) Receipts() []*paper.Receipt {
 func (p *Printer) OnReceipt(f func(*paper.Receipt)) {
 	p.mu.Lock()
 	p.onReceipt = append(p.onReceipt, f)
+	if len(p.deliver) == 0 && !p.delivering && len(p.receipts) > 0 {
+		// Receipts finished before the first hook are not waiting for it.
+		p.deliveredSeq = max(p.deliveredSeq, p.receipts[len(p.receipts)-1].Seq)
+	}
 	p.mu.Unlock()
 }
 
@@ -799,6 +811,8 @@ func (p *Printer) Close() error {
 	p.closeOnce.Do(func() {
 		p.mu.Lock()
 		p.closed = true
+		p.deliverCond.Broadcast()
+		p.notifyRoomLocked()
 		if p.timer != nil {
 			p.timer.Stop()
 		}
@@ -945,29 +959,38 @@ func (p *Printer) Status() Status {
 	}
 	s := p.sensorsLocked()
 	return Status{
-		Profile:           p.prof.Name,
-		Online:            !s.offline,
-		Paper:             p.paper,
-		RollRemainingDots: p.rollLeft,
-		CoverOpen:         p.coverOpen,
-		CutterError:       p.cutterErr,
-		CutterJammed:      p.cutterJam,
-		Overheated:        p.overheated,
-		DrawerOpen:        p.drawerOpen,
-		DrawerPinHigh:     s.drawerHigh,
-		OfflineCauses:     p.offlineCausesLocked(),
-		Errors:            errs,
-		ASBMask:           p.asbMask,
-		Buffered:          p.dec.Buffered(),
-		BufferSize:        p.prof.BufferSize,
-		Busy:              p.busy,
-		OverflowBytes:     p.overflow,
-		Receipts:          p.seqDone,
-		Unfinished:        p.unfinishedLocked(),
-		BytesReceived:     p.bytesIn,
-		LinesPrinted:      p.lines,
-		Cuts:              p.cuts,
-		UnknownCodePages:  maps.Clone(p.unknownPages),
+		Profile:              p.prof.Name,
+		Online:               !s.offline,
+		Paper:                p.paper,
+		RollRemainingDots:    p.rollLeft,
+		CoverOpen:            p.coverOpen,
+		CutterError:          p.cutterErr,
+		CutterJammed:         p.cutterJam,
+		Overheated:           p.overheated,
+		DrawerOpen:           p.drawerOpen,
+		DrawerPinHigh:        s.drawerHigh,
+		OfflineCauses:        p.offlineCausesLocked(),
+		Errors:               errs,
+		ASBMask:              p.asbMask,
+		Buffered:             p.rx,
+		PendingBytes:         p.dec.Buffered(),
+		BufferSize:           p.prof.BufferSize,
+		Busy:                 p.busy,
+		OverflowBytes:        p.overflow,
+		Receipts:             p.seqDone,
+		Unfinished:           p.unfinishedLocked(),
+		BytesReceived:        p.bytesIn,
+		LinesPrinted:         p.lines,
+		Cuts:                 p.cuts,
+		MalformedCommands:    p.malformedN,
+		MalformedBytes:       p.malformedBytes,
+		IgnoredCommands:      p.ignoredN,
+		LogSuppressed:        p.warn.total,
+		DroppedAtSessionEnd:  p.droppedAtEnd,
+		ReceiptsInMemory:     len(p.receipts),
+		ReceiptBytesInMemory: p.keptBytes,
+		ReceiptsEvicted:      p.evicted,
+		UnknownCodePages:     maps.Clone(p.unknownPages),
 	}
 }
 
@@ -1186,7 +1209,10 @@ func (p *Printer) execLocked(c Command) {
 		// in order and nothing runs while the printer is offline.
 		p.sendLocked([]byte{hdrProcessID, idProcessID, c.ID[0], c.ID[1], c.ID[2], c.ID[3], NUL})
 	case Malformed:
-		p.log.Warn("malformed command skipped", "offset", c.Offset, "bytes", c.Bytes, "reason", c.Reason)
+		p.malformedLocked(c)
+		if p.opts.OnMalformed != nil {
+			p.opts.OnMalformed(c)
+		}
 	default:
 		if _, rt := c.(Realtime); !rt {
 			p.log.Debug("command not executed", "cmd", c)
@@ -1200,7 +1226,8 @@ func (p *Printer) execLocked(c Command) {
 func (p *Printer) logIgnored(c Command, err error) {
 	var ig *ignoredError
 	if errors.As(err, &ig) {
-		p.log.Warn("command ignored", "cmd", c, "reason", ig.reason)
+		p.ignoredN++
+		p.warnLocked("command ignored", "cmd", c, "reason", ig.reason)
 	}
 }
 

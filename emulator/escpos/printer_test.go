@@ -223,9 +223,10 @@ func TestOfflineBufferAndOverflow(t *testing.T) {
 	// Back online: everything that fit prints.
 	p.SetOnline(true)
 	idle(t, p)
-	// The 128 x's wait for a line feed.
-	if st := p.Status(); st.Buffered != 128 || st.LinesPrinted != 124 || st.Busy {
-		t.Errorf("after recovery: buffered %d lines %d busy %v", st.Buffered, st.LinesPrinted, st.Busy)
+	// The 128 x's wait for a line feed: taken from the receive buffer,
+	// pending as a run of text.
+	if st := p.Status(); st.Buffered != 0 || st.PendingBytes != 128 || st.LinesPrinted != 124 || st.Busy {
+		t.Errorf("after recovery: buffered %d pending %d lines %d busy %v", st.Buffered, st.PendingBytes, st.LinesPrinted, st.Busy)
 	}
 	p2.SetOnline(true)
 	idle(t, p2)

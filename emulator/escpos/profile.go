@@ -71,6 +71,14 @@ type Profile struct {
 	BusyFree    int    `json:"busyFree"`
 	ReleaseFree int    `json:"releaseFree"`
 	Overflow    string `json:"overflow"` // "drop-new": bytes that do not fit are lost
+	// IdleTimeoutSec is how long a TCP (port 9100) connection may send
+	// nothing before the printer closes it; 0 = never. Epson's network
+	// interfaces close it after 5 minutes without data ("Time out: 5
+	// minutes" for socket communication on port 9100, UB-E02 Technical
+	// Reference Guide §4.6 and §5.5.2.2; "about 5 minutes" in the TM-U230
+	// specification), and while one connection prints the others wait
+	// until it is closed, explicitly or by that time-out (UB-E02 §4.5).
+	IdleTimeoutSec int `json:"idleTimeoutSec"`
 	// Baud and SpeedMMPerSec feed the optional real-time timing model.
 	Baud          int       `json:"baud"`
 	SpeedMMPerSec int       `json:"speedMMPerSec"`

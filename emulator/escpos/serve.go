@@ -52,6 +52,18 @@ type ServerOptions struct {
 	// TCPAddr is the TCP address to listen on; "" means 127.0.0.1:0 (a free
 	// loopback port). Real printers listen on port 9100.
 	TCPAddr string
+	// Listener, if set, is where TCP clients come from instead of a
+	// listener on TCPAddr (it implies TCP); Close closes it. Tests use it
+	// to serve net.Pipe connections inside a testing/synctest bubble.
+	Listener net.Listener
+	// IdleTimeout closes a TCP connection that sent nothing for this long
+	// while the server was reading from it, as Epson's port-9100
+	// interfaces do (see Profile.IdleTimeoutSec): a client idle in the
+	// middle of a job does not hold the printer forever. 0 means the
+	// profile's value; negative means never. It runs on the wall clock (a
+	// read deadline), so tests use testing/synctest. The pty has no
+	// timeout: a serial line has no connection to close.
+	IdleTimeout time.Duration
 	// Realtime paces consumption like the profile's printer: its baud rate
 	// on the pty and its print speed on both endpoints. Off by default: as
 	// fast as possible.
@@ -127,6 +139,18 @@ type stream struct {
 	pacer  Pacer
 	holds  bool        // the session holds the printer (only the stream's goroutine touches it)
 	hangup atomic.Bool // pty: the last client closed; drain and end the session
+	woken  atomic.Bool // wake asked the reader to look at the server's state
+	idle   time.Duration
+	idleAt time.Time // read deadline of the idle timeout (the stream's goroutine only)
+	ctx    context.Context
+	cancel context.CancelFunc // ends a Feed that waits for room (drop, timeout, close)
+}
+
+// wake interrupts the stream's Read so that it looks at the server's state
+// (a stall, a pty hang-up, a stream waiting for the printer).
+func (st *stream) wake() {
+	st.woken.Store(true)
+	_ = st.raw.SetReadDeadline(time.Unix(1, 0))
 }
 
 // NewServer starts serving p as opts say.
@@ -144,7 +168,7 @@ func NewUnstartedServer(p *Printer, opts ServerOptions) *Server {
 	if opts.PTYLink != "" {
 		opts.PTY = true
 	}
-	if !opts.PTY {
+	if !opts.PTY || opts.Listener != nil {
 		opts.TCP = true
 	}
 	log := opts.Logger
@@ -185,7 +209,9 @@ func (s *Server) Start() error {
 		}
 		s.pty = pt
 	}
-	if s.opts.TCP {
+	if s.opts.Listener != nil {
+		s.ln = s.opts.Listener
+	} else if s.opts.TCP {
 		addr := s.opts.TCPAddr
 		if addr == "" {
 			addr = "127.0.0.1:0"
@@ -248,12 +274,28 @@ func (s *Server) Addr() string {
 // Printer is the printer served.
 func (s *Server) Printer() *Printer { return s.p }
 
+// idleTimeout is ServerOptions.IdleTimeout with the profile's default; 0
+// means none.
+func (s *Server) idleTimeout() time.Duration {
+	switch d := s.opts.IdleTimeout; {
+	case d < 0:
+		return 0
+	case d > 0:
+		return d
+	}
+	return time.Duration(s.p.Profile().IdleTimeoutSec) * time.Second
+}
+
 func (s *Server) newStream(endpoint string, raw interface {
 	SetReadDeadline(time.Time) error
 	Close() error
 }, rwc io.ReadWriteCloser) *stream {
 	s.nextID++
 	st := &stream{id: fmt.Sprintf("%s-%d", endpoint, s.nextID), endpoint: endpoint, raw: raw, rw: rwc}
+	st.ctx, st.cancel = context.WithCancel(s.ctx)
+	if endpoint == "tcp" {
+		st.idle = s.idleTimeout()
+	}
 	if s.opts.WrapConn != nil {
 		st.rw = s.opts.WrapConn(rwc)
 	}
@@ -312,7 +354,7 @@ func (s *Server) watchPTY(st *stream) {
 		st.log.Debug("pty client", "event", ev.Kind.String(), "clients", ev.Clients)
 		if ev.Kind == pty.Closed && ev.Clients == 0 {
 			st.hangup.Store(true)
-			_ = s.pty.SetReadDeadline(time.Unix(1, 0)) // wake the reader
+			st.wake()
 		}
 	}
 }
@@ -324,14 +366,14 @@ func (s *Server) take(st *stream) error {
 	}
 	s.waiting.Add(1)
 	if h := s.holder.Load(); h != nil {
-		_ = h.raw.SetReadDeadline(time.Unix(1, 0)) // ask it to yield at a job boundary
+		h.wake() // ask it to yield at a job boundary
 	}
 	select {
 	case s.turn <- struct{}{}:
 		s.waiting.Add(-1)
-	case <-s.ctx.Done():
+	case <-st.ctx.Done():
 		s.waiting.Add(-1)
-		return s.ctx.Err()
+		return st.ctx.Err()
 	}
 	st.holds = true
 	s.holder.Store(st)
@@ -359,7 +401,7 @@ func (s *Server) yield(st *stream) {
 	if err != nil {
 		return // offline with data waiting, or closing: keep the printer
 	}
-	if stt := s.p.Status(); stt.Buffered > 0 || stt.Unfinished > 0 {
+	if stt := s.p.Status(); stt.PendingBytes > 0 || stt.Unfinished > 0 {
 		return // mid-job
 	}
 	st.log.Debug("yield at a job boundary")
@@ -374,10 +416,18 @@ func (s *Server) giveBack(st *stream, endJob bool) {
 		s.p.EndJob()
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-	if err := s.p.WaitIdle(ctx); err != nil && s.ctx.Err() == nil {
-		st.log.Info("session ends with data not printed yet", "err", err)
-	}
+	err := s.p.WaitIdle(ctx)
 	cancel()
+	switch {
+	case err != nil && s.ctx.Err() == nil:
+		st.log.Info("session ends with data not printed yet", "err", err)
+	case err == nil && endJob:
+		// A command cut short by the client going away must not take
+		// the next client's bytes as the rest of it.
+		if n := s.p.DropIncomplete(); n > 0 {
+			st.log.Info("session ended in the middle of a command", "dropped", n)
+		}
+	}
 	s.p.SetOutput(nil)
 	st.holds = false
 	s.holder.CompareAndSwap(st, nil)
@@ -386,17 +436,35 @@ func (s *Server) giveBack(st *stream, endJob bool) {
 }
 
 // serveStream feeds what a client sends to the printer until the stream
-// ends or the server closes.
+// ends, stays idle for the idle timeout, or the server closes.
 func (s *Server) serveStream(st *stream) {
 	defer s.wg.Done()
 	defer s.release(st)
+	defer st.cancel()
 	buf := make([]byte, 32<<10)
+	if st.idle > 0 {
+		st.idleAt = time.Now().Add(st.idle)
+	}
 	for {
 		if err := s.waitStall(); err != nil {
 			return
 		}
+		if st.idle > 0 {
+			_ = st.raw.SetReadDeadline(st.idleAt) // from the last bytes received
+		} else {
+			_ = st.raw.SetReadDeadline(time.Time{})
+		}
+		if st.woken.Swap(false) { // woken before the deadline was set
+			if !s.wakeUp(st, buf) {
+				return
+			}
+			continue
+		}
 		n, err := st.rw.Read(buf)
 		if n > 0 {
+			if st.idle > 0 {
+				st.idleAt = time.Now().Add(st.idle)
+			}
 			if !s.feed(st, buf[:n]) {
 				return
 			}
@@ -405,16 +473,15 @@ func (s *Server) serveStream(st *stream) {
 		switch {
 		case err == nil:
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			// Woken by Stall, a pty hang-up, or a stream waiting for
-			// the printer.
-			_ = st.raw.SetReadDeadline(time.Time{})
-			if st.hangup.Swap(false) {
-				if !s.drainPTY(st, buf) {
+			if st.woken.Swap(false) {
+				if !s.wakeUp(st, buf) {
 					return
 				}
-				s.release(st)
-			} else {
-				s.yield(st)
+				continue
+			}
+			if st.idle > 0 && !time.Now().Before(st.idleAt) {
+				st.log.Info("idle timeout: closing the connection", "idle", st.idle, "holds_printer", st.holds)
+				return
 			}
 		default:
 			if s.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
@@ -423,6 +490,21 @@ func (s *Server) serveStream(st *stream) {
 			return
 		}
 	}
+}
+
+// wakeUp handles a wake: a pty hang-up ends the session, anything else
+// is a chance to yield (or a stall, which the loop waits out).
+func (s *Server) wakeUp(st *stream, buf []byte) bool {
+	if st.hangup.Swap(false) {
+		_ = st.raw.SetReadDeadline(time.Time{})
+		if !s.drainPTY(st, buf) {
+			return false
+		}
+		s.release(st)
+		return true
+	}
+	s.yield(st)
+	return true
 }
 
 // drainPTY feeds what the last client wrote before it closed the pty.
@@ -447,8 +529,10 @@ func (s *Server) feed(st *stream, b []byte) bool {
 		return false
 	}
 	before := s.dots.Load()
-	if _, err := s.p.Write(b); err != nil {
-		st.log.Error("printer", "err", err)
+	if _, err := s.p.Feed(st.ctx, b); err != nil {
+		if st.ctx.Err() == nil {
+			st.log.Error("printer", "err", err)
+		}
 		return false
 	}
 	if st.pacer != nil {
@@ -494,7 +578,7 @@ func (s *Server) Stall(d time.Duration) {
 	s.mu.Unlock()
 	s.log.Info("stall", "for", d)
 	for _, st := range list {
-		_ = st.raw.SetReadDeadline(time.Unix(1, 0))
+		st.wake()
 	}
 }
 
@@ -513,6 +597,7 @@ func (s *Server) DropConnections() {
 	s.mu.Unlock()
 	s.log.Info("drop connections", "n", len(list))
 	for _, st := range list {
+		st.cancel()
 		_ = st.raw.Close()
 	}
 }

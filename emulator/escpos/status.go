@@ -78,11 +78,18 @@ type Status struct {
 	OfflineCauses     []string `json:"offlineCauses"`
 	Errors            []string `json:"errors"`  // "cutter", "overheat"
 	ASBMask           byte     `json:"asbMask"` // GS a n
-	Buffered          int      `json:"buffered"`
-	BufferSize        int      `json:"bufferSize"`
-	Busy              bool     `json:"busy"`
-	OverflowBytes     int64    `json:"overflowBytes"` // bytes lost to receive-buffer overflow
-	Receipts          int      `json:"receipts"`      // receipts finished since the printer started
+	// Buffered is the fill of the receive buffer: bytes received and not
+	// yet taken by the command processor, never above BufferSize (offline
+	// they stay there; online they are taken at once).
+	Buffered   int `json:"buffered"`
+	BufferSize int `json:"bufferSize"`
+	// PendingBytes is what the printer holds of the host's data and has
+	// not executed yet: the receive buffer plus a command (or run of
+	// text) still arriving. 0 when everything received was executed.
+	PendingBytes  int   `json:"pendingBytes"`
+	Busy          bool  `json:"busy"`
+	OverflowBytes int64 `json:"overflowBytes"` // bytes lost to receive-buffer overflow
+	Receipts      int   `json:"receipts"`      // receipts finished since the printer started
 	// Unfinished counts the elements (lines, images, feeds …) printed
 	// since the last receipt was finished: 0 at a job boundary.
 	Unfinished    int   `json:"unfinished"`
@@ -94,6 +101,21 @@ type Status struct {
 	// Such a command is ignored (and logged): text goes on in the code
 	// table in force, never in a guessed one.
 	UnknownCodePages map[int]int64 `json:"unknownCodePages"`
+
+	// Bad input, counted whether it was logged or not (see skiplog.go).
+	MalformedCommands int64 `json:"malformedCommands"` // sequences skipped as malformed
+	MalformedBytes    int64 `json:"malformedBytes"`    // their bytes
+	IgnoredCommands   int64 `json:"ignoredCommands"`   // commands ignored (bad data, wrong place)
+	LogSuppressed     int64 `json:"logSuppressed"`     // warnings not logged by the rate limit
+	// DroppedAtSessionEnd counts the bytes of commands cut short by the
+	// end of a session (Printer.DropIncomplete): they are not left to
+	// swallow the next client's bytes.
+	DroppedAtSessionEnd int64 `json:"droppedAtSessionEnd"`
+
+	// Receipts kept in memory (Printer.Receipts; see store.go).
+	ReceiptsInMemory     int   `json:"receiptsInMemory"`
+	ReceiptBytesInMemory int64 `json:"receiptBytesInMemory"` // their ReceiptSize
+	ReceiptsEvicted      int64 `json:"receiptsEvicted"`      // finished receipts no longer in memory
 }
 
 // EventKind says what an Event reports.

@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:    "printer",
-		usage:   "hil printer serve [--pty PATH] [--tcp ADDR] [--profile NAME] [--admin ADDR] [--out DIR] [--realtime] [--faults FILE]",
+		usage:   "hil printer serve [--pty PATH] [--tcp ADDR] [--profile NAME] [--admin ADDR] [--out DIR] [--keep N] [--idle-timeout D] [--realtime] [--faults FILE]",
 		summary: "serve the emulated ESC/POS printer on a virtual serial port and TCP",
 		order:   20,
 		run:     runPrinter,
@@ -44,6 +44,11 @@ The admin API (--admin) sets the printer's sensors and lists its receipts:
   GET /status, POST /state {"paper":"out"}, GET /receipts, GET /receipts/1.png
 and the fault plan (--faults FILE, docs/faults.md):
   GET /faults, POST /faults (plan text, added), DELETE /faults (heal)
+
+Memory is bounded: the last --keep receipts (default 1000, within --keep-mb
+MiB) stay in memory for the admin API; older ones are served from --out, or
+dropped and counted in /status without it. A TCP connection that sends nothing
+for --idle-timeout (default 5m, as Epson's port-9100 interfaces) is closed.
 
 Run 'hil printer serve --help' for the flags.
 `
@@ -71,6 +76,9 @@ type printerServe struct {
 	profile  string
 	admin    string // "" = no admin API
 	out      string // "" = receipts are not written
+	keep     int    // receipts kept in memory
+	keepMB   int    // their estimated size, MiB
+	idle     string // "" = the profile's idle timeout
 	realtime bool
 	verbose  bool
 }
@@ -85,6 +93,9 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	fs.StringVar(&cfg.profile, "profile", escpos.DefaultProfile, "printer profile `NAME`")
 	fs.StringVar(&cfg.admin, "admin", "", "serve the admin API (HTTP+JSON) on `ADDR`, e.g. 127.0.0.1:0")
 	fs.StringVar(&cfg.out, "out", "", "write each finished receipt into `DIR` as NNNN.bin, NNNN.txt and NNNN.png")
+	fs.IntVar(&cfg.keep, "keep", escpos.DefaultKeepReceipts, "keep the last `N` receipts in memory (admin API); older ones are served from --out, or dropped and counted without it")
+	fs.IntVar(&cfg.keepMB, "keep-mb", escpos.DefaultKeepBytes>>20, "and no more than `MiB` of them (estimated; the newest is always kept)")
+	fs.StringVar(&cfg.idle, "idle-timeout", "", "close a TCP connection that sent nothing for `DURATION` (e.g. 90s); 0 = never (default: the profile's, 5m as Epson's port-9100 interfaces)")
 	fs.BoolVar(&cfg.realtime, "realtime", false, "consume data at the profile's baud rate (pty) and print speed instead of as fast as possible")
 	fs.BoolVar(&cfg.verbose, "v", false, "log connections and sessions to stderr")
 	var pf printerFaults // --faults FILE (internal/cli/faults.go)
@@ -108,6 +119,22 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("printer serve: --profile: %v", err)
 		return ExitUsage
 	}
+	if cfg.keep < 1 || cfg.keepMB < 1 {
+		env.Errorf("printer serve: --keep and --keep-mb must be at least 1")
+		return ExitUsage
+	}
+	idle := time.Duration(0) // the profile's
+	if cfg.idle != "" {
+		d, err := time.ParseDuration(cfg.idle)
+		if cfg.idle == "0" {
+			d, err = -1, nil
+		}
+		if err != nil || d == 0 || (d < 0 && cfg.idle != "0") {
+			env.Errorf("printer serve: --idle-timeout %q: want a duration such as 90s or 5m, or 0 for none", cfg.idle)
+			return ExitUsage
+		}
+		idle = d
+	}
 	if cfg.out != "" {
 		if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 			env.Errorf("printer serve: --out: %v", err)
@@ -121,13 +148,15 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: env.Stderr}, &slog.HandlerOptions{Level: level}))
 
-	popts := escpos.Options{Profile: cfg.profile, Logger: log.With("part", "printer")}
+	popts := escpos.Options{Profile: cfg.profile, Logger: log.With("part", "printer"),
+		KeepReceipts: cfg.keep, KeepBytes: int64(cfg.keepMB) << 20}
 	sopts := escpos.ServerOptions{
-		PTY:      cfg.pty != "off" && pty.Supported,
-		TCP:      cfg.tcp != "off",
-		TCPAddr:  cfg.tcp,
-		Realtime: cfg.realtime,
-		Logger:   log.With("part", "server"),
+		PTY:         cfg.pty != "off" && pty.Supported,
+		TCP:         cfg.tcp != "off",
+		TCPAddr:     cfg.tcp,
+		Realtime:    cfg.realtime,
+		IdleTimeout: idle,
+		Logger:      log.With("part", "server"),
 	}
 	if cfg.pty != "off" {
 		sopts.PTYLink = cfg.pty
@@ -168,7 +197,7 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	}
 	var admin *escpos.Admin
 	if cfg.admin != "" {
-		admin, err = escpos.NewAdmin(p, escpos.AdminOptions{Addr: cfg.admin, Logger: log.With("part", "admin"), Handlers: faultHandlers})
+		admin, err = escpos.NewAdmin(p, escpos.AdminOptions{Addr: cfg.admin, Logger: log.With("part", "admin"), Handlers: faultHandlers, ReceiptDir: cfg.out})
 		if err != nil {
 			env.Errorf("printer serve: --admin: %v", err)
 			return ExitFailure

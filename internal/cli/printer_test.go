@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image/png"
 	"io"
 	"net"
@@ -212,5 +213,85 @@ func TestPrinterHelp(t *testing.T) {
 	stderr.Reset()
 	if code := Run(t.Context(), []string{"printer", "serve", "--help"}, nil, &stdout, &stderr); code != ExitOK || !strings.Contains(stderr.String(), "-realtime") {
 		t.Fatalf("serve --help: %d\n%s", code, stderr.String())
+	}
+}
+
+// With --keep 2 the admin API keeps the last two receipts in memory and
+// serves the older ones from --out; /status counts them.
+func TestPrinterServeKeepsTheLastNInMemory(t *testing.T) {
+	out := t.TempDir()
+	ready, stop, stderr := startPrinterServe(t, "--pty", "off", "--tcp", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--out", out, "--keep", "2")
+	c, err := net.Dial("tcp", ready["tcp"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs [][]byte
+	for i := range 5 {
+		job := []byte("\x1b@KEEP TEST " + string(rune('1'+i)) + "\n\x1dV\x00")
+		jobs = append(jobs, job)
+		c.Write(job)
+	}
+	// GS ( H: the reply comes once everything before it has printed.
+	c.Write([]byte("\x1d(H\x06\x00\x30\x30SYNC"))
+	reply := make([]byte, 7)
+	if _, err := io.ReadFull(c, reply); err != nil || string(reply[2:6]) != "SYNC" {
+		t.Fatalf("process ID reply % x %v", reply, err)
+	}
+	get := func(path string) (int, []byte) {
+		resp, err := http.Get(ready["admin"] + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	// Receipt 1 is in memory or, once evicted, on disk: served either way.
+	if code, b := get("/receipts/1.bin"); code != http.StatusOK || !bytes.Equal(b, jobs[0]) {
+		t.Errorf("/receipts/1.bin: %d %q", code, b)
+	}
+	if code, b := get("/receipts/1.txt"); code != http.StatusOK || !strings.Contains(string(b), "KEEP TEST 1") {
+		t.Errorf("/receipts/1.txt: %d %q", code, b)
+	}
+	c.Close()
+	if code := stop(); code != ExitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	for i := range 5 {
+		if b, err := os.ReadFile(filepath.Join(out, "000"+string(rune('1'+i))+".bin")); err != nil || !bytes.Equal(b, jobs[i]) {
+			t.Errorf("receipt %d on disk: %q %v", i+1, b, err)
+		}
+	}
+}
+
+func TestPrinterServeMemoryAndTimeoutFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"--keep", "0"}, "--keep"},
+		{[]string{"--keep-mb", "0"}, "--keep-mb"},
+		{[]string{"--idle-timeout", "soon"}, `--idle-timeout "soon"`},
+		{[]string{"--idle-timeout", "-5s"}, `--idle-timeout "-5s"`},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Run(t.Context(), append([]string{"printer", "serve", "--pty", "off"}, tc.args...), strings.NewReader(""), &stdout, &stderr)
+		if code != ExitUsage || !strings.Contains(stderr.String(), tc.mention) {
+			t.Errorf("%v: exit %d, stderr %q (want %d mentioning %s)", tc.args, code, stderr.String(), ExitUsage, tc.mention)
+		}
+	}
+}
+
+// --idle-timeout closes an idle TCP connection: the server closes it (EOF).
+func TestPrinterServeIdleTimeout(t *testing.T) {
+	ready, _, _ := startPrinterServe(t, "--pty", "off", "--tcp", "127.0.0.1:0", "--idle-timeout", "50ms")
+	c, err := net.Dial("tcp", ready["tcp"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("read %d, %v; want EOF from the idle timeout", n, err)
 	}
 }

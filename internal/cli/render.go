@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,11 +48,20 @@ For png and html, one receipt goes to -o FILE, or to standard output without
 not decode are reported on standard error and skipped, as the printer skips
 them.
 
+The stream is read and printed a piece at a time, and each receipt is
+written out as it finishes (at once when the input is a pipe, in large
+blocks from a file): memory does not grow with the input.
+
 Exit status: 0 rendered, 1 nothing printed or a file could not be read or
 written, 2 bad flags (unknown format or profile).`
 
-// maxRenderInput bounds the stream read into memory.
-const maxRenderInput = 256 << 20
+// renderChunk is how much of the input is read at a time: the command
+// holds about this much of it, whatever the input's size.
+const renderChunk = 64 << 10
+
+// maxSkipReports bounds the skipped sequences reported one by one; the
+// rest are counted in one line at the end.
+const maxSkipReports = 20
 
 func runRender(ctx context.Context, env *Env, args []string) int {
 	fs := newFlagSet(env, renderSynopsis, renderDescription)
@@ -78,119 +89,238 @@ func runRender(ctx context.Context, env *Env, args []string) int {
 	if fs.NArg() == 1 {
 		name = fs.Arg(0)
 	}
-	data, err := readRenderInput(env.Stdin, name)
+	in, live, closeIn, err := openRenderInput(env.Stdin, name)
 	if err != nil {
 		env.Errorf("render: %v", err)
 		return ExitFailure
 	}
+	defer closeIn()
 
-	receipts, err := printStream(ctx, env, *profile, data)
+	// A batch job with a small, bounded heap: collect garbage less often
+	// (GOGC=400) under a soft limit of 40 MiB that keeps the peak well
+	// below 64 MiB whatever the input (docs/printer.md), unless the
+	// environment sets GOGC or GOMEMLIMIT.
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(40 << 20))
+	}
+	sink := &renderSink{env: env, format: *format, out: *out, live: live}
+	var skips skipReports
+	p, err := escpos.NewPrinter(escpos.Options{
+		Profile: *profile,
+		// Only the receipt being printed is in memory: each goes to the
+		// sink as it finishes.
+		KeepReceipts: 1, KeepBytes: 1, MaxReceiptRaw: -1,
+		OnMalformed: skips.add,
+	})
 	if err != nil {
 		env.Errorf("render: %v", err)
 		return ExitFailure
 	}
-	if len(receipts) == 0 {
-		env.Errorf("render: the stream (%d bytes) printed nothing", len(data))
+	defer p.Close()
+	p.OnReceipt(sink.receipt)
+
+	n, readErr := feedRender(ctx, p, in, &skips, env)
+	if readErr == nil {
+		p.EndJob()
+		if err := p.WaitIdle(ctx); err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				readErr = err
+			} else {
+				// The printer stopped (offline) with data left: render what it printed.
+				env.Errorf("render: %v", err)
+			}
+		}
+	}
+	p.Close() // every finished receipt has reached the sink
+	skips.report(env, true)
+	if readErr != nil {
+		env.Errorf("render: %v", readErr)
 		return ExitFailure
 	}
-
-	if *format == "text" {
-		var buf []byte
-		for _, r := range receipts {
-			buf = render.AppendText(buf, r)
-		}
-		if err := writeOut(env, *out, buf); err != nil {
-			env.Errorf("render: %v", err)
-			return ExitFailure
-		}
-		return ExitOK
-	}
-
-	draw := render.PNG
-	if *format == "html" {
-		draw = render.HTML
-	}
-	if len(receipts) > 1 && *out == "" {
-		env.Errorf("render: the stream printed %d receipts: %s output needs -o FILE (written as FILE-1.%s, FILE-2.%s, …)",
-			len(receipts), *format, *format, *format)
-		return ExitUsage
-	}
-	for i, r := range receipts {
-		var buf bytes.Buffer
-		if err := draw(&buf, r); err != nil {
-			env.Errorf("render: receipt %d: %v", r.Seq, err)
-			return ExitFailure
-		}
-		path := *out
-		if len(receipts) > 1 {
-			path = numbered(*out, i+1)
-		}
-		if err := writeOut(env, path, buf.Bytes()); err != nil {
-			env.Errorf("render: %v", err)
-			return ExitFailure
-		}
+	if code := sink.finish(n); code != ExitOK {
+		return code
 	}
 	return ExitOK
 }
 
-func readRenderInput(stdin io.Reader, name string) ([]byte, error) {
-	var r io.Reader = stdin
+// openRenderInput opens FILE, or standard input for "-". live is true
+// when the input is not a regular file (a pipe, a terminal, a socket):
+// its receipts are written out as each finishes rather than in large
+// blocks.
+func openRenderInput(stdin io.Reader, name string) (in io.Reader, live bool, closeIn func(), err error) {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, err
+			return nil, false, nil, err
 		}
-		defer f.Close()
-		r = f
+		return f, !isRegular(f), func() { f.Close() }, nil
 	}
-	if r == nil {
-		return nil, errors.New("no standard input")
+	if stdin == nil {
+		return nil, false, nil, errors.New("no standard input")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxRenderInput+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	if len(data) > maxRenderInput {
-		return nil, fmt.Errorf("%s is larger than %d MiB", name, maxRenderInput>>20)
-	}
-	return data, nil
+	f, ok := stdin.(*os.File)
+	return stdin, !ok || !isRegular(f), func() {}, nil
 }
 
-// printStream prints data on a fresh printer of the profile and returns the
-// receipts, reporting undecodable sequences on stderr.
-func printStream(ctx context.Context, env *Env, profile string, data []byte) ([]*paper.Receipt, error) {
-	p, err := escpos.NewPrinter(escpos.Options{Profile: profile})
-	if err != nil {
-		return nil, err
-	}
-	defer p.Close()
-	var mu sync.Mutex
-	var skipped []string
-	p.OnEvent(func(e escpos.Event) {
-		if m, ok := e.Command.(escpos.Malformed); ok && e.Kind == escpos.EventCommand {
-			mu.Lock()
-			skipped = append(skipped, m.String())
-			mu.Unlock()
+func isRegular(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// feedRender streams the input to the printer a chunk at a time, as a
+// host honouring BUSY does, and returns the bytes read.
+func feedRender(ctx context.Context, p *escpos.Printer, in io.Reader, skips *skipReports, env *Env) (int64, error) {
+	buf := make([]byte, renderChunk)
+	var n int64
+	for {
+		k, err := in.Read(buf)
+		if k > 0 {
+			n += int64(k)
+			if _, err := p.Feed(ctx, buf[:k]); err != nil {
+				return n, err
+			}
+			skips.report(env, false)
 		}
-	})
-	if _, err := p.Write(data); err != nil {
-		return nil, err
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("reading the input: %w", err)
+		}
 	}
-	p.EndJob()
-	waitErr := p.WaitIdle(ctx)
-	mu.Lock()
-	for _, s := range skipped {
-		env.Errorf("render: skipped %s", s)
+}
+
+// skipReports collects the sequences the printer skipped (called with the
+// printer's lock held: it only records).
+type skipReports struct {
+	mu       sync.Mutex
+	pending  []string
+	reported int
+	total    int
+}
+
+func (s *skipReports) add(m escpos.Malformed) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total++
+	if s.reported+len(s.pending) < maxSkipReports {
+		s.pending = append(s.pending, m.String())
 	}
-	mu.Unlock()
-	if errors.Is(waitErr, context.Canceled) || errors.Is(waitErr, context.DeadlineExceeded) {
-		return nil, waitErr
+}
+
+// report writes the sequences collected so far, and at the end the count
+// of those not reported one by one.
+func (s *skipReports) report(env *Env, end bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.pending {
+		env.Errorf("render: skipped %s", l)
 	}
-	if waitErr != nil {
-		// The printer stopped (offline) with data left: render what it printed.
-		env.Errorf("render: %v", waitErr)
+	s.reported += len(s.pending)
+	s.pending = s.pending[:0]
+	if end && s.total > s.reported {
+		env.Errorf("render: skipped %d more malformed sequences (%d in all)", s.total-s.reported, s.total)
 	}
-	return p.Receipts(), nil
+}
+
+// renderSink writes each receipt as it finishes (on the printer's receipt
+// goroutine). Text goes out receipt by receipt. A picture or page waits
+// only until the next receipt says whether the output is one file or
+// numbered files.
+type renderSink struct {
+	env    *Env
+	format string
+	out    string
+	live   bool // flush each receipt as it finishes
+
+	n     int            // receipts so far
+	first *paper.Receipt // png/html: held until the second one or the end
+	w     *bufio.Writer  // text
+	f     *os.File       // text to -o
+	text  []byte
+	err   error
+}
+
+func (s *renderSink) receipt(r *paper.Receipt) {
+	s.n++
+	if s.err != nil {
+		return
+	}
+	if s.format == "text" {
+		if s.w == nil {
+			var w io.Writer = s.env.Stdout
+			if s.out != "" && s.out != "-" {
+				if s.f, s.err = os.Create(s.out); s.err != nil {
+					return
+				}
+				w = s.f
+			}
+			s.w = bufio.NewWriterSize(w, 256<<10)
+		}
+		s.text = render.AppendText(s.text[:0], r)
+		if _, s.err = s.w.Write(s.text); s.err == nil && s.live {
+			s.err = s.w.Flush()
+		}
+		return
+	}
+	switch {
+	case s.n == 1:
+		s.first = r
+	case s.out == "":
+		s.first = nil // an error at the end: several receipts need -o
+	case s.n == 2:
+		if s.err = s.draw(numbered(s.out, 1), s.first); s.err == nil {
+			s.err = s.draw(numbered(s.out, 2), r)
+		}
+		s.first = nil
+	default:
+		s.err = s.draw(numbered(s.out, s.n), r)
+	}
+}
+
+func (s *renderSink) draw(path string, r *paper.Receipt) error {
+	draw := render.PNG
+	if s.format == "html" {
+		draw = render.HTML
+	}
+	var buf bytes.Buffer
+	if err := draw(&buf, r); err != nil {
+		return fmt.Errorf("receipt %d: %w", r.Seq, err)
+	}
+	return writeOut(s.env, path, buf.Bytes())
+}
+
+// finish writes what was held and reports the outcome (the printer is
+// closed: no receipt comes any more).
+func (s *renderSink) finish(inputBytes int64) int {
+	if s.w != nil && s.err == nil {
+		s.err = s.w.Flush()
+	}
+	if s.f != nil {
+		if err := s.f.Close(); s.err == nil {
+			s.err = err
+		}
+	}
+	if s.err != nil {
+		s.env.Errorf("render: %v", s.err)
+		return ExitFailure
+	}
+	switch {
+	case s.n == 0:
+		s.env.Errorf("render: the stream (%d bytes) printed nothing", inputBytes)
+		return ExitFailure
+	case s.format != "text" && s.n > 1 && s.out == "":
+		s.env.Errorf("render: the stream printed %d receipts: %s output needs -o FILE (written as FILE-1.%s, FILE-2.%s, …)",
+			s.n, s.format, s.format, s.format)
+		return ExitUsage
+	case s.format != "text" && s.n == 1:
+		if err := s.draw(s.out, s.first); err != nil {
+			s.env.Errorf("render: %v", err)
+			return ExitFailure
+		}
+	}
+	return ExitOK
 }
 
 func renderProfiles() string {

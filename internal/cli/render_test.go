@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,5 +163,55 @@ func TestRenderHelp(t *testing.T) {
 	code, _, errs := runRenderCmd(t, nil, "--help")
 	if code != ExitOK || !strings.Contains(errs, renderSynopsis) || !strings.Contains(errs, "FILE-1.EXT") {
 		t.Errorf("exit %d, help:\n%s", code, errs)
+	}
+}
+
+// hil render streams: the first receipt's text is out before the input
+// has ended (and before the second receipt was even sent).
+func TestRenderStreamsReceiptByReceipt(t *testing.T) {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(context.Background(), []string{"render"}, inR, outW, &errb)
+		outW.Close()
+	}()
+	go inW.Write(renderStream(1))
+	sc := bufio.NewScanner(outR)
+	var got []string
+	for len(got) < 3 && sc.Scan() {
+		got = append(got, sc.Text())
+	}
+	if strings.Join(got, "\n")+"\n" != renderStreamText {
+		t.Fatalf("first receipt while the input is open:\n%s", strings.Join(got, "\n"))
+	}
+	go func() {
+		inW.Write(renderStream(1))
+		inW.Close()
+	}()
+	rest, _ := io.ReadAll(outR)
+	if code := <-done; code != ExitOK || string(rest) != renderStreamText {
+		t.Fatalf("exit %d, rest %q, stderr %s", code, rest, errb.String())
+	}
+}
+
+// Many skipped sequences are reported one by one up to a bound, then
+// counted.
+func TestRenderBoundsSkipReports(t *testing.T) {
+	var in []byte
+	for range 100 {
+		in = append(in, escpos.ESC, escpos.EscJustify, 7) // out of range
+	}
+	in = append(in, renderStream(1)...)
+	code, stdout, errs := runRenderCmd(t, in)
+	if code != ExitOK || stdout != renderStreamText {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, errs)
+	}
+	if n := strings.Count(errs, "render: skipped MALFORMED"); n != maxSkipReports {
+		t.Errorf("%d sequences reported one by one, want %d", n, maxSkipReports)
+	}
+	if !strings.Contains(errs, "render: skipped 80 more malformed sequences (100 in all)") {
+		t.Errorf("no count line:\n%s", errs)
 	}
 }

@@ -242,6 +242,11 @@ type Receipt struct {
 	// Raw is the host data consumed while this receipt was printed, real-time
 	// commands included, in order.
 	Raw []byte
+	// RawTruncated is how many of those bytes are not in Raw: a printer
+	// keeps a bounded number of bytes per receipt (escpos
+	// Options.MaxReceiptRaw), so Raw holds the first bytes and this counts
+	// the rest. 0 when Raw is complete.
+	RawTruncated int64
 }
 
 // Cut reports how the receipt ended: nil if it was not cut.

@@ -13,6 +13,12 @@
 // [Printer.Status] returns [ErrStatusUnsupported] and [Printer.Print] never
 // confirms.
 //
+// On tcp:// the client also reads telnet: ser2net's telnet and RFC 2217
+// ports open with option negotiation (IAC DO/WILL …), which the client
+// strips from the replies and refuses (WONT/DONT), so status works through
+// them as through a raw port. Jobs are not telnet-escaped yet: send jobs
+// with 0xFF bytes (images) through a raw port.
+//
 // # Status
 //
 // [Printer.Status] sends DLE EOT 1, 2, 3 and 4 and decodes the four answers

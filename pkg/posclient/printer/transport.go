@@ -210,7 +210,7 @@ func openTCP(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Print
 	if err != nil {
 		return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
 	}
-	return New(conn, o), nil
+	return New(&telnetConn{Conn: conn}, o), nil // telnet.go: works through ser2net's telnet ports
 }
 
 func openFile(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {

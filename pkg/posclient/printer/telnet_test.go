@@ -158,13 +158,21 @@ func TestStatusThroughSer2net(t *testing.T) {
 		}
 	}
 	c.Close()              // ser2net serves one client at a time: free it for the real one
-	for round := range 2 { // a second connection gets a fresh negotiation
+	status := func() (Status, error) {
 		p, err := Open(ctx, "tcp://"+addr, &Options{ReplyTimeout: 5 * time.Second})
 		if err != nil {
-			t.Fatal(err)
+			return Status{}, err
 		}
-		st, err := p.Status(ctx)
-		p.Close()
+		defer p.Close()
+		return p.Status(ctx)
+	}
+	for round := range 2 { // a second connection gets a fresh negotiation
+		st, err := status()
+		for try := 0; err != nil && round == 0 && try < 3; try++ {
+			// ser2net may not have seen the probe connection end yet and
+			// refuses a second client meanwhile: it has no signal for that.
+			st, err = status()
+		}
 		if err != nil {
 			t.Fatalf("round %d: status through ser2net: %v\nser2net:\n%s", round, err, out.String())
 		}

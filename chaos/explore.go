@@ -33,17 +33,22 @@ type RunResult struct {
 	Err        error // the rig failed; no verdict
 	Ops        int   // operations run
 	Faults     int   // faults that fired
+	// ByKind counts the faults that fired by "target kind"
+	// ("client disk-full").
+	ByKind map[string]int
 }
 
 // Summary is the outcome of an exploration.
 type Summary struct {
-	Runs       int
-	Ops        int
-	Faults     int // faults that fired
-	Violations int // schedules with at least one violation
-	Failed     []RunResult
-	Errors     []RunResult
-	Elapsed    time.Duration
+	Runs   int
+	Ops    int
+	Faults int // faults that fired
+	// FaultsByKind counts the faults that fired by "target kind".
+	FaultsByKind map[string]int
+	Violations   int // schedules with at least one violation
+	Failed       []RunResult
+	Errors       []RunResult
+	Elapsed      time.Duration
 }
 
 // Explore generates and runs schedules and checks each history. Schedules
@@ -75,6 +80,12 @@ func Explore(ctx context.Context, cfg ExploreConfig) Summary {
 				if rr.Err == nil {
 					rr.Violations = Check(rr.History)
 					rr.Ops, rr.Faults = len(rr.History.Ops), rr.History.FaultsApplied()
+					rr.ByKind = map[string]int{}
+					for _, e := range rr.History.Evidence {
+						if e.Kind != "" {
+							rr.ByKind[string(e.Target)+" "+string(e.Kind)]++
+						}
+					}
 				}
 				if len(rr.Violations) == 0 && !cfg.KeepHistories {
 					rr.History = nil // thousands of histories do not fit in memory
@@ -102,7 +113,7 @@ feed:
 	}
 	close(seeds)
 	wg.Wait()
-	var sum Summary
+	sum := Summary{FaultsByKind: map[string]int{}}
 	for _, rr := range results {
 		if rr == nil {
 			continue
@@ -116,6 +127,9 @@ feed:
 		sum.Runs++
 		sum.Ops += rr.Ops
 		sum.Faults += rr.Faults
+		for k, n := range rr.ByKind {
+			sum.FaultsByKind[k] += n
+		}
 		if len(rr.Violations) > 0 {
 			sum.Violations++
 			sum.Failed = append(sum.Failed, *rr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,6 +49,7 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 	terminals := fs.Int("terminals", 2, "terminals `T` per schedule")
 	ops := fs.Int("ops", 12, "operations per schedule")
 	nfaults := fs.Int("faults", 4, "at most this many faults per schedule")
+	byKind := fs.Bool("by-kind", false, "print how many faults of each kind fired")
 	duration := fs.Duration("duration", 0, "stop starting schedules after `D` (0: run all K)")
 	out := fs.String("out", "chaos-out", "write failing schedules as scenarios to `DIR`")
 	parallel := fs.Int("parallel", 4, "schedules run at once")
@@ -128,6 +130,12 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 		rate = float64(sum.Runs) / s
 	}
 	fmt.Fprintf(env.Stdout, "\nwall time %s, %.1f schedules/s\n", sum.Elapsed.Round(time.Millisecond), rate)
+	if *byKind {
+		kinds := slices.Sorted(maps.Keys(sum.FaultsByKind))
+		for _, k := range kinds {
+			fmt.Fprintf(env.Stdout, "fired %-28s %d\n", k, sum.FaultsByKind[k])
+		}
+	}
 	fmt.Fprintf(env.Stdout, "chaos: %d runs, %d operations, %d faults, %d violations\n", sum.Runs, sum.Ops, sum.Faults, sum.Violations)
 	if sum.Violations > 0 || len(sum.Errors) > 0 || ctx.Err() != nil {
 		return ExitFailure

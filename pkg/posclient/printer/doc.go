@@ -34,21 +34,22 @@
 //
 // # Verified printing
 //
-// [Printer.Print] returns nil only when the printer confirms the job. By
-// default it appends GS ( H fn 48 with a fresh four-character process ID
-// and waits for the printer's 37 22 <id> 00, which Epson printers send when
+// [Printer.Print] returns nil only when the printer proves it printed the
+// job. It first sends DLE DC4 8 (clear buffers), so that a command an
+// earlier client left half sent cannot swallow the job, then the job with
+// GS ( H fn 48 and a fresh four-character process ID appended, and waits
+// for the printer's 37 22 <id> 00, which Epson printers send when
 // everything before it has been printed. While it waits it polls the
-// status and fails at once on paper out, cover open or an error. Before
-// the first job on a connection a ready printer is probed with a bare
-// GS ( H: one that has answered and then stays silent lost the job (a power
-// cycle empties its buffers yet leaves a clean status). A printer that left
-// two probes unanswered does not implement GS ( H and is confirmed by its
-// status once Options.ConfirmTimeout has passed. Any other outcome is a [PrintError]
-// matching [ErrNotConfirmed] (and the reason, such as [ErrPaperOut]): the
-// caller marks the receipt owed.
+// status and fails at once on paper out, cover open or an error. A clean
+// status is no proof (a power cycle leaves one too), so a printer that
+// does not answer GS ( H never confirms. Any other outcome is a
+// [PrintError] matching [ErrNotConfirmed] (and the reason, such as
+// [ErrPaperOut]): the caller marks the receipt owed.
+// PrintError.MaybePrinted says whether the job reached the printer and so
+// may be in the customer's hand.
 //
 // [Failover] groups printers: a job goes to the first that is ready and
-// confirms it.
+// confirms it; a printer that may have printed it ends the round.
 //
 // # E-receipts
 //

@@ -261,3 +261,38 @@ func TestPosCardFromStdinAndEnvironment(t *testing.T) {
 		t.Errorf("--card - with nothing on stdin: exit %d, %q", code, errb.String())
 	}
 }
+
+// TestPosProcessesCreateOneJournal: processes started together on a
+// journal that does not exist yet take turns (--wait); exactly one creates
+// it, none fails with "file exists".
+func TestPosProcessesCreateOneJournal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs hil as child processes")
+	}
+	acq := acquirertest.NewTestServer(t, acquirer.Options{})
+	jpath := filepath.Join(t.TempDir(), "new.db")
+	const n = 4
+	var wg sync.WaitGroup
+	results := make([]procResult, n)
+	for i := range n {
+		wg.Go(func() {
+			results[i] = hilProcess(t, posclienttest.CardApprove+"\n", "pos", "--journal", jpath, "--host", acq.Addr(), "--wait", "2m",
+				"sale", fmt.Sprint(100+i), "--card", "-")
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != ExitOK || !strings.HasPrefix(r.stdout, "approved sale ") {
+			t.Errorf("process %d: exit %d, %q %s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	j, err := journal.OpenSQLiteWith(jpath, journal.SQLiteOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	txns, err := j.Find(t.Context(), posclient.Query{Kind: posclient.KindSale})
+	if err != nil || len(txns) != n {
+		t.Errorf("journal holds %d sales (%v), want %d", len(txns), err, n)
+	}
+}

@@ -6,7 +6,7 @@ import (
 )
 
 var fuzzEvents = []EventType{EvBegin, EvSent, EvSendFailed, EvResponse, EvNoResponse, EvReversalDue, EvReversalAck,
-	EvReversalNoResponse, EvPrinted, EvPrintFailed, EvEReceiptSent, EvEReceiptFailed, EvPrintOwed, EvReprinted, EvRecoverInDoubt}
+	EvReversalNoResponse, EvPrinted, EvPrintFailed, EvEReceiptSent, EvEReceiptFailed, EvPrintOwed, EvReprinted, EvRecoverInDoubt, EvEReceiptOwed}
 
 // FuzzStep decodes bytes into event sequences (2 bytes per event: type,
 // then code/flags) and checks that the machine never panics, that refused
@@ -27,7 +27,8 @@ func FuzzStep(f *testing.F) {
 		sends, intent := 0, false
 		for i := 0; i+1 < len(data); i += 2 {
 			at = at.Add(time.Duration(data[i+1]) * time.Second)
-			ev := Event{Type: fuzzEvents[int(data[i]&0x7f)%len(fuzzEvents)], At: at, MaybeSent: data[i+1]&1 == 1, STAN: 9}
+			ev := Event{Type: fuzzEvents[int(data[i]&0x7f)%len(fuzzEvents)], At: at, MaybeSent: data[i+1]&1 == 1, STAN: 9,
+				MaybePrinted: data[i+1]&2 != 0, PrinterStopped: data[i+1]&4 != 0}
 			ev.Code = []string{"00", "05", "25", "96"}[data[i+1]%4]
 			before := m.Txn()
 			acts, err := m.Step(ev)
@@ -56,6 +57,18 @@ func FuzzStep(f *testing.F) {
 			}
 			if tx := m.Txn(); tx.ReversalAttempts > pol.MaxReversalAttempts {
 				t.Fatalf("%d reversal tries, bound %d", tx.ReversalAttempts, pol.MaxReversalAttempts)
+			}
+			// A receipt that may be in the customer's hand marks every
+			// later print, for good.
+			tx := m.Txn()
+			if before.Interrupted && !tx.Interrupted {
+				t.Fatalf("%s cleared the interrupted mark", ev.Type)
+			}
+			if ev.Type == EvPrintFailed && ev.MaybePrinted && tx.State == StateApproved && !tx.Interrupted {
+				t.Fatalf("a print that may have come out left the receipt unmarked")
+			}
+			if (ev.Type == EvPrintOwed || ev.Type == EvEReceiptOwed) && (before.Receipt == ReceiptPrinting || before.EReceiptTry) && !tx.Interrupted {
+				t.Fatalf("%s after an unknown outcome (%s) is not marked", ev.Type, before.Receipt)
 			}
 		}
 	})

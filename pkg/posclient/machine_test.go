@@ -75,6 +75,11 @@ func TestStepTransitions(t *testing.T) {
 		{"reprint counts copies", sale(StateApproved, ReceiptPrinted), Policy{}, at(EvReprinted), StateApproved, ReceiptPrinted, []ActionType{P}, false},
 		{"reprint of declined refused", sale(StateDeclined, ""), Policy{}, at(EvReprinted), StateDeclined, "", nil, true},
 		{"reversed owes nothing", sale(StateReversalSent, ReceiptOwed), Policy{}, Event{Type: EvReversalAck, At: t0, Code: "00"}, StateReversed, ReceiptNone, []ActionType{P}, false},
+		{"print may have come out: printed again marked", sale(StateApproved, ReceiptPrinting), Policy{}, Event{Type: EvPrintFailed, At: t0, MaybePrinted: true}, StateApproved, ReceiptPrinting, []ActionType{P, ActPrint}, false},
+		{"marked print may have come out too: owed", Txn{Kind: KindSale, State: StateApproved, Receipt: ReceiptPrinting, Interrupted: true}, Policy{}, Event{Type: EvPrintFailed, At: t0, MaybePrinted: true}, StateApproved, ReceiptOwed, []ActionType{P, ActNotify}, false},
+		{"may have printed: policy does not reverse", sale(StateApproved, ReceiptPrinting), Policy{ReverseOnPrintFailure: true}, Event{Type: EvPrintFailed, At: t0, MaybePrinted: true}, StateApproved, ReceiptPrinting, []ActionType{P, ActPrint}, false},
+		{"printer stopped: policy reverses", sale(StateApproved, ReceiptPrinting), Policy{ReverseOnPrintFailure: true}, Event{Type: EvPrintFailed, At: t0, MaybePrinted: true, PrinterStopped: true}, StateReversalQueued, ReceiptNone, []ActionType{P, P}, false},
+		{"owed e-receipt sent", sale(StateApproved, ReceiptOwed), Policy{}, at(EvEReceiptOwed), StateApproved, ReceiptOwed, []ActionType{P, ActEReceipt}, false},
 		{"unknown event", sale(StateSent, ""), Policy{}, at("bogus"), StateSent, "", nil, true},
 	}
 	for _, tt := range tests {

@@ -192,6 +192,12 @@ func (c *checker) charges() {
 			}
 		}
 	}
+	// One driver per journal: a second till process must be refused.
+	for _, tr := range c.h.Terminals {
+		if n := tr.Intrusions - tr.IntrusionsRefused; n > 0 {
+			c.add(InvCharge, tr.ID, "", "%d second till process(es) drove the journal while its owner was mid-transaction", n)
+		}
+	}
 	// One sale op is one charge at most: two ops never share a reference.
 	seen := map[string]int{}
 	for _, r := range c.h.Ops {

@@ -344,37 +344,30 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 			emit(ActEReceipt, "")
 		}
 
-	case EvPrintOwed:
+	case EvPrintOwed, EvEReceiptOwed:
 		if t.State != StateApproved || (t.Receipt != ReceiptOwed && t.Receipt != ReceiptPrinting) {
 			return bad()
 		}
 		// ReceiptPrinting here means a crash mid-print (or between the cut
-		// and the journal write): whether paper came out is unknown, so the
-		// receipt is printed again, marked as interrupted, never as a
-		// second unmarked original.
-		// So does an e-receipt handed to the sink with no outcome
-		// journaled (EReceiptTry): the customer may have it.
-		note := "printing owed receipt"
+		// and the journal write), EReceiptTry an e-receipt handed to the
+		// sink with no outcome journaled: the customer may hold the
+		// receipt, so what is delivered now is marked as interrupted,
+		// never a second unmarked original.
+		what, act := "printing owed receipt", ActPrint
+		if ev.Type == EvEReceiptOwed {
+			what, act = "sending owed e-receipt", ActEReceipt
+		}
 		if t.Receipt == ReceiptPrinting || t.Interrupted || t.EReceiptTry {
 			t.Interrupted = true
-			note = "printing owed receipt, marked: printing was interrupted"
+			what += ", marked: printing was interrupted"
 		}
-		t.Receipt, t.EReceiptTry = ReceiptPrinting, false
-		persist(note)
-		emit(ActPrint, "")
-
-	case EvEReceiptOwed:
-		if t.State != StateApproved || (t.Receipt != ReceiptOwed && t.Receipt != ReceiptPrinting) {
-			return bad()
+		if act == ActPrint {
+			t.Receipt, t.EReceiptTry = ReceiptPrinting, false
+		} else {
+			t.Receipt, t.EReceiptTry = ReceiptOwed, true
 		}
-		note := "sending owed e-receipt"
-		if t.Receipt == ReceiptPrinting || t.Interrupted || t.EReceiptTry {
-			t.Interrupted = true
-			note = "sending owed e-receipt, marked: printing was interrupted"
-		}
-		t.Receipt, t.EReceiptTry = ReceiptOwed, true
-		persist(note)
-		emit(ActEReceipt, "")
+		persist(what)
+		emit(act, "")
 
 	case EvEReceiptSent:
 		if t.State != StateApproved || t.Receipt != ReceiptOwed {

@@ -157,7 +157,7 @@ func TestStatusThroughSer2net(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	c.Close()              // ser2net serves one client at a time: free it for the real one
+	c.Close() // ser2net serves one client at a time: free it for the real one
 	status := func() (Status, error) {
 		p, err := Open(ctx, "tcp://"+addr, &Options{ReplyTimeout: 5 * time.Second})
 		if err != nil {

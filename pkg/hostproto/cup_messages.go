@@ -37,7 +37,7 @@ func (cupProfile) Spec() *iso8583.MessageSpec { return CUPSpec }
 func (cupProfile) BitmapOffset() int          { return cupEnvLen + 2 }
 
 func (cupProfile) Rules() Rules {
-	return Rules{ReversalKeepsSTAN: true, MAC: true, PreAuth: true, MaxBatchRecords: CUPMaxBatchRecords, MaxCount: 999}
+	return Rules{ReversalKeepsSTAN: true, MAC: true, PreAuth: true, FoldedTotals: true, MaxBatchRecords: CUPMaxBatchRecords, MaxCount: 999}
 }
 
 // CUPMaxBatchRecords is the most records a cup 0320 carries (48 n..322:

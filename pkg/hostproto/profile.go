@@ -74,6 +74,9 @@ type Rules struct {
 	PreAuth bool
 	// MaxBatchRecords is the most records one 0320 carries.
 	MaxBatchRecords int
+	// FoldedTotals: settlement totals carry debits and credits only
+	// ([FoldCUPTotals]), so a host compares totals folded that way.
+	FoldedTotals bool
 	// MaxCount is the largest count the settlement totals carry (iso87
 	// n10, cup n3).
 	MaxCount int64

@@ -27,6 +27,11 @@ type Options struct {
 	// Interactive lets scenarios ask the operator to make a fault by hand
 	// ("open the cover now") on a real printer; otherwise they skip.
 	Interactive bool
+	// Profile is the host dialect the suite runs on ("iso87", "cup"):
+	// acquirer-start serves it and hil pos speaks it (HIL_POS_PROFILE).
+	// Empty: iso87, or what a scenario asks for (acquirer-start
+	// profile=cup).
+	Profile string
 	// HilDir, when set, is put first on PATH so that "exec hil" runs this
 	// binary ("hil run"); under "go test" testscript.Main does this.
 	HilDir string
@@ -54,6 +59,9 @@ func setup(opts Options) func(env *testscript.Env) error {
 		env.Setenv("HIL_POS_JOURNAL", filepath.Join(env.WorkDir, "journal.db"))
 		if opts.PrinterURL != "" {
 			env.Setenv("HIL_PRINTER_URL", opts.PrinterURL)
+		}
+		if opts.Profile != "" {
+			env.Setenv("HIL_POS_PROFILE", opts.Profile)
 		}
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/printer"
@@ -65,7 +66,8 @@ Environment: HIL_POS_JOURNAL, HIL_ACQUIRER_ADDR, HIL_PRINTER_URL,
 HIL_TERMINAL_ID, HIL_CARD_KEY (card-token key; the built-in default is for
 the harness only), HIL_POS_CRASH (a crash point: the process kills itself
 with SIGKILL there — after-journal-write, after-send, after-response,
-after-approval, mid-print), HIL_POS_NOW (a fixed clock, RFC 3339).
+after-approval, mid-print), HIL_POS_NOW (a fixed clock, RFC 3339),
+HIL_POS_PROFILE (the host dialect, as --profile).
 
 Flags:
 `
@@ -91,6 +93,7 @@ type posGlobal struct {
 	reversalBackoff                                     time.Duration
 	faultsFile                                          string
 	now                                                 string
+	profile                                             string
 }
 
 // urlList is a repeatable string flag.
@@ -123,6 +126,7 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	fs.DurationVar(&g.reversalBackoff, "reversal-backoff", time.Second, "wait before the second reversal try; doubles per try")
 	fs.StringVar(&g.faultsFile, "faults", "", "fault plan `FILE`: client crash rules and link rules (see hil faults list)")
 	fs.StringVar(&g.now, "now", os.Getenv("HIL_POS_NOW"), "fixed clock `TIME` (RFC 3339) for journal and receipts, for reproducible receipts in tests")
+	fs.StringVar(&g.profile, "profile", envOr("HIL_POS_PROFILE", hostproto.ProfileISO87), "host dialect: `iso87` or cup (docs/profiles.md)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -243,6 +247,11 @@ func (p *posRun) open(ctx context.Context) error {
 		NotReady:        posclient.NotReadyPolicy(p.g.notReady),
 		Policy:          posclient.Policy{ReverseOnPrintFailure: p.g.reverseOnPrint, ReversalBackoff: p.g.reversalBackoff},
 	}
+	prof, err := hostproto.ProfileByName(p.g.profile)
+	if err != nil {
+		return err
+	}
+	cfg.Profile = prof
 	if p.g.now != "" {
 		fixed, _ := time.Parse(time.RFC3339, p.g.now)
 		cfg.Now = func() time.Time { return fixed }

@@ -25,6 +25,8 @@ type Terminal struct {
 	// active is the machine of the transaction being driven, so that a
 	// late answer for it is stepped into it rather than into a copy.
 	active *Machine
+	// keys are the working keys of the sign-on on conn (profiles with a MAC).
+	keys *hostproto.WorkingKeys
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -343,7 +345,11 @@ func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig 
 	msg, err := t.await(ctx, hostproto.MTIFinancialResponse, hostproto.STAN(stan))
 	if err != nil {
 		log.Warn("no usable answer; transaction in doubt", "err", err)
-		if err2 := t.step(ctx, m, Event{Type: EvNoResponse, At: t.cfg.Now(), Reason: err.Error()}, nil); err2 != nil {
+		ev := Event{Type: EvNoResponse, At: t.cfg.Now(), Reason: err.Error()}
+		if errors.Is(err, hostproto.ErrBadMAC) {
+			ev.Code = string(hostproto.RCMACError) // the reversal's reason (cup)
+		}
+		if err2 := t.step(ctx, m, ev, nil); err2 != nil {
 			return ResultOf(m.Txn()), err2
 		}
 		return t.inDoubt(ctx, m, err)
@@ -499,7 +505,8 @@ func procOf(k Kind) hostproto.ProcessingCode {
 
 func originalOf(o Txn) hostproto.OriginalData {
 	return hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: hostproto.STAN(o.STAN),
-		Transmission: hostproto.DateTimeOf(o.LocalTime)}
+		Transmission: hostproto.DateTimeOf(o.LocalTime),
+		Batch:        hostproto.BatchNumber(o.Batch), Date: o.LocalTime.Format("0102")} // cup field 61 only
 }
 
 // reversalRequest builds the 0400/0401 of tx from the journal alone: no

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -76,6 +77,17 @@ func condition(opts Options) func(cond string) (bool, error) {
 			return opts.PrinterURL != "", nil
 		case cond == "interactive":
 			return opts.Interactive, nil
+		case strings.HasPrefix(cond, "profile:"):
+			// The suite's host dialect (hil run --profile); iso87 by default.
+			name := strings.TrimPrefix(cond, "profile:")
+			if _, err := hostproto.ProfileByName(name); err != nil {
+				return false, err
+			}
+			cur := opts.Profile
+			if cur == "" {
+				cur = hostproto.ProfileISO87
+			}
+			return name == cur, nil
 		case strings.HasPrefix(cond, "cap:"):
 			capname := strings.TrimPrefix(cond, "cap:")
 			switch capname {

@@ -44,6 +44,9 @@ Commands:
   sale AMOUNT --card PAN [--expiry YYMM]
   refund REF [AMOUNT] --card PAN     refund to the original card (AMOUNT omitted: all that is left)
   void REF --card PAN                cancel a sale of the open batch in full
+  preauth AMOUNT --card PAN          hold an amount (--profile cup: 预授权)
+  complete REF [AMOUNT] --card PAN   charge against the hold REF (AMOUNT omitted: all of it)
+  cancel-preauth REF --card PAN      release the hold REF
   settle                             close the batch (0500; on 95 batch upload and final 0500)
   reprint [REF]                      print a duplicate (DUPLICATE / 重印), or an owed receipt
   lookup [--ref R] [--from T] [--to T] [--amount N] [--last4 DDDD] [--state S]
@@ -156,6 +159,7 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	sub, subArgs := rest[0], rest[1:]
 	switch sub {
 	case "sale", "refund", "void", "settle", "reprint", "lookup", "recover", "journal":
+	case "preauth", "complete", "cancel-preauth": // pos_preauth.go
 	default:
 		env.Errorf("pos: unknown command %q; run 'hil pos --help'", sub)
 		return ExitUsage
@@ -351,6 +355,8 @@ func (p *posRun) usage(format string, args ...any) int {
 func (p *posRun) run(ctx context.Context, sub string, args []string) int {
 	t := p.term
 	switch sub {
+	case "preauth", "complete", "cancel-preauth":
+		return p.runPreAuth(ctx, sub, args)
 	case "sale":
 		if len(args) != 1 || p.card == "" {
 			return p.usage("usage: hil pos sale AMOUNT --card PAN [--expiry YYMM]")

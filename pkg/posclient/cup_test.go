@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/pkg/hostproto"
@@ -88,5 +89,84 @@ func TestCUPBadMACIsReversedWithA0(t *testing.T) {
 	}
 	if got := hostSaleStates(env.Acquirer.Ledger()); len(got) != 1 || got[0] != acquirer.StateReversed {
 		t.Fatalf("host sale states %v", got)
+	}
+}
+
+// TestCUPPreAuth holds, completes for less, refuses a second completion,
+// cancels another hold, and reverses a hold whose answer was lost.
+func TestCUPPreAuth(t *testing.T) {
+	env := cupEnv(t)
+	ctx := context.Background()
+	term := env.Terminal
+	bal := func() int64 {
+		c, _ := env.Acquirer.Ledger().Card(posclienttest.CardApprove)
+		return c.Balance
+	}
+	h, err := term.PreAuth(ctx, posclient.SaleRequest{Amount: 30000, PAN: posclienttest.CardApprove})
+	if err != nil || !h.Approved() || h.Kind != posclient.KindPreAuth {
+		t.Fatalf("pre-auth: %+v %v", h, err)
+	}
+	if b := bal(); b != 1_000_000-30000 {
+		t.Fatalf("held: balance %d", b)
+	}
+	if _, err := term.CompletePreAuth(ctx, h.Ref, 30001, posclienttest.CardApprove); !errors.Is(err, posclient.ErrExceedsRefundable) {
+		t.Fatalf("completion above the hold: %v", err)
+	}
+	if _, err := term.CompletePreAuth(ctx, h.Ref, 100, posclienttest.CardOther); !errors.Is(err, posclient.ErrOtherCard) {
+		t.Fatalf("completion on another card: %v", err)
+	}
+	c, err := term.CompletePreAuth(ctx, h.Ref, 25000, posclienttest.CardApprove)
+	if err != nil || !c.Approved() || c.Amount != 25000 {
+		t.Fatalf("completion: %+v %v", c, err)
+	}
+	if b := bal(); b != 1_000_000-25000 {
+		t.Fatalf("completed: balance %d", b)
+	}
+	if _, err := term.CompletePreAuth(ctx, h.Ref, 0, posclienttest.CardApprove); !errors.Is(err, posclient.ErrNotRefundable) {
+		t.Fatalf("second completion: %v", err)
+	}
+	if _, err := term.Refund(ctx, posclient.RefundRequest{OrigRef: h.Ref, PAN: posclienttest.CardApprove}); !errors.Is(err, posclient.ErrNotRefundable) {
+		t.Fatalf("refund of a hold: %v", err)
+	}
+	k, err := term.PreAuth(ctx, posclient.SaleRequest{Amount: 8000, PAN: posclienttest.CardApprove})
+	if err != nil || !k.Approved() {
+		t.Fatalf("pre-auth: %+v %v", k, err)
+	}
+	if r, err := term.CancelPreAuth(ctx, k.Ref, posclienttest.CardApprove); err != nil || !r.Approved() {
+		t.Fatalf("cancel: %+v %v", r, err)
+	}
+	if b := bal(); b != 1_000_000-25000 {
+		t.Fatalf("cancelled: balance %d", b)
+	}
+
+	// The answer to a hold is lost: the hold is reversed with its STAN.
+	env.Acquirer.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
+		if st == acquirer.AfterLedger && ex.MTI == hostproto.MTIFinancialRequest && ex.Proc == hostproto.ProcPreAuth {
+			return acquirer.Action{Drop: true}
+		}
+		return acquirer.Action{}
+	})
+	term2 := posclienttest.New(t, posclienttest.Options{NoPrinter: true, Config: posclient.Config{Profile: hostproto.CUP, ResponseTimeout: 200 * time.Millisecond,
+		Dial: env.Config.Dial, TerminalID: "TEST0002"}}).Terminal
+	lost, err := term2.PreAuth(ctx, posclient.SaleRequest{Amount: 5000, PAN: posclienttest.CardApprove})
+	var ide *posclient.InDoubtError
+	if !errors.As(err, &ide) || lost.State != posclient.StateReversed {
+		t.Fatalf("lost hold: %+v %v", lost, err)
+	}
+	if b := bal(); b != 1_000_000-25000 {
+		t.Fatalf("lost hold reversed: balance %d", b)
+	}
+
+	// The completion counts in settlement; the holds do not.
+	rep, err := term.Settle(ctx)
+	if err != nil || !rep.Balanced || rep.Terminal.DebitCount != 1 || rep.Terminal.DebitAmount != 25000 {
+		t.Fatalf("settle: %+v %v", rep, err)
+	}
+}
+
+func TestPreAuthNeedsAProfileThatHasIt(t *testing.T) {
+	env := posclienttest.New(t, posclienttest.Options{NoPrinter: true})
+	if _, err := env.Terminal.PreAuth(context.Background(), posclient.SaleRequest{Amount: 100, PAN: posclienttest.CardApprove}); !errors.Is(err, posclient.ErrUnsupported) {
+		t.Fatalf("pre-auth on iso87: %v, want ErrUnsupported", err)
 	}
 }

@@ -345,7 +345,7 @@ func (t *Terminal) settleExchange(ctx context.Context, row *Txn, pc hostproto.Pr
 func (t *Terminal) upload(ctx context.Context, row *Txn, batch uint32, txns []Txn) (int, error) {
 	var recs []hostproto.BatchRecord
 	for _, tx := range txns {
-		if tx.State == StateApproved {
+		if tx.State == StateApproved && tx.Kind.counted() {
 			recs = append(recs, hostproto.BatchRecord{STAN: hostproto.STAN(tx.STAN), ProcessingCode: procOf(tx.Kind),
 				Amount: hostproto.Amount(tx.Amount), RRN: tx.RRN, AuthCode: tx.AuthCode})
 		}

@@ -477,7 +477,7 @@ func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *host
 		STAN:           hostproto.STAN(tx.STAN),
 		Expiry:         hostproto.Expiry(expiry),
 		EntryMode:      "051",
-		ConditionCode:  "00",
+		ConditionCode:  conditionOf(tx.Kind),
 		TerminalID:     tx.TerminalID,
 		MerchantID:     tx.MerchantID,
 		Currency:       currencyNumeric[tx.Currency],
@@ -486,7 +486,7 @@ func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *host
 	if orig != nil {
 		r.RRN = orig.RRN
 		r.Original = originalOf(*orig)
-		if tx.Kind == KindVoid {
+		if tx.Kind == KindVoid || tx.Kind == KindCompletion || tx.Kind == KindPreAuthCancel {
 			r.AuthCode = orig.AuthCode
 		}
 	}
@@ -495,6 +495,12 @@ func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *host
 
 func procOf(k Kind) hostproto.ProcessingCode {
 	switch k {
+	case KindPreAuth:
+		return hostproto.ProcPreAuth
+	case KindPreAuthCancel:
+		return hostproto.ProcPreAuthCancel
+	case KindCompletion:
+		return hostproto.ProcPreAuthComplete
 	case KindRefund:
 		return hostproto.ProcRefund
 	case KindVoid:

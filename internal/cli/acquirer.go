@@ -30,9 +30,11 @@ iso87 (default: ASCII fields) or cup (China UnionPay POS: TPDU, BCD,
 fields 60-63, MAC in 64 keyed at sign-on, pre-authorization); see
 docs/profiles.md.
 
-When ready it prints one line per endpoint on stdout:
+When ready it prints one line per endpoint on stdout, and the profile
+when it is not iso87:
   listen 127.0.0.1:5000
   admin http://127.0.0.1:41234
+  profile cup
 
 The admin API (--admin) shows and changes the ledger:
   GET /transactions, GET /cards, POST /cards, GET /batches/{terminal}
@@ -136,11 +138,11 @@ func runAcquirerServe(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	fmt.Fprintf(env.Stdout, "listen %s\n", srv.Addr())
-	if profile != hostproto.ISO87 {
-		fmt.Fprintf(env.Stdout, "profile %s\n", profile.Name())
-	}
 	if u := srv.AdminURL(); u != "" {
 		fmt.Fprintf(env.Stdout, "admin %s\n", u)
+	}
+	if profile != hostproto.ISO87 {
+		fmt.Fprintf(env.Stdout, "profile %s\n", profile.Name())
 	}
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {

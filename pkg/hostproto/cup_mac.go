@@ -1,11 +1,13 @@
 package hostproto
 
 import (
+	"crypto/cipher"
 	"crypto/des"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"sync/atomic"
 )
 
 // CUPTestMasterKey is the terminal master key (TMK) of the cup profile:
@@ -155,9 +157,37 @@ func CUPMAC(mak [8]byte, mab []byte) [8]byte {
 	return mac
 }
 
+// macCiphers caches the DES key schedules of recent MAKs: computing one
+// costs more than the rest of a MAC. The cache is a fixed 256 slots
+// (about 40 KiB at most); a slot holds the last key hashed to it.
+var macCiphers [256]atomic.Pointer[macCipher]
+
+type macCipher struct {
+	key [8]byte
+	c   cipher.Block
+}
+
+func macCipherFor(mak []byte) (cipher.Block, error) {
+	if len(mak) != 8 {
+		return nil, fmt.Errorf("%w: MAK of %d bytes, want 8", ErrBadField, len(mak))
+	}
+	var k [8]byte
+	copy(k[:], mak)
+	slot := &macCiphers[k[0]^k[3]^k[5]^k[7]]
+	if e := slot.Load(); e != nil && e.key == k {
+		return e.c, nil
+	}
+	c, err := des.NewCipher(mak)
+	if err != nil {
+		return nil, err
+	}
+	slot.Store(&macCipher{key: k, c: c})
+	return c, nil
+}
+
 func cupMAC(mak, mab []byte) ([8]byte, error) {
 	var out [8]byte
-	c, err := des.NewCipher(mak)
+	c, err := macCipherFor(mak)
 	if err != nil {
 		return out, err
 	}

@@ -259,3 +259,19 @@ func TestCUPFaultsAct(t *testing.T) {
 		}
 	}
 }
+
+// TestCUPKeysOfALaterSignOn: a terminal that signed on again on another
+// connection MACs with the newer keys; the host verifies them on either.
+func TestCUPKeysOfALaterSignOn(t *testing.T) {
+	srv := newServer(t, acquirer.Options{Profile: hostproto.CUP})
+	a := cupClient(t, srv, "CUPTERM1")
+	b := cupClient(t, srv, "CUPTERM1")
+	if *a.Keys == *b.Keys {
+		t.Fatal("two sign-ons handed out the same keys")
+	}
+	a.Keys = b.Keys
+	r := cupFin(t, a, &hostproto.FinancialRequest{ProcessingCode: hostproto.ProcSale, PAN: acquirer.CardApprove, Amount: 100, STAN: 2, Batch: 1})
+	if r.ResponseCode != hostproto.RCApproved {
+		t.Fatalf("sale MACed with the newer keys on the older connection: %s", r.ResponseCode)
+	}
+}

@@ -356,6 +356,8 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// keys are the working keys of the last sign-on on this connection.
+	keys      atomic.Pointer[hostproto.WorkingKeys]
 	br        *bufio.Reader // one read syscall for header and body
 	wmu       sync.Mutex
 	wbuf      []byte // frame buffer, under wmu
@@ -420,7 +422,7 @@ func (c *conn) readFailed(err error) {
 }
 
 func (c *conn) handle(body []byte) error {
-	in, err := c.s.decodeRequest(body)
+	in, err := c.s.decodeRequest(body, c.keys.Load())
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBadFrame, err)
 	}
@@ -484,6 +486,9 @@ func (c *conn) apply(in *inbound, ex *Exchange, act Action, f Interceptor) error
 		res, err := in.process(c.s)
 		if err != nil {
 			log.Warn("invalid request", "err", err)
+		}
+		if _, ok := in.msg.(*hostproto.NetworkRequest); ok && in.keys != nil {
+			c.keys.Store(in.keys) // a sign-on handed out new keys
 		}
 		out = in.respond(res)
 		if log.Enabled(c.ctx, slog.LevelDebug) {

@@ -24,16 +24,29 @@ type inbound struct {
 }
 
 // decodeRequest unpacks one frame body into a request, verifying its MAC
-// with the terminal's working keys when the profile MACs it.
-func (s *Server) decodeRequest(body []byte) (*inbound, error) {
+// when the profile MACs it: with the keys of the sign-on on this
+// connection (connKeys), else with the terminal's latest keys.
+func (s *Server) decodeRequest(body []byte, connKeys *hostproto.WorkingKeys) (*inbound, error) {
 	p := s.profile
-	var keys *hostproto.WorkingKeys
-	if p.Rules().MAC {
+	keys := connKeys
+	termKeys := func() *hostproto.WorkingKeys {
 		if h, err := p.Peek(body); err == nil {
-			keys = s.terminalKeys(h.TerminalID)
+			return s.terminalKeys(h.TerminalID)
 		}
+		return nil
+	}
+	mac := p.Rules().MAC
+	if mac && keys == nil {
+		keys = termKeys()
 	}
 	m, err := p.Decode(body, keys)
+	if mac && connKeys != nil && errors.Is(err, hostproto.ErrBadMAC) {
+		// The terminal may have signed on again on another connection.
+		if k := termKeys(); k != nil && k != keys {
+			keys = k
+			m, err = p.Decode(body, keys)
+		}
+	}
 	var badMAC error
 	if err != nil {
 		if m == nil || !errors.Is(err, hostproto.ErrBadMAC) {

@@ -90,26 +90,27 @@ func cupFieldName(id int) string {
 }
 
 // cupPacker collects a message's fields as logical values (digits for n
-// fields, text, raw bytes for b) and lays them out on finish.
+// fields, text, raw bytes for b) in one reused buffer, and lays them out
+// on finish.
 type cupPacker struct {
-	set  fieldSet
-	vals [65]string
-	err  error
+	set   fieldSet
+	spans [65][2]uint16 // [start, end) of each field's value in buf
+	buf   []byte
+	err   error
 }
 
-var cupPackerPool = sync.Pool{New: func() any { return new(cupPacker) }}
+var cupPackerPool = sync.Pool{New: func() any { return &cupPacker{buf: make([]byte, 0, 256)} }}
 
 func getCUPPacker() *cupPacker {
 	p := cupPackerPool.Get().(*cupPacker)
+	p.set, p.buf, p.err = fieldSet{}, p.buf[:0], nil
 	return p
 }
 
 func putCUPPacker(p *cupPacker) {
-	for id := p.set.next(0); id != 0; id = p.set.next(id) {
-		p.vals[id] = ""
+	if cap(p.buf) <= 4096 {
+		cupPackerPool.Put(p)
 	}
-	p.set, p.err = fieldSet{}, nil
-	cupPackerPool.Put(p)
 }
 
 func (p *cupPacker) fail(id int, err error) {
@@ -118,38 +119,62 @@ func (p *cupPacker) fail(id int, err error) {
 	}
 }
 
-// put sets field id to v after checking format and length. A fixed an or
-// ans field shorter than its length is right-padded with spaces.
-func (p *cupPacker) put(id int, v string) {
+// begin starts field id; its value is what is appended to p.buf until
+// commit. It returns false (and changes nothing) after an error or for a
+// field put twice or not in the table.
+func (p *cupPacker) begin(id int) bool {
 	if p.err != nil {
-		return
+		return false
 	}
-	d := cupDefs[id]
-	if d == nil || p.set.has(id) {
+	if id < 2 || id > 64 || cupDefs[id] == nil || p.set.has(id) {
 		p.fail(id, fmt.Errorf("%w: field %d put twice or not in the cup profile", ErrUnexpectedField, id))
-		return
+		return false
 	}
+	return true
+}
+
+// commit checks the value appended since start against field id's format
+// and length; a fixed an or ans field shorter than its length is
+// right-padded with spaces.
+func (p *cupPacker) commit(id, start int) {
+	d := cupDefs[id]
+	v := p.buf[start:]
 	if d.format != fmtB {
-		if i := badByte(d.format, []byte(v)); i >= 0 {
+		if i := badByte(d.format, v); i >= 0 {
 			p.fail(id, &charsetError{format: d.format, pos: i, b: v[i]})
+			p.buf = p.buf[:start]
 			return
 		}
 	}
-	switch {
+	switch n := len(v); {
 	case d.lenDigits > 0:
-		if len(v) == 0 || len(v) > d.length {
-			p.fail(id, fmt.Errorf("%w: length %d, want 1..%d", ErrBadField, len(v), d.length))
+		if n == 0 || n > d.length {
+			p.fail(id, fmt.Errorf("%w: length %d, want 1..%d", ErrBadField, n, d.length))
+			p.buf = p.buf[:start]
 			return
 		}
-	case len(v) == d.length:
-	case len(v) < d.length && (d.format == fmtAN || d.format == fmtANS):
-		v += strings.Repeat(" ", d.length-len(v))
+	case n == d.length:
+	case n < d.length && (d.format == fmtAN || d.format == fmtANS):
+		for range d.length - n {
+			p.buf = append(p.buf, ' ')
+		}
 	default:
-		p.fail(id, fmt.Errorf("%w: length %d, want %d", ErrBadField, len(v), d.length))
+		p.fail(id, fmt.Errorf("%w: length %d, want %d", ErrBadField, n, d.length))
+		p.buf = p.buf[:start]
 		return
 	}
 	p.set.add(id)
-	p.vals[id] = v
+	p.spans[id] = [2]uint16{uint16(start), uint16(len(p.buf))}
+}
+
+// put sets field id to v after checking format and length.
+func (p *cupPacker) put(id int, v string) {
+	if !p.begin(id) {
+		return
+	}
+	start := len(p.buf)
+	p.buf = append(p.buf, v...)
+	p.commit(id, start)
 }
 
 func (p *cupPacker) opt(id int, v string) {
@@ -160,12 +185,17 @@ func (p *cupPacker) opt(id int, v string) {
 
 // num puts a fixed n field zero-padded to its length.
 func (p *cupPacker) num(id int, v uint64) {
+	if !p.begin(id) {
+		return
+	}
 	d := cupDefs[id]
 	if v >= pow10(d.length) {
 		p.fail(id, fmt.Errorf("%w: value %d does not fit in %d digits", ErrBadField, v, d.length))
 		return
 	}
-	p.put(id, string(appendPadded(nil, v, d.length)))
+	start := len(p.buf)
+	p.buf = appendPadded(p.buf, v, d.length)
+	p.commit(id, start)
 }
 
 // finish lays the message out after dst: TPDU, header, MTI, bitmap and
@@ -199,7 +229,8 @@ func (p *cupPacker) finish(dst []byte, mti string, response bool, l *layout, mak
 		dst = append(dst, byte(set[0]>>(56-8*uint(i))))
 	}
 	for id := p.set.next(0); id != 0; id = p.set.next(id) {
-		dst = appendCUPField(dst, cupDefs[id], p.vals[id])
+		sp := p.spans[id]
+		dst = appendCUPField(dst, cupDefs[id], p.buf[sp[0]:sp[1]])
 	}
 	if mak != nil {
 		mac, err := cupMAC(mak, dst[mab:])
@@ -214,13 +245,13 @@ func (p *cupPacker) finish(dst []byte, mti string, response bool, l *layout, mak
 	return dst, nil
 }
 
-func appendCUPField(dst []byte, d *cupDef, v string) []byte {
+func appendCUPField(dst []byte, d *cupDef, v []byte) []byte {
 	n := len(v)
 	switch d.lenDigits {
 	case 2:
-		dst = appendBCD(dst, string(appendPadded(nil, uint64(n), 2)), false)
+		dst = append(dst, byte(n/10)<<4|byte(n%10))
 	case 3:
-		dst = appendBCD(dst, string(appendPadded(nil, uint64(n), 4)), false)
+		dst = append(dst, byte(n/1000%10)<<4|byte(n/100%10), byte(n/10%10)<<4|byte(n%10))
 	}
 	if d.format == fmtN {
 		return appendBCD(dst, v, d.lenDigits > 0)
@@ -230,7 +261,7 @@ func appendCUPField(dst []byte, d *cupDef, v string) []byte {
 
 // appendBCD packs the digits of s two to a byte. An odd count gets a 0
 // nibble on the left (right-aligned), or on the right when left is true.
-func appendBCD(dst []byte, s string, left bool) []byte {
+func appendBCD[S string | []byte](dst []byte, s S, left bool) []byte {
 	i := 0
 	if len(s)%2 == 1 {
 		if left {
@@ -252,28 +283,35 @@ func appendBCD(dst []byte, s string, left bool) []byte {
 // says the padding nibble of an odd count is on the right. It fails on a
 // nibble above 9 or a padding nibble other than 0.
 func bcdDigits(b []byte, n int, left bool) (string, bool) {
-	out := make([]byte, 0, n+1)
+	out, ok := appendBCDDigits(make([]byte, 0, n+1), b, n, left)
+	return string(out), ok
+}
+
+// appendBCDDigits is bcdDigits appending to dst.
+func appendBCDDigits(dst, b []byte, n int, left bool) ([]byte, bool) {
+	start := len(dst)
 	for _, c := range b {
 		hi, lo := c>>4, c&0x0F
 		if hi > 9 || lo > 9 {
-			return "", false
+			return dst[:start], false
 		}
-		out = append(out, '0'+hi, '0'+lo)
+		dst = append(dst, '0'+hi, '0'+lo)
 	}
 	if n%2 == 1 {
 		if left {
-			if out[len(out)-1] != '0' {
-				return "", false
+			if dst[len(dst)-1] != '0' {
+				return dst[:start], false
 			}
-			out = out[:n]
+			dst = dst[:start+n]
 		} else {
-			if out[0] != '0' {
-				return "", false
+			if dst[start] != '0' {
+				return dst[:start], false
 			}
-			out = out[1:]
+			copy(dst[start:], dst[start+1:])
+			dst = dst[:start+n]
 		}
 	}
-	return string(out), true
+	return dst, true
 }
 
 // cupUnpacked is a cup frame body split into logical field values.
@@ -284,6 +322,8 @@ type cupUnpacked struct {
 	vals     [65]string
 	mab      []byte // MTI .. end of field 63: what the MAC covers
 	mac      []byte // field 64 as received
+	digits   []byte // BCD fields unpacked, reused between messages
+	spans    [65][2]int32
 }
 
 var cupUnpackedPool = sync.Pool{New: func() any { return new(cupUnpacked) }}
@@ -294,7 +334,11 @@ func putCUPUnpacked(u *cupUnpacked) {
 	for id := u.set.next(0); id != 0; id = u.set.next(id) {
 		u.vals[id] = ""
 	}
-	*u = cupUnpacked{}
+	d := u.digits[:0]
+	u.response, u.mti, u.set, u.mab, u.mac = false, "", fieldSet{}, nil, nil
+	if cap(d) <= 1024 {
+		u.digits = d
+	}
 	cupUnpackedPool.Put(u)
 }
 
@@ -332,6 +376,18 @@ func (u *cupUnpacked) split(b []byte) error {
 		return cupErr(0, s[:2], fmt.Errorf("%w: MTI bytes %02x%02x are not BCD", ErrUnknownMTI, s[0], s[1]))
 	}
 	u.mti = mti
+	text := string(s) // one copy for every text and binary field
+	dig := u.digits[:0]
+	var bcdSet fieldSet
+	defer func() {
+		// One copy for every BCD field, also when the split failed part
+		// way (Peek reads what it can).
+		u.digits = dig
+		digits := string(dig)
+		for id := bcdSet.next(0); id != 0; id = bcdSet.next(id) {
+			u.vals[id] = digits[u.spans[id][0]:u.spans[id][1]]
+		}
+	}()
 	off := 2
 	if len(s) < off+8 {
 		return cupErr(1, s[off:], fmt.Errorf("%w: %d bitmap bytes, need 8", ErrShortMessage, len(s)-off))
@@ -378,18 +434,20 @@ func (u *cupUnpacked) split(b []byte) error {
 		raw := s[off : off+size]
 		switch d.format {
 		case fmtN:
-			v, ok := bcdDigits(raw, n, d.lenDigits > 0)
-			if !ok {
+			start := len(dig)
+			var ok bool
+			if dig, ok = appendBCDDigits(dig, raw, n, d.lenDigits > 0); !ok {
 				return cupErr(id, raw, fmt.Errorf("%w: not BCD digits (or the padding nibble is not 0)", ErrBadField))
 			}
-			u.vals[id] = v
+			u.spans[id] = [2]int32{int32(start), int32(len(dig))}
+			bcdSet.add(id)
 		case fmtB:
-			u.vals[id] = string(raw)
+			u.vals[id] = text[off : off+size]
 		default:
 			if i := badByte(d.format, raw); i >= 0 {
 				return cupErr(id, raw, &charsetError{format: d.format, pos: i, b: raw[i]})
 			}
-			u.vals[id] = string(raw)
+			u.vals[id] = text[off : off+size]
 		}
 		if id == 64 {
 			u.mac = raw

@@ -197,7 +197,14 @@ func (p *cupPacker) field60(code60 string, b BatchNumber, net string) {
 		p.fail(60, fmt.Errorf("%w: batch number %d exceeds 999999", ErrBadField, b))
 		return
 	}
-	p.put(60, code60+b.String()+net)
+	if !p.begin(60) {
+		return
+	}
+	start := len(p.buf)
+	p.buf = append(p.buf, code60...)
+	p.buf = appendPadded(p.buf, uint64(b), 6)
+	p.buf = append(p.buf, net...)
+	p.commit(60, start)
 }
 
 // times puts DE12 and DE13 when set (host answers only).
@@ -407,6 +414,15 @@ func cupEncode(p *cupPacker, m Message) (mti string, response bool, l *layout, e
 				p.opt(39, string(rc))
 				p.opt(41, r.TerminalID)
 				p.opt(42, r.MerchantID)
+				if r.HostTotals != nil {
+					// A refusal may still carry the host's totals; the
+					// result digits only mean something after a 00.
+					s, err := cupTotals(ht, "0", "0")
+					if err != nil {
+						p.fail(48, err)
+					}
+					p.put(48, s)
+				}
 			}
 			p.opt(49, r.Currency)
 			p.field60(cupCode60NotTxn, r.Batch, cupNetSettle)

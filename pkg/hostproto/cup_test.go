@@ -470,3 +470,30 @@ func TestISO87ProfileIsTheCodec(t *testing.T) {
 		}
 	}
 }
+
+func TestCUPDumpMasksTheCard(t *testing.T) {
+	for _, tc := range cupCases(t) {
+		var b strings.Builder
+		if err := DumpWith(CUP, &b, tc.wire); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		out := b.String()
+		if strings.Contains(out, cupPAN19) || strings.Contains(out, "6200000000000005") {
+			t.Fatalf("%s: dump shows the card number:\n%s", tc.name, out)
+		}
+		if !strings.Contains(out, "TPDU 60 00") {
+			t.Fatalf("%s: dump lacks the envelope:\n%s", tc.name, out)
+		}
+	}
+	var b strings.Builder
+	if err := DumpWith(CUP, &b, cupCases(t)[0].wire); err != nil || !strings.Contains(b.String(), "621234*********4567") {
+		t.Fatalf("sale dump: %v\n%s", err, b.String())
+	}
+	// Undecodable bytes: the hex dump hides every BCD byte.
+	bad := append([]byte(nil), cupCases(t)[0].wire...)
+	bad = bad[:len(bad)-3]
+	b.Reset()
+	if err := DumpWith(CUP, &b, bad); err != nil || strings.Contains(b.String(), "62 12 34 56") || !strings.Contains(b.String(), "undecodable") {
+		t.Fatalf("undecodable dump: %v\n%s", err, b.String())
+	}
+}

@@ -1,6 +1,7 @@
 package hostproto
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -145,7 +146,16 @@ func responseMTI(req string) string {
 	return string(b)
 }
 
-func (cupProfile) AppendEncode(dst []byte, m Message, keys *WorkingKeys) ([]byte, error) {
+func (cp cupProfile) AppendEncode(dst []byte, m Message, keys *WorkingKeys) ([]byte, error) {
+	out, err := cp.appendEncode(dst, m, keys)
+	var pe *PackError
+	if errors.As(err, &pe) {
+		pe.cup = true
+	}
+	return out, err
+}
+
+func (cupProfile) appendEncode(dst []byte, m Message, keys *WorkingKeys) ([]byte, error) {
 	if m == nil {
 		return dst, &PackError{Field: 0, Err: fmt.Errorf("%w: nil message", ErrMissingField)}
 	}

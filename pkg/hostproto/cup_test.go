@@ -497,3 +497,10 @@ func TestCUPDumpMasksTheCard(t *testing.T) {
 		t.Fatalf("undecodable dump: %v\n%s", err, b.String())
 	}
 }
+
+func TestCUPPackErrorsNameCUPFields(t *testing.T) {
+	_, err := CUP.AppendEncode(nil, &BatchUploadRequest{STAN: 1, TerminalID: testTID, Batch: 1, Records: make([]BatchRecord, 9)}, nil)
+	if err == nil || !strings.Contains(err.Error(), "pack field 48 (cup Additional data") {
+		t.Fatalf("error %v does not name cup field 48", err)
+	}
+}

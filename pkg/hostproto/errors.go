@@ -71,6 +71,7 @@ func (e *UnpackError) Unwrap() error { return e.Err }
 type PackError struct {
 	Field int
 	Err   error
+	cup   bool // names fields after the cup table
 }
 
 func (e *PackError) Error() string {
@@ -81,8 +82,8 @@ func (e *PackError) Error() string {
 		return fmt.Sprintf("hostproto: pack: %v", e.Err)
 	}
 	name := fieldName(e.Field)
-	if defs[min(max(e.Field, 0), maxField)] == nil && e.Field <= 64 && cupDefs[e.Field] != nil {
-		name = cupFieldName(e.Field)
+	if e.cup {
+		name = "cup " + cupFieldName(e.Field)
 	}
 	return fmt.Sprintf("hostproto: pack field %d (%s): %v", e.Field, name, e.Err)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/pkg/hostproto"
@@ -139,14 +138,15 @@ func TestCUPPreAuth(t *testing.T) {
 		t.Fatalf("cancelled: balance %d", b)
 	}
 
-	// The answer to a hold is lost: the hold is reversed with its STAN.
+	// The host books a hold and the connection drops before its answer:
+	// the hold is reversed (on a new connection, signed on again) with its STAN.
 	env.Acquirer.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
-		if st == acquirer.AfterLedger && ex.MTI == hostproto.MTIFinancialRequest && ex.Proc == hostproto.ProcPreAuth {
-			return acquirer.Action{Drop: true}
+		if st == acquirer.AfterLedger && ex.MTI == hostproto.MTIFinancialRequest && ex.Proc == hostproto.ProcPreAuth && ex.Terminal == "TEST0002" {
+			return acquirer.Action{Close: true}
 		}
 		return acquirer.Action{}
 	})
-	term2 := posclienttest.New(t, posclienttest.Options{NoPrinter: true, Config: posclient.Config{Profile: hostproto.CUP, ResponseTimeout: 200 * time.Millisecond,
+	term2 := posclienttest.New(t, posclienttest.Options{NoPrinter: true, Config: posclient.Config{Profile: hostproto.CUP,
 		Dial: env.Config.Dial, TerminalID: "TEST0002"}}).Terminal
 	lost, err := term2.PreAuth(ctx, posclient.SaleRequest{Amount: 5000, PAN: posclienttest.CardApprove})
 	var ide *posclient.InDoubtError

@@ -480,19 +480,30 @@ func cmdPrinterBytes(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// acquirer-start: a fake acquirer on a loopback port; HIL_ACQUIRER_ADDR is its address.
+// acquirer-start [profile=NAME]: a fake acquirer on a loopback port;
+// HIL_ACQUIRER_ADDR is its address. It speaks the suite's profile
+// (Options.Profile, hil run --profile), or NAME, which HIL_POS_PROFILE
+// then names for hil pos too.
 func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! acquirer-start")
 	}
-	if len(args) != 0 {
-		ts.Fatalf("usage: acquirer-start")
+	name := ts.Getenv("HIL_POS_PROFILE")
+	switch {
+	case len(args) == 0:
+	case len(args) == 1 && strings.HasPrefix(args[0], "profile="):
+		name = strings.TrimPrefix(args[0], "profile=")
+		ts.Setenv("HIL_POS_PROFILE", name)
+	default:
+		ts.Fatalf("usage: acquirer-start [profile=NAME]")
 	}
+	profile, err := hostproto.ProfileByName(name)
+	ts.Check(err)
 	w := getWorld(ts)
 	if w.acq != nil {
 		ts.Fatalf("acquirer-start: already started")
 	}
-	srv, err := acquirer.NewServer(acquirer.Options{AdminAddr: "127.0.0.1:0"})
+	srv, err := acquirer.NewServer(acquirer.Options{AdminAddr: "127.0.0.1:0", Profile: profile})
 	ts.Check(err)
 	in, err := faults.NewInjector(&faults.Plan{}, faults.Options{Evidence: evidenceFile(ts, "faults-acquirer.jsonl")})
 	ts.Check(err)
@@ -502,7 +513,7 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 		var dump string
 		if stage == acquirer.BeforeLedger {
 			var b strings.Builder
-			hostproto.Dump(&b, ex.Request)
+			hostproto.DumpWith(profile, &b, ex.Request)
 			dump = b.String()
 		}
 		act := inner(stage, ex)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -27,6 +28,11 @@ type Options struct {
 	// Interactive lets scenarios ask the operator to make a fault by hand
 	// ("open the cover now") on a real printer; otherwise they skip.
 	Interactive bool
+	// Profile is the host dialect the suite runs on ("iso87", "cup"):
+	// acquirer-start serves it and hil pos speaks it (HIL_POS_PROFILE).
+	// Empty: iso87, or what a scenario asks for (acquirer-start
+	// profile=cup).
+	Profile string
 	// HilDir, when set, is put first on PATH so that "exec hil" runs this
 	// binary ("hil run"); under "go test" testscript.Main does this.
 	HilDir string
@@ -55,6 +61,9 @@ func setup(opts Options) func(env *testscript.Env) error {
 		if opts.PrinterURL != "" {
 			env.Setenv("HIL_PRINTER_URL", opts.PrinterURL)
 		}
+		if opts.Profile != "" {
+			env.Setenv("HIL_POS_PROFILE", opts.Profile)
+		}
 		return nil
 	}
 }
@@ -68,6 +77,17 @@ func condition(opts Options) func(cond string) (bool, error) {
 			return opts.PrinterURL != "", nil
 		case cond == "interactive":
 			return opts.Interactive, nil
+		case strings.HasPrefix(cond, "profile:"):
+			// The suite's host dialect (hil run --profile); iso87 by default.
+			name := strings.TrimPrefix(cond, "profile:")
+			if _, err := hostproto.ProfileByName(name); err != nil {
+				return false, err
+			}
+			cur := opts.Profile
+			if cur == "" {
+				cur = hostproto.ProfileISO87
+			}
+			return name == cur, nil
 		case strings.HasPrefix(cond, "cap:"):
 			capname := strings.TrimPrefix(cond, "cap:")
 			switch capname {

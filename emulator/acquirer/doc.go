@@ -8,8 +8,13 @@
 // [NewServer] is shaped like net/http/httptest.Server: it listens on
 // 127.0.0.1:0 unless told otherwise, [Server.Addr] says where, and
 // [Server.Close] is idempotent and waits for every goroutine it started.
-// Terminals speak the pkg/hostproto profile: ISO 8583:1987 messages, each
-// behind a 2-byte big-endian length header. Many terminals may be
+// Terminals speak a pkg/hostproto profile ([Options.Profile]): ISO
+// 8583:1987 messages (iso87, the default) or China UnionPay's POS
+// messages (cup), each behind a 2-byte big-endian length header. On cup
+// the server hands out working keys at each sign-on, verifies every
+// request's MAC (a wrong one is answered A0 without the ledger) and MACs
+// its answers; the ledger, the interceptor and fault plans see the same
+// typed messages on both. Many terminals may be
 // connected at once; each connection's requests are handled in arrival
 // order and answered with the request's STAN and terminal id (DE11,
 // DE41), which is how a terminal matches a response to its request.

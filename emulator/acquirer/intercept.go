@@ -63,8 +63,8 @@ type Exchange struct {
 // After the ledger, in this order: Delay waits; then Close closes the
 // connection instead of answering, Drop sends nothing (the "approved but
 // lost" response); otherwise the response is sent — with another STAN
-// if WrongSTAN, as bytes that do not unpack if Malform, and twice if
-// Duplicate.
+// if WrongSTAN, as bytes that do not unpack if Malform, with a MAC that
+// does not verify if BadMAC, and twice if Duplicate.
 type Action struct {
 	Drop      bool
 	Delay     time.Duration // waited with Options.After, so tests control it
@@ -72,7 +72,11 @@ type Action struct {
 	Duplicate bool          // after the ledger only
 	Malform   bool          // after the ledger only
 	WrongSTAN bool          // after the ledger only
-	Close     bool
+	// BadMAC sends the response with its MAC (field 64) altered, on a
+	// profile that MACs it; after the ledger only. The terminal cannot
+	// trust the answer and reverses with reason A0.
+	BadMAC bool
+	Close  bool
 }
 
 // Interceptor is called twice for each request the server reads, once

@@ -44,9 +44,14 @@ const (
 	KindReversal                 // 0400/0401 and advice 0420/0421
 	KindSettle                   // 0500
 	KindUpload                   // 0320 batch upload of one terminal transaction
+	// Pre-authorization (cup profile): hold an amount, release it, or
+	// charge against it.
+	KindPreAuth       // cup 0100 030000 60.1=10: hold the amount on the card
+	KindPreAuthCancel // cup 0100 200000 60.1=11: release the hold
+	KindCompletion    // cup 0200 000000 60.1=20: charge against the hold, release the rest
 )
 
-var kindNames = [...]string{"", "sale", "refund", "void", "reversal", "settlement", "upload"}
+var kindNames = [...]string{"", "sale", "refund", "void", "reversal", "settlement", "upload", "preauth", "preauth-cancel", "completion"}
 
 // String returns the lower-case name used in JSON ("sale", "refund", …).
 func (k Kind) String() string {
@@ -56,20 +61,27 @@ func (k Kind) String() string {
 	return kindNames[k]
 }
 
-// MarshalText implements encoding.TextMarshaler.
-func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+// MarshalText implements encoding.TextMarshaler. The zero Kind (an
+// uploaded record whose profile carries no type) is "unknown".
+func (k Kind) MarshalText() ([]byte, error) {
+	if k == 0 {
+		return []byte("unknown"), nil
+	}
+	return []byte(k.String()), nil
+}
 
 // TxnState is the state of a recorded transaction.
 type TxnState int
 
 const (
-	StateApproved TxnState = iota + 1 // approved and standing
-	StateDeclined                     // declined: nothing moved
-	StateVoided                       // a sale cancelled by a void
-	StateReversed                     // undone by a reversal
+	StateApproved  TxnState = iota + 1 // approved and standing
+	StateDeclined                      // declined: nothing moved
+	StateVoided                        // a sale cancelled by a void, a pre-authorization by its cancellation
+	StateReversed                      // undone by a reversal
+	StateCompleted                     // a pre-authorization charged by its completion
 )
 
-var stateNames = [...]string{"", "approved", "declined", "voided", "reversed"}
+var stateNames = [...]string{"", "approved", "declined", "voided", "reversed", "completed"}
 
 func (s TxnState) String() string {
 	if s <= 0 || int(s) >= len(stateNames) {
@@ -104,7 +116,7 @@ func (t Totals) Net() int64 {
 // Record is one transaction a terminal lists in a batch upload (0320).
 type Record struct {
 	STAN   string `json:"stan"`
-	Type   Kind   `json:"type"` // sale, refund or void
+	Type   Kind   `json:"type"` // sale, refund or void; 0 ("unknown") on cup, whose records carry no type
 	Amount int64  `json:"amount"`
 	RRN    string `json:"rrn,omitempty"`
 }
@@ -122,6 +134,9 @@ type Request struct {
 	Repeat bool
 	// OrigRRN is the original's RRN (DE37) for a refund or void.
 	OrigRRN string
+	// OrigAuthCode is the approval code (DE38) of the pre-authorization
+	// a cancellation or completion names; checked when set.
+	OrigAuthCode string
 	// OrigSTAN is the original's STAN (from DE90) for a reversal; empty
 	// means the reversal carries the original's STAN in DE11. For a
 	// refund or void it is used when OrigRRN is empty.
@@ -131,6 +146,11 @@ type Request struct {
 	// Final marks the 0500 that closes a batch after an upload
 	// (processing code 960000); the first 0500 has 920000.
 	Final bool
+	// Folded says the terminal's totals are debits and credits only (the
+	// cup profile's field 48): they are compared with the host's folded
+	// the same way (voids of sales count as credits, voids of refunds as
+	// debits).
+	Folded bool
 	// Records are the transactions listed by a batch upload.
 	Records []Record
 }
@@ -205,7 +225,17 @@ func (t *Txn) view() TxnView {
 // and so does its void).
 func (t *Txn) counted() bool {
 	return (t.State == StateApproved || t.State == StateVoided) &&
-		(t.Kind == KindSale || t.Kind == KindRefund || t.Kind == KindVoid)
+		(t.Kind == KindSale || t.Kind == KindRefund || t.Kind == KindVoid || t.Kind == KindCompletion)
+}
+
+// financial reports whether k shares the terminal's 0200 STAN space
+// (duplicate detection, reversal by STAN).
+func (k Kind) financial() bool {
+	switch k {
+	case KindSale, KindRefund, KindVoid, KindPreAuth, KindPreAuthCancel, KindCompletion:
+		return true
+	}
+	return false
 }
 
 // LedgerOptions configure a Ledger. The zero value is usable.
@@ -415,7 +445,7 @@ func (l *Ledger) Process(req Request) (Result, error) {
 	t.lastSTAN = req.STAN
 
 	key := dedupeKey{class: req.Kind, stan: req.STAN}
-	if req.Kind == KindRefund || req.Kind == KindVoid {
+	if req.Kind.financial() {
 		key.class = KindSale
 	}
 	fp := req.fingerprint()
@@ -429,12 +459,14 @@ func (l *Ledger) Process(req Request) (Result, error) {
 			return Result{Code: CodeDuplicate}, nil
 		}
 	}
-	if prev != "" && !req.Repeat && !stanAfter(req.STAN, prev) {
+	// A reversal that carries its original's STAN (cup) steps back by design.
+	keepsSTAN := req.Kind == KindReversal && (req.OrigSTAN == "" || req.OrigSTAN == req.STAN)
+	if prev != "" && !req.Repeat && !keepsSTAN && !stanAfter(req.STAN, prev) {
 		t.stanBackwd++
 	}
 	var res Result
 	switch req.Kind {
-	case KindSale, KindRefund, KindVoid:
+	case KindSale, KindRefund, KindVoid, KindPreAuth, KindPreAuthCancel, KindCompletion:
 		if _, late := t.early[req.STAN]; late {
 			res = result(l.record(t, req, CodeTooLate, nil))
 			break
@@ -444,8 +476,12 @@ func (l *Ledger) Process(req Request) (Result, error) {
 			res = l.sale(t, req)
 		case KindRefund:
 			res = l.refund(t, req)
-		default:
+		case KindVoid:
 			res = l.void(t, req)
+		case KindPreAuth:
+			res = l.preAuth(t, req)
+		default:
+			res = l.preAuthFollowUp(t, req)
 		}
 	case KindReversal:
 		res = l.reverse(t, req)
@@ -461,7 +497,7 @@ func (l *Ledger) Process(req Request) (Result, error) {
 
 func (r *Request) check() error {
 	switch {
-	case r.Kind < KindSale || r.Kind > KindUpload:
+	case r.Kind < KindSale || r.Kind > KindCompletion:
 		return &RequestError{Field: "kind", Reason: fmt.Sprintf("unknown kind %d", int(r.Kind))}
 	case r.Terminal == "":
 		return &RequestError{Field: "terminal", Reason: "missing terminal id (DE41)"}
@@ -486,6 +522,8 @@ func (r *Request) fingerprint() string {
 	b = append(b, r.OrigRRN...)
 	b = append(b, '|')
 	b = append(b, r.OrigSTAN...)
+	b = append(b, '|')
+	b = append(b, r.OrigAuthCode...)
 	switch r.Kind {
 	case KindSettle:
 		b = fmt.Appendf(b, "|%v|%v", r.Totals, r.Final)
@@ -544,7 +582,7 @@ func (l *Ledger) record(t *terminal, req Request, code string, orig *Txn) *Txn {
 	}
 	l.txns = append(l.txns, x)
 	l.byRRN[x.RRN] = x
-	if req.Kind == KindSale || req.Kind == KindRefund || req.Kind == KindVoid {
+	if req.Kind.financial() {
 		t.fin[req.STAN] = x
 	}
 	t.cur.txns = append(t.cur.txns, x)
@@ -715,6 +753,14 @@ func (l *Ledger) reverse(t *terminal, req Request) Result {
 				card.Balance += v.Amount
 				v.Orig.Refunded += v.Amount
 			}
+		case KindPreAuth: // release the hold
+			card.Balance += orig.Amount
+		case KindCompletion: // refund the charge, hold again
+			card.Balance += orig.Amount - orig.Orig.Amount
+			orig.Orig.State = StateApproved
+		case KindPreAuthCancel: // hold again
+			card.Balance -= orig.Orig.Amount
+			orig.Orig.State = StateApproved
 		}
 		orig.State = StateReversed
 	}

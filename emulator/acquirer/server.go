@@ -51,6 +51,14 @@ type Options struct {
 	MaxFrame int
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
+	// Profile is the host dialect terminals speak (hostproto.ISO87 or
+	// hostproto.CUP); nil means hostproto.ISO87. On a profile that MACs
+	// (hostproto.Rules.MAC), every approved sign-on hands the terminal
+	// fresh working keys, each MACed request is verified with them and
+	// answered 'A0' without the ledger when its MAC is wrong, and every
+	// MACed answer is MACed. The server keeps one set of keys per
+	// terminal id (a fixed 24 bytes each, replaced at each sign-on).
+	Profile hostproto.Profile
 	// ErrorHandler, if set, is called with a *ConnError each time the
 	// server closes a connection because of what the client sent
 	// (errors.Is(err, ErrBadFrame)) or because it stayed idle
@@ -62,11 +70,12 @@ type Options struct {
 // Server is a fake acquirer speaking the hostproto wire profile over TCP,
 // shaped like httptest.Server.
 type Server struct {
-	opts   Options
-	ledger *Ledger
-	log    *slog.Logger
-	after  func(time.Duration) <-chan time.Time
-	ln     net.Listener
+	opts    Options
+	profile hostproto.Profile
+	ledger  *Ledger
+	log     *slog.Logger
+	after   func(time.Duration) <-chan time.Time
+	ln      net.Listener
 
 	adminLn   net.Listener
 	adminSrv  *http.Server
@@ -83,6 +92,7 @@ type Server struct {
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
 	counts map[countKey]int
+	keys   map[string]*hostproto.WorkingKeys // terminal id -> keys of its last sign-on
 	closed bool
 
 	closeOnce sync.Once
@@ -106,13 +116,18 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.MaxFrame > hostproto.MaxFrameSize {
 		return nil, fmt.Errorf("acquirer: MaxFrame %d exceeds the 2-byte header's %d", opts.MaxFrame, hostproto.MaxFrameSize)
 	}
+	if opts.Profile == nil {
+		opts.Profile = hostproto.ISO87
+	}
 	s := &Server{
-		opts:   opts,
-		ledger: opts.Ledger,
-		log:    opts.Logger,
-		after:  opts.After,
-		conns:  map[*conn]struct{}{},
-		counts: map[countKey]int{},
+		opts:    opts,
+		profile: opts.Profile,
+		ledger:  opts.Ledger,
+		log:     opts.Logger,
+		after:   opts.After,
+		conns:   map[*conn]struct{}{},
+		counts:  map[countKey]int{},
+		keys:    map[string]*hostproto.WorkingKeys{},
 	}
 	if s.ledger == nil {
 		s.ledger = NewLedger(LedgerOptions{Now: opts.Now, DefaultBalance: opts.DefaultBalance})
@@ -149,7 +164,7 @@ func NewServer(opts Options) (*Server, error) {
 			}
 		}()
 	}
-	s.log.Info("listening", "addr", s.Addr(), "admin", s.AdminURL())
+	s.log.Info("listening", "addr", s.Addr(), "admin", s.AdminURL(), "profile", s.profile.Name())
 	return s, nil
 }
 
@@ -163,6 +178,22 @@ func (s *Server) AdminURL() string {
 		return ""
 	}
 	return "http://" + s.adminLn.Addr().String()
+}
+
+// Profile returns the host dialect the server speaks.
+func (s *Server) Profile() hostproto.Profile { return s.profile }
+
+// terminalKeys returns the working keys of a terminal's last sign-on.
+func (s *Server) terminalKeys(id string) *hostproto.WorkingKeys {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keys[id]
+}
+
+func (s *Server) setTerminalKeys(id string, k *hostproto.WorkingKeys) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[id] = k
 }
 
 // Ledger returns the server's books.
@@ -325,6 +356,8 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// keys are the working keys of the last sign-on on this connection.
+	keys      atomic.Pointer[hostproto.WorkingKeys]
 	br        *bufio.Reader // one read syscall for header and body
 	wmu       sync.Mutex
 	wbuf      []byte // frame buffer, under wmu
@@ -389,7 +422,7 @@ func (c *conn) readFailed(err error) {
 }
 
 func (c *conn) handle(body []byte) error {
-	in, err := decodeRequest(body)
+	in, err := c.s.decodeRequest(body, c.keys.Load())
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBadFrame, err)
 	}
@@ -442,13 +475,20 @@ func (c *conn) apply(in *inbound, ex *Exchange, act Action, f Interceptor) error
 		return nil
 	}
 	var out *outbound
+	if in.badMAC != nil && act.Respond == "" {
+		log.Warn("MAC does not verify; answering A0 without the ledger", "err", in.badMAC)
+		act.Respond = string(hostproto.RCMACError)
+	}
 	if act.Respond != "" {
 		log.Info("interceptor: answering without the ledger", "code", act.Respond)
 		out = in.respond(Result{Code: act.Respond})
 	} else {
-		res, err := in.process(c.s.ledger)
+		res, err := in.process(c.s)
 		if err != nil {
 			log.Warn("invalid request", "err", err)
+		}
+		if _, ok := in.msg.(*hostproto.NetworkRequest); ok && in.keys != nil {
+			c.keys.Store(in.keys) // a sign-on handed out new keys
 		}
 		out = in.respond(res)
 		if log.Enabled(c.ctx, slog.LevelDebug) {
@@ -478,21 +518,24 @@ func (c *conn) deliver(out *outbound, act Action, log *slog.Logger) error {
 		log.Info("interceptor: response dropped", "code", out.code)
 		return nil
 	}
-	b, err := out.encode(act.WrongSTAN)
+	b, err := out.encode(c.s.profile, act.WrongSTAN)
 	if err != nil {
 		// Our own response does not pack: a bug, but the connection
 		// cannot go on in step with the client.
 		return fmt.Errorf("acquirer: packing response: %w", err)
 	}
 	if act.Malform {
-		b = malform(b)
+		b = malform(b, c.s.profile.BitmapOffset())
+	}
+	if act.BadMAC && c.s.profile.MACed(out.msg) && len(b) > 0 {
+		b[len(b)-1] ^= 0x01 // field 64 is last
 	}
 	n := 1
 	if act.Duplicate {
 		n = 2
 	}
-	if act.WrongSTAN || act.Malform || act.Duplicate {
-		log.Info("interceptor: altered response", "wrong_stan", act.WrongSTAN, "malform", act.Malform, "duplicate", act.Duplicate)
+	if act.WrongSTAN || act.Malform || act.Duplicate || act.BadMAC {
+		log.Info("interceptor: altered response", "wrong_stan", act.WrongSTAN, "malform", act.Malform, "duplicate", act.Duplicate, "bad_mac", act.BadMAC)
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -512,13 +555,13 @@ func (c *conn) deliver(out *outbound, act Action, log *slog.Logger) error {
 	return nil
 }
 
-// malform returns a copy of a packed message whose primary bitmap
-// announces fields 1 to 8, of which 5, 6 and 8 are not in the profile:
-// the frame is well formed but its message cannot be unpacked.
-func malform(b []byte) []byte {
+// malform returns a copy of a packed message whose primary bitmap (at
+// off) announces fields 1 to 8, of which 5, 6 and 8 are in neither
+// profile: the frame is well formed but its message cannot be unpacked.
+func malform(b []byte, off int) []byte {
 	out := append([]byte(nil), b...)
-	if len(out) > 4 {
-		out[4] = 0xFF
+	if len(out) > off {
+		out[off] = 0xFF
 	}
 	return out
 }

@@ -101,7 +101,7 @@ func (b *Batch) hostTotals() Totals {
 			continue
 		}
 		switch {
-		case x.Kind == KindSale:
+		case x.Kind == KindSale || x.Kind == KindCompletion:
 			t.DebitsCount++
 			t.DebitsAmount += x.Amount
 		case x.Kind == KindRefund:
@@ -145,7 +145,7 @@ func (l *Ledger) settle(t *terminal, req Request) Result {
 	case !req.Final:
 		b.terminal = req.Totals
 		b.uploads = nil
-		if req.Totals != host {
+		if req.Folded && req.Totals.folded() != host.folded() || !req.Folded && req.Totals != host {
 			b.State = BatchUploading
 			res.Code = CodeReconcileError
 			return res
@@ -159,6 +159,15 @@ func (l *Ledger) settle(t *terminal, req Request) Result {
 		res.Code = CodeInvalidTxn
 	}
 	return res
+}
+
+// folded returns t with debits and credits only, as the cup profile's
+// field 48 carries them: voids of sales are credits, voids of refunds debits.
+func (t Totals) folded() Totals {
+	return Totals{
+		DebitsCount: t.DebitsCount + t.CreditReversalsCount, DebitsAmount: t.DebitsAmount + t.CreditReversalsAmount,
+		CreditsCount: t.CreditsCount + t.DebitReversalsCount, CreditsAmount: t.CreditsAmount + t.DebitReversalsAmount,
+	}
 }
 
 func (l *Ledger) close(t *terminal, rep *Settlement) {
@@ -195,7 +204,7 @@ func diff(b *Batch) []Difference {
 	out := []Difference{}
 	host := map[string]*Txn{}
 	for _, x := range b.txns {
-		if x.Kind == KindSale || x.Kind == KindRefund || x.Kind == KindVoid {
+		if x.Kind == KindSale || x.Kind == KindRefund || x.Kind == KindVoid || x.Kind == KindCompletion {
 			host[x.STAN] = x
 		}
 	}
@@ -212,7 +221,7 @@ func diff(b *Batch) []Difference {
 			d.Kind = TerminalOnly
 		case !x.counted():
 			d.Kind, d.RRN, d.HostState = ReversedAtHost, x.RRN, x.State.String()
-		case x.Kind != u.Type:
+		case u.Type != 0 && x.Kind != u.Type: // cup records carry no type
 			d.Kind, d.RRN, d.HostState, d.HostAmount = TypeDiffers, x.RRN, x.State.String(), x.Amount
 		case x.Amount != u.Amount:
 			d.Kind, d.RRN, d.HostState, d.HostAmount = AmountDiffers, x.RRN, x.State.String(), x.Amount

@@ -15,14 +15,56 @@ type inbound struct {
 	msg    hostproto.Message
 	req    Request
 	ledger bool // false for 0800: answered without the ledger
+	// keys MAC the answer (profiles with a MAC): the terminal's keys when
+	// the request came, or the new ones a sign-on hands out.
+	keys *hostproto.WorkingKeys
+	// badMAC is why the request's MAC did not verify; the server answers
+	// A0 without the ledger.
+	badMAC error
 }
 
-// decodeRequest unpacks one frame body into a request.
-func decodeRequest(body []byte) (*inbound, error) {
-	m, err := hostproto.Decode(body)
+// decodeRequest unpacks one frame body into a request, verifying its MAC
+// when the profile MACs it: with the keys of the sign-on on this
+// connection (connKeys), else with the terminal's latest keys.
+func (s *Server) decodeRequest(body []byte, connKeys *hostproto.WorkingKeys) (*inbound, error) {
+	p := s.profile
+	keys := connKeys
+	termKeys := func() *hostproto.WorkingKeys {
+		if h, err := p.Peek(body); err == nil {
+			return s.terminalKeys(h.TerminalID)
+		}
+		return nil
+	}
+	mac := p.Rules().MAC
+	if mac && keys == nil {
+		keys = termKeys()
+	}
+	m, err := p.Decode(body, keys)
+	if mac && connKeys != nil && errors.Is(err, hostproto.ErrBadMAC) {
+		// The terminal may have signed on again on another connection.
+		if k := termKeys(); k != nil && k != keys {
+			keys = k
+			m, err = p.Decode(body, keys)
+		}
+	}
+	var badMAC error
+	if err != nil {
+		if m == nil || !errors.Is(err, hostproto.ErrBadMAC) {
+			return nil, err
+		}
+		badMAC = err
+	}
+	in, err := requestOf(m)
 	if err != nil {
 		return nil, err
 	}
+	in.keys, in.badMAC = keys, badMAC
+	in.req.Folded = p.Rules().FoldedTotals
+	return in, nil
+}
+
+// requestOf gives a decoded request its ledger form.
+func requestOf(m hostproto.Message) (*inbound, error) {
 	in := &inbound{msg: m, ledger: true}
 	h := m.Header()
 	in.req.Terminal = h.TerminalID
@@ -36,6 +78,12 @@ func decodeRequest(body []byte) (*inbound, error) {
 			in.req.Kind = KindRefund
 		case hostproto.ProcVoid:
 			in.req.Kind = KindVoid
+		case hostproto.ProcPreAuth:
+			in.req.Kind = KindPreAuth
+		case hostproto.ProcPreAuthCancel:
+			in.req.Kind = KindPreAuthCancel
+		case hostproto.ProcPreAuthComplete:
+			in.req.Kind = KindCompletion
 		}
 		in.req.PAN = m.PAN.Reveal()
 		in.req.Expiry = string(m.Expiry)
@@ -43,6 +91,9 @@ func decodeRequest(body []byte) (*inbound, error) {
 		in.req.OrigRRN = m.RRN
 		if !m.Original.IsZero() {
 			in.req.OrigSTAN = m.Original.STAN.String()
+		}
+		if in.req.Kind == KindPreAuthCancel || in.req.Kind == KindCompletion {
+			in.req.OrigAuthCode = m.AuthCode
 		}
 	case *hostproto.ReversalRequest:
 		in.req.Kind = KindReversal
@@ -71,6 +122,8 @@ func decodeRequest(body []byte) (*inbound, error) {
 
 func kindOfProc(pc hostproto.ProcessingCode) Kind {
 	switch pc {
+	case "":
+		return 0 // the profile's upload records carry no type (cup)
 	case hostproto.ProcSale:
 		return KindSale
 	case hostproto.ProcRefund:
@@ -83,6 +136,8 @@ func kindOfProc(pc hostproto.ProcessingCode) Kind {
 
 func procOfKind(k Kind) hostproto.ProcessingCode {
 	switch k {
+	case KindCompletion:
+		return hostproto.ProcPreAuthComplete
 	case KindRefund:
 		return hostproto.ProcRefund
 	case KindVoid:
@@ -134,18 +189,29 @@ func lastDigits(p hostproto.PAN) string {
 }
 
 // process applies the request to the ledger (0800 sign-on only
-// registers the terminal).
-func (in *inbound) process(l *Ledger) (Result, error) {
+// registers the terminal and, on a profile with a MAC, hands it new
+// working keys).
+func (in *inbound) process(s *Server) (Result, error) {
 	if !in.ledger {
-		return Result{Code: CodeApproved, Batch: l.SignOn(in.req.Terminal)}, nil
+		res := Result{Code: CodeApproved, Batch: s.ledger.SignOn(in.req.Terminal)}
+		if nr, ok := in.msg.(*hostproto.NetworkRequest); ok && nr.Code == hostproto.NetSignOn && s.profile.Rules().MAC {
+			k, err := hostproto.NewWorkingKeys()
+			if err != nil {
+				return Result{Code: CodeSystemMalfunction}, err
+			}
+			s.setTerminalKeys(in.req.Terminal, k)
+			in.keys = k
+		}
+		return res, nil
 	}
-	return l.Process(in.req)
+	return s.ledger.Process(in.req)
 }
 
 // outbound is a response ready to send.
 type outbound struct {
 	msg  hostproto.Message
 	code string
+	keys *hostproto.WorkingKeys // MAC it (profiles with a MAC)
 }
 
 // respond builds the response to in carrying res.
@@ -190,20 +256,23 @@ func (in *inbound) respond(res Result) *outbound {
 		r := m.Response(rc)
 		if m.Code == hostproto.NetSignOn {
 			r.Batch = batch
+			if rc == hostproto.RCApproved {
+				r.Keys = in.keys
+			}
 		}
 		out = r
 	}
-	return &outbound{msg: out, code: res.Code}
+	return &outbound{msg: out, code: res.Code, keys: in.keys}
 }
 
 // encode packs the response; wrongSTAN answers with the next STAN
 // instead of the request's.
-func (o *outbound) encode(wrongSTAN bool) ([]byte, error) {
+func (o *outbound) encode(p hostproto.Profile, wrongSTAN bool) ([]byte, error) {
 	m := o.msg
 	if wrongSTAN {
 		m = withSTAN(m, m.Header().STAN.Next())
 	}
-	return hostproto.Encode(m)
+	return p.AppendEncode(nil, m, o.keys)
 }
 
 // withSTAN returns a copy of a response with another STAN.

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 func init() {
 	register(&command{
 		name:    "acquirer",
-		usage:   "hil acquirer serve [--listen ADDR] [--admin ADDR] [--balance N] [--idle D] [--faults FILE] [-v]",
+		usage:   "hil acquirer serve [--listen ADDR] [--admin ADDR] [--profile iso87|cup] [--balance N] [--idle D] [--faults FILE] [-v]",
 		summary: "serve the fake acquirer (ISO 8583 over TCP, with a real ledger)",
 		order:   30,
 		run:     runAcquirer,
@@ -23,12 +24,17 @@ func init() {
 const acquirerHelp = `Usage: hil acquirer serve [flags]
 
 Serves the fake acquirer until interrupted (SIGINT or SIGTERM): ISO 8583
-(hostproto profile, 2-byte length header) over TCP, with a ledger of test
-cards, refunds, voids, reversals and settlement.
+(2-byte length header) over TCP, with a ledger of test cards, refunds,
+voids, reversals and settlement. --profile picks the host dialect:
+iso87 (default: ASCII fields) or cup (China UnionPay POS: TPDU, BCD,
+fields 60-63, MAC in 64 keyed at sign-on, pre-authorization); see
+docs/profiles.md.
 
-When ready it prints one line per endpoint on stdout:
+When ready it prints one line per endpoint on stdout, and the profile
+when it is not iso87:
   listen 127.0.0.1:5000
   admin http://127.0.0.1:41234
+  profile cup
 
 The admin API (--admin) shows and changes the ledger:
   GET /transactions, GET /cards, POST /cards, GET /batches/{terminal}
@@ -76,6 +82,7 @@ func runAcquirerServe(ctx context.Context, env *Env, args []string) int {
 	balance := fs.Int64("balance", acquirer.DefaultBalance, "balance in minor units of cards created on first use")
 	idle := fs.Duration("idle", 5*time.Minute, "close a connection idle for this `duration` (0: never)")
 	verbose := fs.Bool("v", false, "log connections and every message to stderr")
+	profileName := fs.String("profile", hostproto.ProfileISO87, "host dialect terminals speak: `iso87` or cup")
 	for _, h := range acquirerServeHooks {
 		h.flags(fs)
 	}
@@ -97,6 +104,11 @@ func runAcquirerServe(ctx context.Context, env *Env, args []string) int {
 	if *idle == 0 {
 		*idle = -1 // Options: negative means never
 	}
+	profile, err := hostproto.ProfileByName(*profileName)
+	if err != nil {
+		env.Errorf("acquirer serve: --profile: %v", err)
+		return ExitUsage
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
@@ -108,6 +120,7 @@ func runAcquirerServe(ctx context.Context, env *Env, args []string) int {
 		DefaultBalance: *balance,
 		IdleTimeout:    *idle,
 		Logger:         log,
+		Profile:        profile,
 	})
 	if err != nil {
 		env.Errorf("acquirer serve: %v", err)
@@ -127,6 +140,9 @@ func runAcquirerServe(ctx context.Context, env *Env, args []string) int {
 	fmt.Fprintf(env.Stdout, "listen %s\n", srv.Addr())
 	if u := srv.AdminURL(); u != "" {
 		fmt.Fprintf(env.Stdout, "admin %s\n", u)
+	}
+	if profile != hostproto.ISO87 {
+		fmt.Fprintf(env.Stdout, "profile %s\n", profile.Name())
 	}
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/faults"
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/printer"
@@ -47,6 +48,9 @@ Commands:
   sale AMOUNT --card PAN [--expiry YYMM]
   refund REF [AMOUNT] --card PAN     refund to the original card (AMOUNT omitted: all that is left)
   void REF --card PAN                cancel a sale of the open batch in full
+  preauth AMOUNT --card PAN          hold an amount (--profile cup: 预授权)
+  complete REF [AMOUNT] --card PAN   charge against the hold REF (AMOUNT omitted: all of it)
+  cancel-preauth REF --card PAN      release the hold REF
   settle                             close the batch (0500; on 95 batch upload and final 0500)
   reprint [REF]                      print a duplicate (DUPLICATE / 重印), or an owed receipt
   lookup [--ref R] [--from T] [--to T] [--amount N] [--last4 DDDD] [--state S]
@@ -87,7 +91,7 @@ HIL_TERMINAL_ID, HIL_CARD_KEY (card-token key; the built-in default is for
 the harness only), HIL_POS_CRASH (a crash point: the process kills itself
 with SIGKILL there — after-journal-write, after-send, after-response,
 after-approval, mid-print, after-print, after-persist), HIL_POS_NOW (a
-fixed clock, RFC 3339).
+fixed clock, RFC 3339), HIL_POS_PROFILE (the host dialect, as --profile).
 
 Flags:
 `
@@ -115,6 +119,7 @@ type posGlobal struct {
 	reversalBackoff                                     time.Duration
 	faultsFile                                          string
 	now                                                 string
+	profile                                             string
 }
 
 // urlList is a repeatable string flag.
@@ -148,6 +153,7 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	fs.DurationVar(&g.reversalBackoff, "reversal-backoff", time.Second, "wait before the second reversal try; doubles per try")
 	fs.StringVar(&g.faultsFile, "faults", "", "fault plan `FILE`: client crash rules and link rules (see hil faults list)")
 	fs.StringVar(&g.now, "now", os.Getenv("HIL_POS_NOW"), "fixed clock `TIME` (RFC 3339) for journal and receipts, for reproducible receipts in tests")
+	fs.StringVar(&g.profile, "profile", envOr("HIL_POS_PROFILE", hostproto.ProfileISO87), "host dialect: `iso87` or cup (docs/profiles.md)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -177,6 +183,7 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	sub, subArgs := rest[0], rest[1:]
 	switch sub {
 	case "sale", "refund", "void", "settle", "reprint", "lookup", "recover", "journal":
+	case "preauth", "complete", "cancel-preauth": // pos_preauth.go
 	default:
 		env.Errorf("pos: unknown command %q; run 'hil pos --help'", sub)
 		return ExitUsage
@@ -290,6 +297,11 @@ func (p *posRun) open(ctx context.Context, readOnly bool) error {
 		NotReady:        posclient.NotReadyPolicy(p.g.notReady),
 		Policy:          posclient.Policy{ReverseOnPrintFailure: p.g.reverseOnPrint, ReversalBackoff: p.g.reversalBackoff},
 	}
+	prof, err := hostproto.ProfileByName(p.g.profile)
+	if err != nil {
+		return err
+	}
+	cfg.Profile = prof
 	if p.g.now != "" {
 		fixed, _ := time.Parse(time.RFC3339, p.g.now)
 		cfg.Now = func() time.Time { return fixed }
@@ -384,6 +396,8 @@ func (p *posRun) usage(format string, args ...any) int {
 func (p *posRun) run(ctx context.Context, sub string, args []string) int {
 	t := p.term
 	switch sub {
+	case "preauth", "complete", "cancel-preauth":
+		return p.runPreAuth(ctx, sub, args)
 	case "sale":
 		if len(args) != 1 || p.card == "" {
 			return p.usage("usage: hil pos sale AMOUNT --card PAN [--expiry YYMM]")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/scenarios"
 )
 
@@ -35,6 +36,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	parallel := fs.Int("parallel", 4, "scenarios run at once on the emulators (a real printer runs one at a time)")
 	caps := fs.String("caps", "cutter,drawer,near-end", "capabilities of the real printer, comma-separated: cutter, drawer, near-end")
 	interactive := fs.Bool("interactive", false, "on a real printer, ask the operator to make faults by hand instead of skipping")
+	profile := fs.String("profile", "", "run the suite on this host dialect: `iso87` or cup (default: iso87, or what each scenario asks for)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -42,7 +44,13 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("run: --parallel must be at least 1, got %d", *parallel)
 		return ExitUsage
 	}
-	opts := scenarios.Options{PrinterURL: *printerURL, Interactive: *interactive}
+	if *profile != "" {
+		if _, err := hostproto.ProfileByName(*profile); err != nil {
+			env.Errorf("run: --profile: %v", err)
+			return ExitUsage
+		}
+	}
+	opts := scenarios.Options{PrinterURL: *printerURL, Interactive: *interactive, Profile: *profile}
 	if *printerURL != "" {
 		for _, c := range strings.Split(*caps, ",") {
 			c = strings.TrimSpace(c)

@@ -21,6 +21,10 @@ type OriginalData struct {
 	Transmission DateTime
 	AcquirerID   string // up to 11 digits; "" is sent as zeros
 	ForwardingID string // up to 11 digits; "" is sent as zeros
+	// Batch and Date travel on the cup profile only (field 61: original
+	// batch, trace and MMDD date); iso87 does not send them.
+	Batch BatchNumber
+	Date  string // MMDD, local date of the original
 }
 
 // IsZero reports whether o is the zero value (DE90 absent).

@@ -1,10 +1,22 @@
-// Package hostproto is the terminal↔host protocol of poshil: one ISO 8583
-// profile shared by the POS client (pkg/posclient) and the fake acquirer
+// Package hostproto is the terminal↔host protocol of poshil, shared by
+// the POS client (pkg/posclient) and the fake acquirer
 // (emulator/acquirer). Both sides build typed messages, [Encode] them,
 // and send them with [WriteFrame]; the other side reads with [ReadFrame]
 // and gets a typed message back from [Decode].
 //
-// # Profile
+// # Profiles
+//
+// A [Profile] is one host's dialect: framing inside the length header,
+// field specification and the mapping of the typed messages to MTIs,
+// processing codes and private fields. [ISO87] (the default, described
+// below; [Encode] and [Decode] are its codec) and [CUP] (China UnionPay
+// POS: TPDU and header, BCD numerics, fields 60-63, a MAC in 64 keyed by
+// the [WorkingKeys] of the sign-on, pre-authorization) are selected by
+// name with [ProfileByName]. The typed messages and their MTIs and
+// processing codes are the same on every profile; docs/profiles.md has
+// the cup field table, the mapping, the MAC and the test keys.
+//
+// # The iso87 profile
 //
 // ISO 8583:1987 with an ASCII MTI (n4), an 8-byte binary primary bitmap, a
 // secondary bitmap only when a field above 64 is present, and ASCII

@@ -73,3 +73,37 @@ func hexBlocks(t *testing.T, s string, n int) [][]byte {
 	}
 	return out
 }
+
+// TestCUPProfileDocExample checks that the hex dump in docs/profiles.md
+// ("Example: a sale") is the framed sale the cup profile sends.
+func TestCUPProfileDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/profiles.md")
+	if err != nil {
+		t.Skipf("docs not found: %v", err)
+	}
+	s := string(doc)
+	i := strings.Index(s, "### Example: a sale")
+	if i < 0 {
+		t.Fatal("docs/profiles.md lost its example section")
+	}
+	dump := hexBlocks(t, s[i:], 1)[0]
+	tc := cupCases(t)[0]
+	raw, err := CUP.AppendEncode(nil, tc.msg, cupTestKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := AppendFrame(nil, raw)
+	if !bytes.Equal(dump, want) {
+		t.Errorf("documented cup sale differs from the profile:\n doc %x\nwant %x", dump, want)
+	}
+	if !strings.Contains(s, "4230EF1CB2684955 97F4494DD23D8A72 EB7A8DF9 3EB3B72576BBBE83 0000000000000000 6FB23EAD") {
+		t.Error("docs/profiles.md lost the documented field 62 of the fixture keys")
+	}
+	f62, err := encodeKeys(cupTestKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.ToUpper(hex.EncodeToString([]byte(f62))); got != "4230EF1CB268495597F4494DD23D8A72EB7A8DF93EB3B72576BBBE8300000000000000006FB23EAD" {
+		t.Errorf("field 62 of the fixture keys is %s", got)
+	}
+}

@@ -44,6 +44,7 @@ type UnpackError struct {
 	Field int
 	Raw   []byte
 	Err   error
+	cup   bool // names fields after the cup table
 }
 
 func (e *UnpackError) Error() string {
@@ -55,7 +56,11 @@ func (e *UnpackError) Error() string {
 	case 1:
 		return fmt.Sprintf("hostproto: unpack bitmap: %v", e.Err)
 	}
-	return fmt.Sprintf("hostproto: unpack field %d (%s): %v", e.Field, fieldName(e.Field), e.Err)
+	name := fieldName(e.Field)
+	if e.cup {
+		name = "cup " + cupFieldName(e.Field)
+	}
+	return fmt.Sprintf("hostproto: unpack field %d (%s): %v", e.Field, name, e.Err)
 }
 
 func (e *UnpackError) Unwrap() error { return e.Err }
@@ -66,13 +71,21 @@ func (e *UnpackError) Unwrap() error { return e.Err }
 type PackError struct {
 	Field int
 	Err   error
+	cup   bool // names fields after the cup table
 }
 
 func (e *PackError) Error() string {
 	if e.Field == 0 {
 		return fmt.Sprintf("hostproto: pack MTI: %v", e.Err)
 	}
-	return fmt.Sprintf("hostproto: pack field %d (%s): %v", e.Field, fieldName(e.Field), e.Err)
+	if e.Field < 0 {
+		return fmt.Sprintf("hostproto: pack: %v", e.Err)
+	}
+	name := fieldName(e.Field)
+	if e.cup {
+		name = "cup " + cupFieldName(e.Field)
+	}
+	return fmt.Sprintf("hostproto: pack field %d (%s): %v", e.Field, name, e.Err)
 }
 
 func (e *PackError) Unwrap() error { return e.Err }

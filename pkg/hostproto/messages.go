@@ -148,6 +148,10 @@ type SettlementRequest struct {
 	Currency       string         // DE49, optional
 	Batch          BatchNumber    // DE60, required: the batch being closed
 	Totals         Totals         // DE74-77, 86-89, 97, required
+	// UploadCount is the number of records uploaded, which the cup
+	// profile carries in the 0320 that ends a batch upload (field 48 n4);
+	// iso87 does not send it.
+	UploadCount int
 }
 
 // SettlementResponse is a 0510. ResponseCode is RCApproved when the totals
@@ -197,6 +201,9 @@ type NetworkRequest struct {
 	TerminalID string      // DE41, required
 	MerchantID string      // DE42, optional
 	Code       NetworkCode // DE70, required
+	// Batch is the terminal's open batch (cup profile 60.2); iso87 does
+	// not send it.
+	Batch BatchNumber
 }
 
 // NetworkResponse is an 0810. After a sign-on, Batch carries the number
@@ -209,6 +216,10 @@ type NetworkResponse struct {
 	MerchantID   string       // DE42 (echo)
 	Batch        BatchNumber  // DE60, optional
 	Code         NetworkCode  // DE70, required (echo)
+	// Keys are the working keys an approved cup sign-on delivers in
+	// field 62, in clear (the profile encrypts them under its terminal
+	// master key on the wire). iso87 does not send them.
+	Keys *WorkingKeys
 }
 
 // Response builders: each copies the fields a response echoes.

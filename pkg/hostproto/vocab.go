@@ -94,6 +94,15 @@ const (
 	ProcSettle ProcessingCode = "920000"
 	// ProcSettleAfterUpload closes the batch after a batch upload (final 0500).
 	ProcSettleAfterUpload ProcessingCode = "960000"
+
+	// Pre-authorization codes. They are poshil's typed names for the
+	// three pre-authorization messages of the cup profile ([CUP]); the
+	// iso87 profile has no pre-authorization and refuses them. On the CUP
+	// wire they become (MTI, DE3, 60.1) = (0100, 030000, 10), (0100,
+	// 200000, 11) and (0200, 000000, 20): see docs/profiles.md.
+	ProcPreAuth         ProcessingCode = "030000" // 预授权: hold an amount on the card
+	ProcPreAuthCancel   ProcessingCode = "030020" // 预授权撤销: release the hold
+	ProcPreAuthComplete ProcessingCode = "030040" // 预授权完成: charge against the hold
 )
 
 var procNames = map[ProcessingCode]string{
@@ -102,6 +111,9 @@ var procNames = map[ProcessingCode]string{
 	ProcRefund:            "refund",
 	ProcSettle:            "settlement",
 	ProcSettleAfterUpload: "settlement after batch upload",
+	ProcPreAuth:           "pre-authorization",
+	ProcPreAuthCancel:     "pre-authorization cancellation",
+	ProcPreAuthComplete:   "pre-authorization completion",
 }
 
 // String returns the code and its name, e.g. "200000 refund".
@@ -115,6 +127,11 @@ func (p ProcessingCode) String() string {
 // Financial reports whether p is a code a 0200 (or its reversal) may carry.
 func (p ProcessingCode) Financial() bool {
 	return p == ProcSale || p == ProcVoid || p == ProcRefund
+}
+
+// PreAuth reports whether p is one of the pre-authorization codes.
+func (p ProcessingCode) PreAuth() bool {
+	return p == ProcPreAuth || p == ProcPreAuthCancel || p == ProcPreAuthComplete
 }
 
 // ResponseCode is data element 39. Its String method adds the meaning:
@@ -157,6 +174,9 @@ const (
 	RCReconcileError         ResponseCode = "95"
 	RCSystemMalfunction      ResponseCode = "96"
 	RCReversalNoResponse     ResponseCode = "98" // reversal reason in a 0400's DE39: no response received
+	// RCMACError answers a request whose MAC (DE64) does not verify, and
+	// is the reversal reason when a response's MAC does not (cup profile).
+	RCMACError ResponseCode = "A0"
 )
 
 var rcNames = map[ResponseCode]string{
@@ -194,6 +214,7 @@ var rcNames = map[ResponseCode]string{
 	RCReconcileError:         "reconcile error (totals do not balance)",
 	RCSystemMalfunction:      "system malfunction",
 	RCReversalNoResponse:     "no response received (reversal reason)",
+	RCMACError:               "MAC verification failed",
 }
 
 // String returns the code and its meaning, e.g. "05 do not honour".

@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient/receipt"
 )
 
@@ -131,6 +132,12 @@ type Config struct {
 	// Logger receives the terminal's logs. Nil discards them. Card numbers
 	// are never logged.
 	Logger *slog.Logger
+	// Profile is the host's dialect (hostproto.ISO87, hostproto.CUP).
+	// Default hostproto.ISO87. On a profile with a MAC the terminal keeps
+	// the working keys of each sign-on, MACs its requests and verifies
+	// every answer; an answer whose MAC fails leaves the transaction in
+	// doubt and it is reversed with reason A0.
+	Profile hostproto.Profile
 }
 
 // DefaultConfig returns a Config with every default filled in and no
@@ -164,6 +171,9 @@ func (c *Config) setDefaults() {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	c.Policy = c.Policy.withDefaults()
+	if c.Profile == nil {
+		c.Profile = hostproto.ISO87
+	}
 }
 
 func (c *Config) validate() error {

@@ -33,6 +33,7 @@ func (t *Terminal) connect(ctx context.Context) error {
 	// Sign-on messages are not journaled: no transaction hangs on them.
 	req := &hostproto.NetworkRequest{Times: hostproto.TimesAt(t.cfg.Now()), STAN: hostproto.STAN(stan),
 		TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID, Code: hostproto.NetSignOn}
+	t.keys = nil
 	if _, err := t.write(req); err != nil {
 		return err
 	}
@@ -46,6 +47,11 @@ func (t *Terminal) connect(ctx context.Context) error {
 		t.dropConn()
 		return &HostError{Op: "sign-on", MTI: string(req.MTI()), Err: fmt.Errorf("refused: %s", rc)}
 	}
+	if t.cfg.Profile.Rules().MAC && resp.Keys == nil {
+		t.dropConn()
+		return &HostError{Op: "sign-on", MTI: string(req.MTI()), Err: errors.New("no working keys in the answer")}
+	}
+	t.keys = resp.Keys
 	t.log.Debug("signed on", "stan", stan)
 	return nil
 }
@@ -55,13 +61,14 @@ func (t *Terminal) dropConn() {
 		t.conn.Close()
 		t.conn = nil
 	}
+	t.keys = nil
 }
 
 // write encodes and writes m in one frame. It returns how many bytes
 // left: 0 means the host cannot have seen the message. A failed write
 // drops the connection.
 func (t *Terminal) write(m hostproto.Message) (int, error) {
-	body, err := hostproto.Encode(m)
+	body, err := t.cfg.Profile.AppendEncode(nil, m, t.keys)
 	if err != nil {
 		return 0, &HostError{Op: "encode", MTI: string(m.MTI()), Err: err}
 	}
@@ -111,8 +118,12 @@ func (t *Terminal) await(ctx context.Context, want hostproto.MTI, stan hostproto
 			t.dropConn()
 			return nil, &HostError{Op: "receive", MTI: string(want), Err: err}
 		}
-		msg, err := hostproto.Decode(body)
+		msg, err := t.cfg.Profile.Decode(body, t.keys)
 		if err != nil {
+			if msg != nil && errors.Is(err, hostproto.ErrBadMAC) && msg.Header().MTI == want && msg.Header().STAN == stan {
+				// The answer cannot be trusted; the stream still can.
+				return nil, &HostError{Op: "receive", MTI: string(want), Err: err}
+			}
 			t.dropConn()
 			return nil, &HostError{Op: "receive", MTI: string(want), Err: err}
 		}
@@ -172,11 +183,15 @@ func (t *Terminal) reverseOnce(ctx context.Context, m *Machine) error {
 	}
 	var stan uint32
 	if m.Txn().ReversalSTAN == 0 {
-		s, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
-		if err != nil {
-			return err
+		if t.cfg.Profile.Rules().ReversalKeepsSTAN {
+			stan = m.Txn().STAN // cup: the reversal is the original's packet, its STAN too
+		} else {
+			s, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
+			if err != nil {
+				return err
+			}
+			stan = s
 		}
-		stan = s
 	}
 	acts, err := m.Step(Event{Type: EvReversalDue, At: t.cfg.Now(), STAN: stan})
 	if err != nil {

@@ -252,7 +252,11 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 			t.State = StateInDoubt
 			persist("in doubt: " + ev.Reason)
 		}
-		queueReversal("98", "reversal queued")
+		reason := "98" // no response
+		if ev.Code != "" {
+			reason = ev.Code // e.g. A0: the answer's MAC failed
+		}
+		queueReversal(reason, "reversal queued")
 
 	case EvReversalDue:
 		if t.State != StateReversalQueued {

@@ -261,7 +261,7 @@ func (t *Terminal) Settle(ctx context.Context) (SettleReport, error) {
 	row := Txn{Ref: ref, Kind: KindSettlement, TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID,
 		Batch: batch, Currency: t.cfg.Currency, State: StateSent, Created: t.cfg.Now(), LocalTime: t.cfg.Now()}
 
-	resp, err := t.settleExchange(ctx, &row, hostproto.ProcSettle, rep.Terminal)
+	resp, err := t.settleExchange(ctx, &row, hostproto.ProcSettle, rep.Terminal, 0)
 	if err != nil {
 		return rep, err
 	}
@@ -278,7 +278,7 @@ func (t *Terminal) Settle(ctx context.Context) (SettleReport, error) {
 		if err != nil {
 			return rep, err
 		}
-		fin, err := t.settleExchange(ctx, &row, hostproto.ProcSettleAfterUpload, rep.Terminal)
+		fin, err := t.settleExchange(ctx, &row, hostproto.ProcSettleAfterUpload, rep.Terminal, n)
 		if err != nil {
 			return rep, err
 		}
@@ -309,14 +309,16 @@ func (t *Terminal) Settle(ctx context.Context) (SettleReport, error) {
 }
 
 // settleExchange journals and sends one 0500 and reads the 0510.
-func (t *Terminal) settleExchange(ctx context.Context, row *Txn, pc hostproto.ProcessingCode, tot BatchTotals) (*hostproto.SettlementResponse, error) {
+// uploaded is the number of records sent (the cup profile carries it at
+// the end of the upload).
+func (t *Terminal) settleExchange(ctx context.Context, row *Txn, pc hostproto.ProcessingCode, tot BatchTotals, uploaded int) (*hostproto.SettlementResponse, error) {
 	stan, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
 	if err != nil {
 		return nil, err
 	}
 	req := &hostproto.SettlementRequest{ProcessingCode: pc, Times: hostproto.TimesAt(t.cfg.Now()), STAN: hostproto.STAN(stan),
 		TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID, Currency: currencyNumeric[t.cfg.Currency],
-		Batch: hostproto.BatchNumber(row.Batch), Totals: toHostTotals(tot)}
+		Batch: hostproto.BatchNumber(row.Batch), Totals: toHostTotals(tot), UploadCount: uploaded}
 	row.STAN = stan
 	if err := t.j.Append(ctx, Entry{At: t.cfg.Now(), Txn: *row, Note: "settlement " + string(pc), Message: journalMsg(req)}); err != nil {
 		return nil, err
@@ -339,14 +341,15 @@ func (t *Terminal) settleExchange(ctx context.Context, row *Txn, pc hostproto.Pr
 func (t *Terminal) upload(ctx context.Context, row *Txn, batch uint32, txns []Txn) (int, error) {
 	var recs []hostproto.BatchRecord
 	for _, tx := range txns {
-		if tx.State == StateApproved {
+		if tx.State == StateApproved && tx.Kind.counted() {
 			recs = append(recs, hostproto.BatchRecord{STAN: hostproto.STAN(tx.STAN), ProcessingCode: procOf(tx.Kind),
 				Amount: hostproto.Amount(tx.Amount), RRN: tx.RRN, AuthCode: tx.AuthCode})
 		}
 	}
 	sent := 0
-	for start := 0; start < len(recs) || start == 0; start += hostproto.MaxBatchRecords {
-		end := min(start+hostproto.MaxBatchRecords, len(recs))
+	per := t.cfg.Profile.Rules().MaxBatchRecords
+	for start := 0; start < len(recs) || start == 0; start += per {
+		end := min(start+per, len(recs))
 		if start == end {
 			break // nothing approved: no upload, the final 0500 says so
 		}

@@ -20,6 +20,12 @@ func (t *Terminal) receiptOf(ctx context.Context, tx Txn, reprint int) (*receipt
 		typ = receipt.Refund
 	case KindVoid:
 		typ = receipt.Void
+	case KindPreAuth:
+		typ = receipt.PreAuth
+	case KindPreAuthCancel:
+		typ = receipt.PreAuthCancel
+	case KindCompletion:
+		typ = receipt.Completion
 	}
 	r := &receipt.Receipt{
 		MerchantName: t.cfg.MerchantName,

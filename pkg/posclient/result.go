@@ -102,7 +102,7 @@ func Totals(txns []Txn) BatchTotals {
 			continue
 		}
 		switch t.Kind {
-		case KindSale:
+		case KindSale, KindCompletion:
 			b.DebitCount++
 			b.DebitAmount += t.Amount
 		case KindVoid:

@@ -26,6 +26,8 @@ type Terminal struct {
 	// active is the machine of the transaction being driven, so that a
 	// late answer for it is stepped into it rather than into a copy.
 	active *Machine
+	// keys are the working keys of the sign-on on conn (profiles with a MAC).
+	keys *hostproto.WorkingKeys
 
 	release func() // gives up the claim on the journal
 
@@ -417,7 +419,11 @@ func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig 
 	msg, err := t.await(ctx, hostproto.MTIFinancialResponse, hostproto.STAN(stan))
 	if err != nil {
 		log.Warn("no usable answer; transaction in doubt", "err", err)
-		if err2 := t.step(ctx, m, Event{Type: EvNoResponse, At: t.cfg.Now(), Reason: err.Error()}, nil); err2 != nil {
+		ev := Event{Type: EvNoResponse, At: t.cfg.Now(), Reason: err.Error()}
+		if errors.Is(err, hostproto.ErrBadMAC) {
+			ev.Code = string(hostproto.RCMACError) // the reversal's reason (cup)
+		}
+		if err2 := t.step(ctx, m, ev, nil); err2 != nil {
 			return ResultOf(m.Txn()), err2
 		}
 		return t.inDoubt(ctx, m, err)
@@ -568,7 +574,7 @@ func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *host
 		STAN:           hostproto.STAN(tx.STAN),
 		Expiry:         hostproto.Expiry(expiry),
 		EntryMode:      "051",
-		ConditionCode:  "00",
+		ConditionCode:  conditionOf(tx.Kind),
 		TerminalID:     tx.TerminalID,
 		MerchantID:     tx.MerchantID,
 		Currency:       currencyNumeric[tx.Currency],
@@ -577,7 +583,7 @@ func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *host
 	if orig != nil {
 		r.RRN = orig.RRN
 		r.Original = originalOf(*orig)
-		if tx.Kind == KindVoid {
+		if tx.Kind == KindVoid || tx.Kind == KindCompletion || tx.Kind == KindPreAuthCancel {
 			r.AuthCode = orig.AuthCode
 		}
 	}
@@ -586,6 +592,12 @@ func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *host
 
 func procOf(k Kind) hostproto.ProcessingCode {
 	switch k {
+	case KindPreAuth:
+		return hostproto.ProcPreAuth
+	case KindPreAuthCancel:
+		return hostproto.ProcPreAuthCancel
+	case KindCompletion:
+		return hostproto.ProcPreAuthComplete
 	case KindRefund:
 		return hostproto.ProcRefund
 	case KindVoid:
@@ -596,7 +608,8 @@ func procOf(k Kind) hostproto.ProcessingCode {
 
 func originalOf(o Txn) hostproto.OriginalData {
 	return hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: hostproto.STAN(o.STAN),
-		Transmission: hostproto.DateTimeOf(o.LocalTime)}
+		Transmission: hostproto.DateTimeOf(o.LocalTime),
+		Batch:        hostproto.BatchNumber(o.Batch), Date: o.LocalTime.Format("0102")} // cup field 61 only
 }
 
 // reversalRequest builds the 0400/0401 of tx from the journal alone: no

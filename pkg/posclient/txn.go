@@ -21,9 +21,12 @@ const (
 	KindSettlement Kind = "settlement"
 )
 
-// Financial reports whether k moves money (sale, refund, void): the kinds
-// that are reversed, counted, printed and looked up.
-func (k Kind) Financial() bool { return k == KindSale || k == KindRefund || k == KindVoid }
+// Financial reports whether k moves money (sale, refund, void, and the
+// pre-authorization kinds of preauth.go): the kinds that are reversed,
+// printed and looked up.
+func (k Kind) Financial() bool {
+	return k == KindSale || k == KindRefund || k == KindVoid || k.preAuth()
+}
 
 // State is where a transaction is in its lifecycle. See the package
 // documentation for the diagram.

@@ -64,6 +64,19 @@ func TestLogger(tb testing.TB) *slog.Logger {
 type Client struct {
 	nc net.Conn
 	mu sync.Mutex
+	// Profile is the dialect Send and Read speak; nil means
+	// hostproto.ISO87. Set it before the first message.
+	Profile hostproto.Profile
+	// Keys MAC what Send sends and verify what Read reads, on a profile
+	// with a MAC. Read sets them from an approved sign-on answer.
+	Keys *hostproto.WorkingKeys
+}
+
+func (c *Client) profile() hostproto.Profile {
+	if c.Profile == nil {
+		return hostproto.ISO87
+	}
+	return c.Profile
 }
 
 // Dial connects to addr, calls tb.Fatalf on failure and closes the
@@ -90,7 +103,7 @@ func (c *Client) Close() error { return c.nc.Close() }
 
 // Send writes one message.
 func (c *Client) Send(m hostproto.Message) error {
-	b, err := hostproto.Encode(m)
+	b, err := c.profile().AppendEncode(nil, m, c.Keys)
 	if err != nil {
 		return err
 	}
@@ -127,13 +140,19 @@ func (c *Client) ReadFrame(ctx context.Context) ([]byte, error) {
 	return b, err
 }
 
-// Read reads and decodes the next message.
+// Read reads and decodes the next message. On a profile with a MAC, a
+// message whose MAC does not verify comes back with an error matching
+// hostproto.ErrBadMAC.
 func (c *Client) Read(ctx context.Context) (hostproto.Message, error) {
 	b, err := c.ReadFrame(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return hostproto.Decode(b)
+	m, err := c.profile().Decode(b, c.Keys)
+	if nr, ok := m.(*hostproto.NetworkResponse); ok && err == nil && nr.Keys != nil {
+		c.Keys = nr.Keys
+	}
+	return m, err
 }
 
 // Exchange sends m and reads the next message. It does not check that

@@ -168,8 +168,8 @@ func TestStatusThroughSer2net(t *testing.T) {
 	}
 	for round := range 2 { // a second connection gets a fresh negotiation
 		st, err := status()
-		for try := 0; err != nil && round == 0 && try < 3; try++ {
-			// ser2net may not have seen the probe connection end yet and
+		for try := 0; err != nil && try < 5; try++ {
+			// ser2net may not have seen the last connection end yet and
 			// refuses a second client meanwhile: it has no signal for that.
 			st, err = status()
 		}

@@ -48,6 +48,8 @@ type labels struct {
 	merchantID, terminalID, card string
 	sale, refund, void           string
 	reprint, interrupted         string
+	preAuth, preAuthCancel       string
+	completion                   string
 	dateTime, batch, stan, rrn   string
 	authCode, reference, origRRN string
 	amount, eReceipt             string
@@ -59,6 +61,7 @@ var labelSets = [...]labels{
 		reprint: "REPRINT", interrupted: "PRINTING WAS INTERRUPTED",
 		merchantID: "MERCHANT ID", terminalID: "TERMINAL ID", card: "CARD NO",
 		sale: "SALE", refund: "REFUND", void: "VOID",
+		preAuth: "PRE-AUTH", preAuthCancel: "PRE-AUTH CANCEL", completion: "PRE-AUTH COMPLETE",
 		dateTime: "DATE/TIME", batch: "BATCH NO", stan: "TRACE NO", rrn: "REF NO",
 		authCode: "AUTH CODE", reference: "REFERENCE", origRRN: "ORIG REF NO",
 		amount: "AMOUNT", eReceipt: "SCAN FOR E-RECEIPT",
@@ -68,6 +71,7 @@ var labelSets = [...]labels{
 		reprint: "REPRINT / 补打", interrupted: "打印中断 INTERRUPTED",
 		merchantID: "商户编号", terminalID: "终端编号", card: "卡号",
 		sale: "消费", refund: "退货", void: "撤销",
+		preAuth: "预授权", preAuthCancel: "预授权撤销", completion: "预授权完成",
 		dateTime: "日期/时间", batch: "批次号", stan: "凭证号", rrn: "参考号",
 		authCode: "授权码", reference: "交易编号", origRRN: "原参考号",
 		amount: "金额", eReceipt: "扫码获取电子凭条",
@@ -186,6 +190,12 @@ func layout(r *Receipt, columns int) []item {
 		center(l.refund, true, sizeDouble)
 	case Void:
 		center(l.void, true, sizeDouble)
+	case PreAuth:
+		center(l.preAuth, true, sizeDouble)
+	case PreAuthCancel:
+		center(l.preAuthCancel, true, sizeDouble)
+	case Completion:
+		center(l.completion, true, sizeDouble)
 	}
 	field(l.dateTime, r.Time.Format(timeLayout), false, sizeNormal)
 	field(l.batch, r.Batch, false, sizeNormal)
@@ -195,8 +205,8 @@ func layout(r *Receipt, columns int) []item {
 	field(l.reference, r.Reference, false, sizeNormal)
 	field(l.origRRN, r.OriginalRRN, false, sizeNormal)
 	amount := r.Amount
-	if r.Type != Sale {
-		amount.Minor = -amount.Minor
+	if r.Type != Sale && r.Type != PreAuth && r.Type != Completion {
+		amount.Minor = -amount.Minor // money back, or a hold released
 	}
 	field(l.amount, amount.String(), true, sizeTall)
 	rule()

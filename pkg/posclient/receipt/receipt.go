@@ -43,6 +43,12 @@ const (
 	Sale   Type = iota // a purchase
 	Refund             // money back to the card of an original sale
 	Void               // cancellation of a sale in the open batch
+	// Pre-authorization (cup profile).
+	PreAuth       // an amount held on the card (预授权)
+	PreAuthCancel // the hold released (预授权撤销)
+	Completion    // a charge against the hold (预授权完成)
+
+	lastType = Completion
 )
 
 func (t Type) String() string {
@@ -53,13 +59,19 @@ func (t Type) String() string {
 		return "refund"
 	case Void:
 		return "void"
+	case PreAuth:
+		return "preauth"
+	case PreAuthCancel:
+		return "preauth-cancel"
+	case Completion:
+		return "completion"
 	}
 	return "type(" + strconv.Itoa(int(t)) + ")"
 }
 
 // MarshalText implements encoding.TextMarshaler ("sale", "refund", "void").
 func (t Type) MarshalText() ([]byte, error) {
-	if t > Void {
+	if t > lastType {
 		return nil, invalid("Type", "unknown transaction type %d", t)
 	}
 	return []byte(t.String()), nil
@@ -67,7 +79,7 @@ func (t Type) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (t *Type) UnmarshalText(b []byte) error {
-	for c := Sale; c <= Void; c++ {
+	for c := Sale; c <= lastType; c++ {
 		if string(b) == c.String() {
 			*t = c
 			return nil
@@ -373,7 +385,7 @@ func (r *Receipt) Validate() error {
 			return err
 		}
 	}
-	if r.Type > Void {
+	if r.Type > lastType {
 		return invalid("Type", "unknown transaction type %d", r.Type)
 	}
 	if r.Copy > MerchantCopy {

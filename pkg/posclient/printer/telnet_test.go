@@ -63,6 +63,8 @@ func TestStatusThroughATelnetPort(t *testing.T) {
 	}
 	defer ln.Close()
 	got := make(chan []byte, 1)
+	finish := make(chan struct{}) // the connection stays open until the client is done
+	defer close(finish)
 	go func() {
 		c, err := ln.Accept()
 		if err != nil {
@@ -87,6 +89,7 @@ func TestStatusThroughATelnetPort(t *testing.T) {
 			c.Write([]byte{0xFF, 0xF1, 0x12}) // IAC NOP, then all clear
 		}
 		got <- other
+		<-finish
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -322,13 +322,16 @@ func TestReceiptRawIsBounded(t *testing.T) {
 	if got := rs[1]; !bytes.Equal(got.Raw, small1) || got.RawTruncated != 0 {
 		t.Errorf("small receipt: raw %q truncated %d", got.Raw, got.RawTruncated)
 	}
-	// Every receipt accounts for all its bytes, kept or counted (the
-	// small one written with the big one is not recorded: recording
-	// starts again after the bytes the big one's cut left behind).
+	// Every receipt accounts for all its bytes, kept or counted; the
+	// small one that came in behind the big one, in the same Write, is
+	// recorded whole from the tail kept while recording was stopped.
 	for i, n := range []int{len(big), len(small2)} {
 		if got := rs[2+i]; int64(len(got.Raw))+got.RawTruncated != int64(n) || !bytes.HasPrefix(want[i], got.Raw) {
 			t.Errorf("receipt %d: %d kept + %d counted, want %d", got.Seq, len(got.Raw), got.RawTruncated, n)
 		}
+	}
+	if got := rs[3]; !bytes.Equal(got.Raw, small2) {
+		t.Errorf("small receipt behind the big one: raw %q, truncated %d", got.Raw, got.RawTruncated)
 	}
 }
 
@@ -379,5 +382,39 @@ func TestHugeRasterIsNotHeld(t *testing.T) {
 	}
 	if txt := textLines(r); !cmp.Equal(txt, []string{"before", "after"}) {
 		t.Errorf("printed %q", txt)
+	}
+}
+
+// Raw bookkeeping stays aligned with the stream whatever the bound: every
+// receipt accounts for exactly its bytes, and those it keeps are its first.
+func TestReceiptRawAccountsForEveryByte(t *testing.T) {
+	var jobs [][]byte
+	for i := range 40 {
+		j := []byte("\x1b@")
+		for k := range i * 7 % 50 {
+			j = append(j, []byte("r"+strconv.Itoa(i)+" line "+strconv.Itoa(k)+"\n")...)
+		}
+		j = append(j, "end\n\x1dV\x00"...)
+		jobs = append(jobs, j)
+	}
+	for _, limit := range []int{-1, 1, 13, 100, 257, 1000, 5000} {
+		for _, chunk := range []int{1, 7, 64, 4096, 1 << 20} {
+			p, _ := newTestPrinter(t, Options{MaxReceiptRaw: limit, Logger: slog.New(slog.DiscardHandler)})
+			stream := bytes.Join(jobs, nil)
+			for i := 0; i < len(stream); i += chunk {
+				p.Feed(context.Background(), stream[i:min(i+chunk, len(stream))])
+			}
+			idle(t, p)
+			rs := p.Receipts()
+			if len(rs) != len(jobs) {
+				t.Fatalf("limit %d chunk %d: %d receipts", limit, chunk, len(rs))
+			}
+			for i, r := range rs {
+				if int64(len(r.Raw))+r.RawTruncated != int64(len(jobs[i])) || !bytes.HasPrefix(jobs[i], r.Raw) || len(r.Raw) > max(limit, 0) {
+					t.Fatalf("limit %d chunk %d receipt %d: kept %d (%q…) + counted %d, want %d", limit, chunk, i+1, len(r.Raw), r.Raw[:min(len(r.Raw), 12)], r.RawTruncated, len(jobs[i]))
+				}
+			}
+			p.Close()
+		}
 	}
 }

@@ -108,9 +108,10 @@ type Printer struct {
 	cur          *paper.Receipt
 	raw          []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt
 	rawOff       int
-	rawBase      int64 // stream offset of raw[rawOff]
-	rawStart     int64 // stream offset where the current receipt's bytes start
-	rawCut       bool  // recording stopped at MaxReceiptRaw (store.go)
+	rawBase      int64  // stream offset of raw[rawOff]
+	rawStart     int64  // stream offset where the current receipt's bytes start
+	rawCut       bool   // recording stopped at MaxReceiptRaw (store.go)
+	rawTail      []byte // the latest bytes while recording is stopped
 	receipts     []*paper.Receipt
 	keptSizes    []int64 // ReceiptSize of each of receipts
 	keptBytes    int64

@@ -83,24 +83,42 @@ func ReceiptSize(r *paper.Receipt) int64 {
 	return n
 }
 
+// rawTailMax is how many of the latest bytes are kept while recording is
+// stopped at MaxReceiptRaw, so that the next receipt's bytes, which came
+// in behind the big one's, can be recorded from its first byte once the
+// big one ends. It covers what the server has in flight (a Feed piece and
+// the receive buffer); a single larger Write leaves the next receipt's
+// Raw empty, its bytes counted in RawTruncated.
+const rawTailMax = 128 << 10
+
 // appendRawLocked records accepted host bytes for the receipts' Raw, up
-// to MaxReceiptRaw bytes not yet in a receipt.
+// to MaxReceiptRaw bytes not yet in a receipt, and the latest bytes
+// beyond that in a tail.
 func (p *Printer) appendRawLocked(b []byte) {
-	if p.rawCut {
-		return
+	if p.maxRaw() == 0 {
+		return // nothing is kept: every receipt's bytes are only counted
 	}
-	room := p.maxRaw() - (len(p.raw) - p.rawOff)
-	if len(b) > room {
-		b = b[:max(room, 0)]
+	if !p.rawCut {
+		room := max(p.maxRaw()-(len(p.raw)-p.rawOff), 0)
+		if len(b) <= room {
+			p.raw = append(p.raw, b...)
+			return
+		}
+		p.raw = append(p.raw, b[:room]...)
 		p.rawCut = true
+		b = b[room:]
 	}
-	p.raw = append(p.raw, b...)
+	p.rawTail = append(p.rawTail, b...)
+	if len(p.rawTail) > 2*rawTailMax {
+		p.rawTail = p.rawTail[:copy(p.rawTail, p.rawTail[len(p.rawTail)-rawTailMax:])]
+	}
 }
 
 // resetRawLocked forgets the recorded bytes (the buffers were cleared):
 // recording starts again at the decoder's position.
 func (p *Printer) resetRawLocked() {
 	p.raw, p.rawOff, p.rawCut = p.raw[:0], 0, false
+	p.rawTail = p.rawTail[:0]
 	p.rawBase = p.dec.Consumed()
 	p.rawStart = p.rawBase
 }
@@ -141,11 +159,8 @@ func (p *Printer) finishReceiptLocked() {
 	p.rawBase += int64(n)
 	p.rawStart = end
 	switch {
-	case p.rawBase < end:
-		// Recording had stopped at MaxReceiptRaw: start again at what
-		// comes next (the bytes in between are counted, not kept).
-		p.raw, p.rawOff, p.rawCut = p.raw[:0], 0, false
-		p.rawBase = p.dec.written
+	case p.rawCut && p.rawOff == len(p.raw):
+		p.restartRawLocked(end)
 	case p.rawOff == len(p.raw):
 		p.raw, p.rawOff = p.raw[:0], 0
 		p.rawCut = false
@@ -193,4 +208,25 @@ func (p *Printer) waitDeliverLocked() {
 
 func (p *Printer) deliverFullLocked() bool {
 	return len(p.deliver) >= maxDeliverQueue || p.deliverBytes >= maxDeliverBytes
+}
+
+// restartRawLocked starts recording again at stream offset end (where the
+// next receipt starts) after recording stopped at MaxReceiptRaw and what
+// it kept is used up: from the tail when it holds the bytes since end;
+// otherwise the next receipt keeps nothing (recording goes on stopped,
+// its bytes are counted) and the tail tries again at its end.
+func (p *Printer) restartRawLocked(end int64) {
+	p.raw, p.rawOff = p.raw[:0], 0
+	need := p.dec.written - end
+	if need > int64(len(p.rawTail)) || p.maxRaw() == 0 {
+		p.rawBase = p.dec.written // past the next receipt's start: it keeps nothing
+		p.rawTail = p.rawTail[:0]
+		return
+	}
+	since := p.rawTail[int64(len(p.rawTail))-need:]
+	keep := min(len(since), p.maxRaw())
+	p.raw = append(p.raw, since[:keep]...)
+	p.rawBase = end
+	p.rawCut = keep < len(since)
+	p.rawTail = p.rawTail[:copy(p.rawTail, since[keep:])]
 }

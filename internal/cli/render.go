@@ -45,8 +45,8 @@ stream).
 For png and html, one receipt goes to -o FILE, or to standard output without
 -o. Several receipts need -o FILE and are written as FILE-1.EXT, FILE-2.EXT, …
 (receipt.png gives receipt-1.png, receipt-2.png). Sequences the printer could
-not decode are reported on standard error and skipped, as the printer skips
-them.
+not decode are skipped, as the printer skips them, and reported on standard
+error: the first 20 one by one, then how many more.
 
 The stream is read and printed a piece at a time, and each receipt is
 written out as it finishes (at once when the input is a pipe, in large

@@ -63,6 +63,8 @@ func TestStatusThroughATelnetPort(t *testing.T) {
 	}
 	defer ln.Close()
 	got := make(chan []byte, 1)
+	finish := make(chan struct{}) // the connection stays open until the client is done
+	defer close(finish)
 	go func() {
 		c, err := ln.Accept()
 		if err != nil {
@@ -87,6 +89,7 @@ func TestStatusThroughATelnetPort(t *testing.T) {
 			c.Write([]byte{0xFF, 0xF1, 0x12}) // IAC NOP, then all clear
 		}
 		got <- other
+		<-finish
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -139,42 +142,37 @@ func TestStatusThroughSer2net(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-d", "-u", "-Y", cfg)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
+	logPath := filepath.Join(t.TempDir(), "ser2net.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	// ser2net has no readiness signal: dial until its port is open.
-	var c net.Conn
-	for {
-		if c, err = net.Dial("tcp", addr); err == nil {
-			break
-		}
+	ser2netLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	// ser2net has no readiness signal. Dialling to probe would open and
+	// close the pty (ser2net opens the device per connection), so watch
+	// for its listening socket instead and connect once.
+	for !listening(t, port) {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("ser2net never listened on %s: %v\n%s", addr, err, out.String())
+			t.Fatalf("ser2net never listened on %s\n%s", addr, ser2netLog())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	c.Close() // ser2net serves one client at a time: free it for the real one
-	status := func() (Status, error) {
-		p, err := Open(ctx, "tcp://"+addr, &Options{ReplyTimeout: 5 * time.Second})
-		if err != nil {
-			return Status{}, err
-		}
-		defer p.Close()
-		return p.Status(ctx)
+	p, err := Open(ctx, "tcp://"+addr, &Options{ReplyTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for round := range 2 { // a second connection gets a fresh negotiation
-		st, err := status()
-		for try := 0; err != nil && try < 5; try++ {
-			// ser2net may not have seen the last connection end yet and
-			// refuses a second client meanwhile: it has no signal for that.
-			st, err = status()
-		}
+	defer p.Close()
+	for round := range 3 {
+		st, err := p.Status(ctx)
 		if err != nil {
-			t.Fatalf("round %d: status through ser2net: %v\nser2net:\n%s", round, err, out.String())
+			t.Fatalf("round %d: status through ser2net: %v\nser2net:\n%s", round, err, ser2netLog())
 		}
 		if st.Raw != [4]byte{0x12, 0x12, 0x12, 0x12} {
 			t.Errorf("round %d: status %v", round, st)
@@ -209,4 +207,23 @@ func FuzzTelnetFilter(f *testing.F) {
 			t.Fatalf("more data out than in")
 		}
 	})
+}
+
+// listening reports whether a TCP socket listens on port (from
+// /proc/net/tcp: local address :PORT in hex, state 0A).
+func listening(t *testing.T, port string) bool {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	fmt.Sscan(port, &n)
+	want := fmt.Sprintf(":%04X", n)
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
+			return true
+		}
+	}
+	return false
 }

@@ -101,9 +101,9 @@ type Printer struct {
 	bytesIn        int64
 	lines, cuts    int64
 	unknownPages   map[int]int64 // ESC t numbers the profile has no page for, and how often
-	pending        Command // a command pulled but not executed yet (printing stopped)
-	pendingSeen    bool    // EventCommand already sent for pending
-	clearGen       int     // incremented when the buffers are cleared
+	pending        Command       // a command pulled but not executed yet (printing stopped)
+	pendingSeen    bool          // EventCommand already sent for pending
+	clearGen       int           // incremented when the buffers are cleared
 
 	cur          *paper.Receipt
 	raw          []byte // host bytes accepted; raw[rawOff:] is not yet in a receipt

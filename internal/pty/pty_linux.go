@@ -145,7 +145,10 @@ func (p *Pty) watch() {
 				// inotify coalesces identical adjacent events, so two
 				// handles opened at once may count as one: never go below 0.
 				clients = max(clients-1, 0)
-				if clients == 0 {
+				// Flush only when no event is waiting: a client that
+				// reopened at once has its open queued before it could
+				// write, and the flush would wipe the reply it waits for.
+				if clients == 0 && off >= n && !p.eventsWaiting() {
 					_ = termios.Tcflush(p.slaveFD, termios.TCIFLUSH)
 				}
 				e = Event{Kind: Closed, Clients: clients}
@@ -159,6 +162,19 @@ func (p *Pty) watch() {
 			}
 		}
 	}
+}
+
+// eventsWaiting reports whether the inotify instance has events queued
+// (FIONREAD, which is TIOCINQ on Linux)
+// that watch has not read yet.
+func (p *Pty) eventsWaiting() bool {
+	rc, err := p.notify.SyscallConn()
+	if err != nil {
+		return false
+	}
+	n := 0
+	rc.Control(func(fd uintptr) { n, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ) })
+	return n > 0
 }
 
 // Path is the slave device, e.g. /dev/pts/7.

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/pkg/escposcmd"
 )
 
 // Options configure a Printer. The zero value is usable.
@@ -305,7 +305,7 @@ func (p *Printer) drainStatus() {
 func (p *Printer) query(ctx context.Context, n byte) (byte, error) {
 	req := fmt.Sprintf("DLE EOT %d", n)
 	p.drainStatus()
-	if err := p.write(ctx, []byte{escpos.DLE, escpos.EOT, n}); err != nil {
+	if err := p.write(ctx, []byte{escposcmd.DLE, escposcmd.EOT, n}); err != nil {
 		return 0, err
 	}
 	timer := time.NewTimer(p.opts.ReplyTimeout)
@@ -433,7 +433,7 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 	p.drainJobs()
 	msg := make([]byte, 0, len(job)+11)
 	msg = append(msg, job...)
-	msg = append(msg, escpos.GS, escpos.GsParen, escpos.GsParenProcessID, processIDParamLen, 0, processIDFn, processIDM)
+	msg = append(msg, escposcmd.GS, escposcmd.GsParen, escposcmd.GsParenProcessID, processIDParamLen, 0, processIDFn, processIDM)
 	msg = append(msg, id...)
 	if err := p.write(ctx, msg); err != nil {
 		// Part of the job may have left.
@@ -503,7 +503,7 @@ func (p *Printer) reset(ctx context.Context) bool {
 	for len(p.clearCh) > 0 {
 		<-p.clearCh
 	}
-	msg := append([]byte{escpos.DLE, escpos.DC4}, clearBuffersParams...)
+	msg := append([]byte{escposcmd.DLE, escposcmd.DC4}, clearBuffersParams...)
 	if err := p.write(ctx, msg); err != nil {
 		p.log.Debug("could not clear the printer's buffers", "err", err)
 		return false

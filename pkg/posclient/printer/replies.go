@@ -3,7 +3,7 @@ package printer
 import (
 	"fmt"
 
-	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/pkg/escposcmd"
 )
 
 // ReplyKind classifies what a printer sent back, following Epson's
@@ -94,7 +94,7 @@ func (p *ReplyParser) feedByte(c byte, emit func(Reply)) {
 	switch p.kind {
 	case ReplyBlock:
 		p.buf = append(p.buf, c)
-		if c == escpos.NUL {
+		if c == escposcmd.NUL {
 			emit(Reply{Kind: ReplyBlock, Bytes: p.buf})
 			p.reset()
 		} else if len(p.buf) >= maxBlock {
@@ -103,7 +103,7 @@ func (p *ReplyParser) feedByte(c byte, emit func(Reply)) {
 		}
 		return
 	case ReplyASB:
-		if c == escpos.XON || c == escpos.XOF {
+		if c == escposcmd.XON || c == escposcmd.XOF {
 			emit(Reply{Kind: ReplyFlow, Bytes: []byte{c}})
 			return
 		}
@@ -123,7 +123,7 @@ func (p *ReplyParser) feedByte(c byte, emit func(Reply)) {
 		return
 	}
 	switch {
-	case c == escpos.XON || c == escpos.XOF:
+	case c == escposcmd.XON || c == escposcmd.XOF:
 		emit(Reply{Kind: ReplyFlow, Bytes: []byte{c}})
 	case c&statusFixedMask == statusFixedValue:
 		emit(Reply{Kind: ReplyStatus, Bytes: []byte{c}})

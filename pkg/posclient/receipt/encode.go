@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/pkg/escposcmd"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -108,14 +108,14 @@ func Encode(r *Receipt, opts *Options) ([]byte, error) {
 	enc := simplifiedchinese.GB18030.NewEncoder()
 
 	b := make([]byte, 0, 1024)
-	b = append(b, escpos.ESC, escpos.EscInit)
+	b = append(b, escposcmd.ESC, escposcmd.EscInit)
 	if dbcs {
-		b = append(b, escpos.FS, escpos.FsKanjiOn)
+		b = append(b, escposcmd.FS, escposcmd.FsKanjiOn)
 	}
 	curAlign, curBold, curSize := alignLeft, false, sizeNormal
 	setAlign := func(a align) {
 		if a != curAlign {
-			b = append(b, escpos.ESC, escpos.EscJustify, justifyByte(a))
+			b = append(b, escposcmd.ESC, escposcmd.EscJustify, justifyByte(a))
 			curAlign = a
 		}
 	}
@@ -126,11 +126,11 @@ func Encode(r *Receipt, opts *Options) ([]byte, error) {
 			continue
 		}
 		if it.bold != curBold {
-			b = append(b, escpos.ESC, escpos.EscEmphasize, boolByte(it.bold))
+			b = append(b, escposcmd.ESC, escposcmd.EscEmphasize, boolByte(it.bold))
 			curBold = it.bold
 		}
 		if it.size != curSize {
-			b = append(b, escpos.GS, escpos.GsCharSize, sizeByte(it.size))
+			b = append(b, escposcmd.GS, escposcmd.GsCharSize, sizeByte(it.size))
 			curSize = it.size
 		}
 		text := it.text
@@ -145,25 +145,25 @@ func Encode(r *Receipt, opts *Options) ([]byte, error) {
 			text = t
 		}
 		b = append(b, text...)
-		b = append(b, escpos.LF)
+		b = append(b, escposcmd.LF)
 	}
 	setAlign(alignLeft)
 	if curBold {
-		b = append(b, escpos.ESC, escpos.EscEmphasize, boolByte(false))
+		b = append(b, escposcmd.ESC, escposcmd.EscEmphasize, boolByte(false))
 	}
 	if curSize != sizeNormal {
-		b = append(b, escpos.GS, escpos.GsCharSize, sizeByteNormal)
+		b = append(b, escposcmd.GS, escposcmd.GsCharSize, sizeByteNormal)
 	}
 	if dbcs {
-		b = append(b, escpos.FS, escpos.FsKanjiOff)
+		b = append(b, escposcmd.FS, escposcmd.FsKanjiOff)
 	}
 	switch o.Cut {
 	case PartialCut:
-		b = append(b, escpos.GS, escpos.GsCut, cutFeedPartial, 0)
+		b = append(b, escposcmd.GS, escposcmd.GsCut, cutFeedPartial, 0)
 	case FullCut:
-		b = append(b, escpos.GS, escpos.GsCut, cutFeedFull, 0)
+		b = append(b, escposcmd.GS, escposcmd.GsCut, cutFeedFull, 0)
 	case NoCut:
-		b = append(b, escpos.ESC, escpos.EscPrintFeedLines, noCutFeedLines)
+		b = append(b, escposcmd.ESC, escposcmd.EscPrintFeedLines, noCutFeedLines)
 	}
 	return b, nil
 }
@@ -172,17 +172,17 @@ func Encode(r *Receipt, opts *Options) ([]byte, error) {
 // code of data with error correction M, followed by a line feed.
 func appendQR(b []byte, data string, module int) []byte {
 	fn := func(pL, pH byte, rest ...byte) {
-		b = append(b, escpos.GS, escpos.GsParen, escpos.GsParenQR, pL, pH, escpos.QRSymbolQR)
+		b = append(b, escposcmd.GS, escposcmd.GsParen, escposcmd.GsParenQR, pL, pH, escposcmd.QRSymbolQR)
 		b = append(b, rest...)
 	}
-	fn(4, 0, escpos.QRFnModel, qrModel2, 0)
-	fn(3, 0, escpos.QRFnModuleSize, byte(module))
-	fn(3, 0, escpos.QRFnErrorLevel, qrECLevelM)
+	fn(4, 0, escposcmd.QRFnModel, qrModel2, 0)
+	fn(3, 0, escposcmd.QRFnModuleSize, byte(module))
+	fn(3, 0, escposcmd.QRFnErrorLevel, qrECLevelM)
 	n := len(data) + 3 // cn, fn, m
-	fn(byte(n), byte(n>>8), escpos.QRFnStore, qrStoreSymbol)
+	fn(byte(n), byte(n>>8), escposcmd.QRFnStore, qrStoreSymbol)
 	b = append(b, data...)
-	fn(3, 0, escpos.QRFnPrint, qrStoreSymbol)
-	return append(b, escpos.LF)
+	fn(3, 0, escposcmd.QRFnPrint, qrStoreSymbol)
+	return append(b, escposcmd.LF)
 }
 
 func justifyByte(a align) byte {

@@ -1,6 +1,10 @@
 package escpos
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/poshil/hil/pkg/escposcmd"
+)
 
 // Real-time command recognition. A printer scans every byte it receives
 // for DLE EOT, DLE ENQ and DLE DC4 sequences and executes them at once,
@@ -19,7 +23,7 @@ const (
 )
 
 // clearBuffersSeq is the fixed parameter string of DLE DC4 8.
-var clearBuffersSeq = [...]byte{DLE, DC4, 8, 1, 3, 20, 1, 6, 2, 8}
+var clearBuffersSeq = escposcmd.ClearBuffers
 
 // maxRealtimeLen is the longest real-time command (DLE DC4 8).
 const maxRealtimeLen = len(clearBuffersSeq)

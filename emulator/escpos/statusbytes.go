@@ -1,5 +1,7 @@
 package escpos
 
+import "github.com/poshil/hil/pkg/escposcmd"
+
 // Byte-exact status replies (reference §2). Every reply is computed from
 // a sensors snapshot, so that the tables can be tested row by row.
 
@@ -29,26 +31,22 @@ func bit(b bool, v byte) byte {
 
 // Status reply identification bits (reference §2.1).
 const (
-	rtFixed  = 0x12 // DLE EOT: bits 1 and 4 set, 0 and 7 clear
-	asbFixed = 0x10 // ASB first byte: bit 4 set
+	asbFixed = escposcmd.ASBFixedValue // ASB first byte: bit 4 set
 )
 
-// dleEOT is the reply to DLE EOT n, or false for an n without one.
-func (s sensors) dleEOT(n byte) (byte, bool) {
-	switch n {
-	case 1: // printer status
-		return rtFixed | bit(s.drawerHigh, 0x04) | bit(s.offline, 0x08), true
-	case 2: // offline cause
-		return rtFixed | bit(s.coverOpen, 0x04) | bit(s.feeding, 0x08) | bit(s.paperEndStop, 0x20) |
-			bit(s.cutterError || s.unrecoverable || s.autoRecoverable || s.recoverable, 0x40), true
-	case 3: // error cause
-		return rtFixed | bit(s.recoverable, 0x04) | bit(s.cutterError, 0x08) | bit(s.unrecoverable, 0x20) |
-			bit(s.autoRecoverable, 0x40), true
-	case 4: // roll paper sensor
-		return rtFixed | bit(s.nearEnd, 0x0C) | bit(s.paperOut, 0x60), true
+// realtime is what DLE EOT 1 to 4 report, in the shared vocabulary.
+func (s sensors) realtime() escposcmd.RealtimeStatus {
+	return escposcmd.RealtimeStatus{
+		Offline: s.offline, DrawerPin3High: s.drawerHigh, WaitingRecovery: s.waitingRecovery, FeedButton: s.panelSwitch,
+		CoverOpen: s.coverOpen, PaperFeeding: s.feeding, PaperEndStop: s.paperEndStop,
+		Error:       s.cutterError || s.unrecoverable || s.autoRecoverable || s.recoverable,
+		Recoverable: s.recoverable, Cutter: s.cutterError, Unrecoverable: s.unrecoverable, AutoRecoverable: s.autoRecoverable,
+		NearEnd: s.nearEnd, PaperOut: s.paperOut,
 	}
-	return 0, false
 }
+
+// dleEOT is the reply to DLE EOT n, or false for an n without one.
+func (s sensors) dleEOT(n byte) (byte, bool) { return s.realtime().Encode(n) }
 
 // asb is the 4-byte Automatic Status Back.
 func (s sensors) asb() [4]byte {
@@ -94,11 +92,11 @@ func (s sensors) gsR(n byte) (byte, bool) {
 
 // Block-data reply headers.
 const (
-	hdrInfoA     = 0x3D // GS I printer information A: 3D id data NUL
-	hdrInfoB     = 0x5F // GS I printer information B: 5F data NUL
-	hdrProcessID = 0x37 // GS ( H / DLE DC4 8 replies: 37 id … NUL
-	idProcessID  = 0x22
-	idClearBuf   = 0x25
+	hdrInfoA     = 0x3D                          // GS I printer information A: 3D id data NUL
+	hdrInfoB     = 0x5F                          // GS I printer information B: 5F data NUL
+	hdrProcessID = escposcmd.BlockHeaderResponse // GS ( H / DLE DC4 8 replies: 37 id … NUL
+	idProcessID  = escposcmd.BlockIDProcess
+	idClearBuf   = escposcmd.BlockIDClearBuffers
 )
 
 // gsI is the reply to GS I n, or nil for an n without one.

@@ -24,6 +24,8 @@ func TestStatusTableRows(t *testing.T) {
 			{"all clear: fixed bits 1 and 4", sensors{}, 0x12},
 			{"bit 2: drawer pin 3 HIGH", sensors{drawerHigh: true}, 0x16},
 			{"bit 3: offline", sensors{offline: true}, 0x1A},
+			{"bit 5: waiting for online recovery", sensors{waitingRecovery: true}, 0x32},
+			{"bit 6: paper-feed button pushed", sensors{panelSwitch: true}, 0x52},
 		}},
 		{2, []row{
 			{"all clear", sensors{}, 0x12},
@@ -185,7 +187,7 @@ func TestPrinterStatusStates(t *testing.T) {
 		{"paper out (near-end sensor)", Options{}, func(p *Printer) { p.SetPaper(PaperOut) }, []byte{0x1A, 0x32, 0x12, 0x7E}, true},
 		{"paper out (no near-end sensor)", Options{Profile: "generic-58"}, func(p *Printer) { p.SetPaper(PaperOut) }, []byte{0x1A, 0x32, 0x12, 0x72}, true},
 		{"near end on 58 mm without sensor", Options{Profile: "generic-58"}, func(p *Printer) { p.SetPaper(PaperNearEnd) }, []byte{0x12, 0x12, 0x12, 0x12}, false},
-		{"cutter jam", Options{}, func(p *Printer) { p.SetCutterJam(true) }, []byte{0x1A, 0x52, 0x1A, 0x12}, true},
+		{"cutter jam", Options{}, func(p *Printer) { p.SetCutterJam(true) }, []byte{0x3A, 0x52, 0x1A, 0x12}, true}, // waits for DLE ENQ: DLE EOT 1 bit 5
 		{"overheat", Options{}, func(p *Printer) { p.Overheat(time.Hour) }, []byte{0x1A, 0x52, 0x52, 0x12}, true},
 		{"switched offline", Options{}, func(p *Printer) { p.SetOnline(false) }, []byte{0x1A, 0x12, 0x12, 0x12}, true},
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/pkg/escposcmd"
 )
 
 // ConformanceOptions tunes RunConformance. The zero value runs the
@@ -92,11 +93,11 @@ func RunConformance(t *testing.T, port io.ReadWriter, opts ConformanceOptions) {
 				t.Errorf("DLE EOT %d: %v", n, err)
 				continue
 			}
-			if r&0x93 != 0x12 {
+			if r&escposcmd.StatusFixedMask != escposcmd.StatusFixedValue {
 				t.Errorf("DLE EOT %d reply %#02x: bits 0,1,4,7 must read 0,1,1,0", n, r)
 			}
 			t.Logf("DLE EOT %d = %#02x: %s", n, r, DescribeStatus(n, r))
-			if n == 1 && r&0x08 != 0 {
+			if n == 1 && r&escposcmd.St1Offline != 0 {
 				online = false
 			}
 		}
@@ -112,7 +113,7 @@ func RunConformance(t *testing.T, port io.ReadWriter, opts ConformanceOptions) {
 				t.Errorf("GS r %d: %v", n, err)
 				continue
 			}
-			if r&0x90 != 0 {
+			if r&escposcmd.DataFixedMask != 0 {
 				t.Errorf("GS r %d reply %#02x: bits 4 and 7 must be 0", n, r)
 			}
 		}
@@ -128,7 +129,7 @@ func RunConformance(t *testing.T, port io.ReadWriter, opts ConformanceOptions) {
 				t.Errorf("GS I %d: %v", n, err)
 				continue
 			}
-			if r&0x90 != 0 {
+			if r&escposcmd.DataFixedMask != 0 {
 				t.Errorf("GS I %d reply %#02x: bits 4 and 7 must be 0", n, r)
 			}
 		}
@@ -162,11 +163,11 @@ func RunConformance(t *testing.T, port io.ReadWriter, opts ConformanceOptions) {
 		if err != nil {
 			t.Fatalf("ASB after GS a 15: %v", err)
 		}
-		if asb[0]&0x93 != 0x10 {
+		if asb[0]&escposcmd.StatusFixedMask != escposcmd.ASBFixedValue {
 			t.Errorf("ASB byte 1 %#02x: bits 0,1,4,7 must read 0,0,1,0", asb[0])
 		}
 		for i := 1; i < 4; i++ {
-			if asb[i]&0x90 != 0 {
+			if asb[i]&escposcmd.DataFixedMask != 0 {
 				t.Errorf("ASB byte %d %#02x: bits 4 and 7 must be 0", i+1, asb[i])
 			}
 		}
@@ -198,7 +199,7 @@ func RunConformance(t *testing.T, port io.ReadWriter, opts ConformanceOptions) {
 		if err != nil {
 			t.Fatalf("DLE EOT 1 inside raster data: %v", err)
 		}
-		if r&0x93 != 0x12 {
+		if r&escposcmd.StatusFixedMask != escposcmd.StatusFixedValue {
 			t.Errorf("reply %#02x is not a DLE EOT reply", r)
 		}
 		c.send(t, processID("CF02"))
@@ -230,18 +231,18 @@ func RunConformance(t *testing.T, port io.ReadWriter, opts ConformanceOptions) {
 			done   func(byte) bool
 			check  func(t *testing.T)
 		}{
-			{"open the printer cover", 2, func(r byte) bool { return r&0x04 != 0 }, func(t *testing.T) {
-				if r, err := c.status(t, 1); err != nil || r&0x08 == 0 {
+			{"open the printer cover", 2, func(r byte) bool { return r&escposcmd.St2CoverOpen != 0 }, func(t *testing.T) {
+				if r, err := c.status(t, 1); err != nil || r&escposcmd.St1Offline == 0 {
 					t.Errorf("cover open: DLE EOT 1 = %#02x, %v; want the offline bit", r, err)
 				}
 			}},
-			{"close the printer cover", 2, func(r byte) bool { return r&0x04 == 0 }, nil},
-			{"take the paper roll out and close the cover", 4, func(r byte) bool { return r&0x60 == 0x60 }, func(t *testing.T) {
-				if r, err := c.status(t, 2); err != nil || r&0x20 == 0 {
+			{"close the printer cover", 2, func(r byte) bool { return r&escposcmd.St2CoverOpen == 0 }, nil},
+			{"take the paper roll out and close the cover", 4, func(r byte) bool { return r&escposcmd.St4PaperOut == escposcmd.St4PaperOut }, func(t *testing.T) {
+				if r, err := c.status(t, 2); err != nil || r&escposcmd.St2PaperEndStop == 0 {
 					t.Errorf("paper out: DLE EOT 2 = %#02x, %v; want the paper-end stop bit", r, err)
 				}
 			}},
-			{"put the paper roll back and close the cover", 4, func(r byte) bool { return r&0x60 == 0 }, nil},
+			{"put the paper roll back and close the cover", 4, func(r byte) bool { return r&escposcmd.St4PaperOut == 0 }, nil},
 		}
 		for _, s := range steps {
 			opts.Prompt(s.action)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"sync"
+
+	"github.com/poshil/hil/pkg/escposcmd"
 )
 
 // epsonPeer is the far end of a test connection: it answers DLE EOT n and
@@ -112,7 +114,7 @@ func (e *epsonPeer) consume(b []byte) []byte {
 				return out
 			}
 			e.jobs++
-			if !e.noProcess && !e.silent && e.st[0]&st1Offline == 0 {
+			if !e.noProcess && !e.silent && e.st[0]&escposcmd.St1Offline == 0 {
 				ans := append([]byte{0x37, 0x22}, p[len(seqProcess):len(seqProcess)+4]...)
 				ans = append(ans, 0x00)
 				if e.holdProcess {

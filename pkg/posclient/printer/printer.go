@@ -62,20 +62,6 @@ func (o *Options) withDefaults() Options {
 	return v
 }
 
-// Parameters of GS ( H fn 48: pL pH = 6 0, fn = m = 48.
-const (
-	processIDParamLen byte = 6
-	processIDFn       byte = 48
-	processIDM        byte = 48
-)
-
-// DLE DC4 fn=8 "clear buffers": 10 14 08 01 03 14 01 06 02 08; the printer
-// answers 37 25 00.
-var clearBuffersParams = []byte{8, 1, 3, 20, 1, 6, 2, 8}
-
-// blockIDClearBuffers is the identifier of the DLE DC4 8 response.
-const blockIDClearBuffers byte = 0x25
-
 // statusRequests are the DLE EOT n arguments read by Status, in order.
 var statusRequests = [4]byte{1, 2, 3, 4}
 
@@ -211,7 +197,7 @@ func (p *Printer) dispatch(r Reply) {
 			p.log.Debug("status reply dropped: nobody is reading", "reply", rep)
 		}
 	case ReplyBlock:
-		if b := r.Bytes; len(b) == 3 && b[0] == blockHeaderResponse && b[1] == blockIDClearBuffers {
+		if b := r.Bytes; len(b) == 3 && b[0] == escposcmd.BlockHeaderResponse && b[1] == escposcmd.BlockIDClearBuffers {
 			select {
 			case p.clearCh <- struct{}{}:
 			default:
@@ -433,8 +419,7 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 	p.drainJobs()
 	msg := make([]byte, 0, len(job)+11)
 	msg = append(msg, job...)
-	msg = append(msg, escposcmd.GS, escposcmd.GsParen, escposcmd.GsParenProcessID, processIDParamLen, 0, processIDFn, processIDM)
-	msg = append(msg, id...)
+	msg = escposcmd.AppendProcessID(msg, [4]byte([]byte(id)))
 	if err := p.write(ctx, msg); err != nil {
 		// Part of the job may have left.
 		return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err, MaybePrinted: true}
@@ -503,7 +488,8 @@ func (p *Printer) reset(ctx context.Context) bool {
 	for len(p.clearCh) > 0 {
 		<-p.clearCh
 	}
-	msg := append([]byte{escposcmd.DLE, escposcmd.DC4}, clearBuffersParams...)
+	seq := escposcmd.ClearBuffers // a copy: the write must not touch the shared bytes
+	msg := seq[:]
 	if err := p.write(ctx, msg); err != nil {
 		p.log.Debug("could not clear the printer's buffers", "err", err)
 		return false

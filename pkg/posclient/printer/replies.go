@@ -125,7 +125,7 @@ func (p *ReplyParser) feedByte(c byte, emit func(Reply)) {
 	switch {
 	case c == escposcmd.XON || c == escposcmd.XOF:
 		emit(Reply{Kind: ReplyFlow, Bytes: []byte{c}})
-	case c&statusFixedMask == statusFixedValue:
+	case c&escposcmd.StatusFixedMask == escposcmd.StatusFixedValue:
 		emit(Reply{Kind: ReplyStatus, Bytes: []byte{c}})
 	case c&asbFirstMask == asbFirstValue:
 		p.kind = ReplyASB

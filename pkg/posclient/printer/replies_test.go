@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/poshil/hil/pkg/escposcmd"
 )
 
 func TestParseReplies(t *testing.T) {
@@ -86,7 +88,7 @@ func FuzzParseReplies(f *testing.F) {
 			if len(r.Bytes) == 0 {
 				t.Fatalf("empty reply %v", r)
 			}
-			if r.Kind == ReplyStatus && r.Bytes[0]&statusFixedMask != statusFixedValue {
+			if r.Kind == ReplyStatus && r.Bytes[0]&escposcmd.StatusFixedMask != escposcmd.StatusFixedValue {
 				t.Fatalf("status reply with wrong fixed bits: %v", r)
 			}
 			if r.Kind == ReplyASB && len(r.Bytes) != 4 {

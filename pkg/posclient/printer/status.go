@@ -1,34 +1,11 @@
 package printer
 
 import (
+	"errors"
 	"fmt"
 	"strings"
-)
 
-// Bits of the DLE EOT n replies (Epson ESC/POS, "Transmit real-time
-// status"). Every reply has bits 1 and 4 set and bits 0 and 7 clear.
-const (
-	statusFixedMask  byte = 0x93 // bits 0, 1, 4, 7
-	statusFixedValue byte = 0x12 // bit 1 and bit 4 set
-
-	// n = 1: printer status.
-	st1DrawerPin3High  byte = 0x04
-	st1Offline         byte = 0x08
-	st1WaitingRecovery byte = 0x20
-	st1FeedButton      byte = 0x40
-	// n = 2: offline cause.
-	st2CoverOpen    byte = 0x04
-	st2PaperFeeding byte = 0x08
-	st2PaperEndStop byte = 0x20
-	st2Error        byte = 0x40
-	// n = 3: error cause.
-	st3Recoverable     byte = 0x04
-	st3Cutter          byte = 0x08
-	st3Unrecoverable   byte = 0x20
-	st3AutoRecoverable byte = 0x40
-	// n = 4: roll paper sensor.
-	st4NearEnd  byte = 0x0C
-	st4PaperOut byte = 0x60
+	"github.com/poshil/hil/pkg/escposcmd"
 )
 
 // Status is a printer's real-time status, decoded from the replies to
@@ -61,30 +38,27 @@ type Status struct {
 // DecodeStatus decodes the replies to DLE EOT 1, 2, 3 and 4, in that order.
 // A byte whose fixed bits are wrong is an error wrapping ErrBadReply.
 func DecodeStatus(raw [4]byte) (Status, error) {
-	for i, b := range raw {
-		if b&statusFixedMask != statusFixedValue {
-			return Status{}, &ReplyError{Request: fmt.Sprintf("DLE EOT %d", i+1), Got: []byte{b}, Err: ErrBadReply}
-		}
+	rt, err := escposcmd.DecodeRealtime(raw)
+	var bad *escposcmd.BadStatusByteError
+	if errors.As(err, &bad) {
+		return Status{}, &ReplyError{Request: fmt.Sprintf("DLE EOT %d", bad.N), Got: []byte{bad.Byte}, Err: ErrBadReply}
 	}
-	s1, s2, s3, s4 := raw[0], raw[1], raw[2], raw[3]
 	return Status{
-		Online:           s1&st1Offline == 0,
-		DrawerPin3High:   s1&st1DrawerPin3High != 0,
-		WaitingRecovery:  s1&st1WaitingRecovery != 0,
-		FeedButton:       s1&st1FeedButton != 0,
-		CoverOpen:        s2&st2CoverOpen != 0,
-		PaperFeeding:     s2&st2PaperFeeding != 0,
-		PaperEndStop:     s2&st2PaperEndStop != 0,
-		Error:            s2&st2Error != 0,
-		RecoverableError: s3&st3Recoverable != 0,
-		CutterError:      s3&st3Cutter != 0,
-		Unrecoverable:    s3&st3Unrecoverable != 0,
-		AutoRecoverable:  s3&st3AutoRecoverable != 0,
-		// Either bit of the pair counts: a printer that sets only one of
-		// them is still reporting the condition.
-		PaperNearEnd: s4&st4NearEnd != 0,
-		PaperOut:     s4&st4PaperOut != 0,
-		Raw:          raw,
+		Online:           !rt.Offline,
+		DrawerPin3High:   rt.DrawerPin3High,
+		WaitingRecovery:  rt.WaitingRecovery,
+		FeedButton:       rt.FeedButton,
+		CoverOpen:        rt.CoverOpen,
+		PaperFeeding:     rt.PaperFeeding,
+		PaperEndStop:     rt.PaperEndStop,
+		Error:            rt.Error,
+		RecoverableError: rt.Recoverable,
+		CutterError:      rt.Cutter,
+		Unrecoverable:    rt.Unrecoverable,
+		AutoRecoverable:  rt.AutoRecoverable,
+		PaperNearEnd:     rt.NearEnd,
+		PaperOut:         rt.PaperOut,
+		Raw:              raw,
 	}, nil
 }
 

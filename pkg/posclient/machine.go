@@ -3,6 +3,8 @@ package posclient
 import (
 	"strconv"
 	"time"
+
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 // EventType names what happened to a transaction.
@@ -135,11 +137,13 @@ func NewMachine(t Txn, p Policy) *Machine {
 func (m *Machine) Txn() Txn { return m.t }
 
 // Approved is the response code of an approval.
-const Approved = "00"
+const Approved = string(hostproto.RCApproved)
 
 // reversalDone reports whether a 0410 code ends the reversal: 00, or 25
 // (the host has no such original, so nothing was charged).
-func reversalDone(code string) bool { return code == Approved || code == "25" }
+func reversalDone(code string) bool {
+	return code == Approved || code == string(hostproto.RCOriginalNotFound)
+}
 
 // Step applies ev and returns the actions the driver must perform, in
 // order. An event that does not apply to the current state returns a
@@ -218,7 +222,7 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 		}
 		t.State = StateInDoubt
 		persist("in doubt: send failed midway: " + ev.Reason)
-		queueReversal("06", "reversal queued")
+		queueReversal(string(hostproto.RCError), "reversal queued")
 
 	case EvResponse:
 		switch t.State {
@@ -252,7 +256,7 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 			t.State = StateInDoubt
 			persist("in doubt: " + ev.Reason)
 		}
-		reason := "98" // no response
+		reason := string(hostproto.RCReversalNoResponse)
 		if ev.Code != "" {
 			reason = ev.Code // e.g. A0: the answer's MAC failed
 		}
@@ -337,7 +341,7 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 			t.Receipt = ReceiptNone
 			t.State = StateInDoubt // not doubtful at the host, but it goes the same way
 			persist("receipt failed (" + ev.Reason + "): policy reverses the sale")
-			queueReversal("06", "reversal queued (printer)")
+			queueReversal(string(hostproto.RCError), "reversal queued (printer)")
 			break
 		}
 		t.Receipt = ReceiptOwed

@@ -1,6 +1,7 @@
 package acquirerfaults_test
 
 import (
+	"fmt"
 	"log"
 
 	"github.com/poshil/hil/emulator/acquirer"
@@ -28,4 +29,8 @@ func ExampleAttach() {
 	detach := acquirerfaults.Attach(srv, in)
 	defer detach()
 	srv.HandleAdmin("/faults", faults.AdminHandler(in))
+	for _, r := range in.Rules() {
+		fmt.Println(r.ID, r.Rule, r.Fired)
+	}
+	// Output: 1 acquirer drop-response mti=0200 nth=1 0
 }

@@ -1,6 +1,7 @@
 package printerfaults_test
 
 import (
+	"fmt"
 	"log"
 
 	"github.com/poshil/hil/emulator/escpos"
@@ -32,4 +33,10 @@ func ExampleAttach() {
 	defer srv.Close()
 	ad := printerfaults.Attach(in, p, srv)
 	defer ad.Close()
+	for _, r := range in.Rules() {
+		fmt.Println(r.ID, r.Rule)
+	}
+	// Output:
+	// 1 printer paper-out after-lines=12
+	// 2 printer garble nth=3
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,6 +22,16 @@ const mutationEnv = "POSHIL_TEST_MUTATION"
 // unmarkedReprints breaks the client: duplicates are printed without their
 // DUPLICATE mark (invariant 2).
 var unmarkedReprints = chaostest.ReprintUnmarked()
+
+// mutations are the broken clients a scenario's hil can run with, by name.
+var mutations = map[string]*chaos.Mutation{}
+
+func init() {
+	for _, m := range []*chaos.Mutation{unmarkedReprints, chaostest.SecondOwner(), chaostest.TrustCleanStatus(),
+		chaostest.InterruptedUnmarked(), chaostest.SwallowJournalErrors()} {
+		mutations[m.Name] = m
+	}
+}
 
 // runScenarios runs the .txtar files of dir as "hil run" does, with the
 // hil of the scripts broken by mutation when it is not empty.
@@ -117,5 +128,45 @@ fault t2 link reset dir=down nth=3
 	res = runScenarios(t, broken, "")
 	if len(res) != 1 || res[0].Outcome != scenarios.Passed {
 		t.Errorf("scenario on the client as shipped: %+v, want pass", res)
+	}
+}
+
+// TestJournalAndPrintingMutationScenarios: for each way of breaking the
+// journal's one owner, printing proof, the interrupted mark and storage
+// errors, a small schedule that shows it is written as a scenario; the
+// scenario fails under hil run with the broken client, naming the
+// invariant, and passes with the client as shipped.
+func TestJournalAndPrintingMutationScenarios(t *testing.T) {
+	for _, tc := range []struct {
+		mutation string
+		schedule string
+		want     int
+	}{
+		{"second-owner", "fault t1 client intrude at=after-response nth=1\n", chaos.InvCharge},
+		{"trust-clean-status", "fault t1 printer power-cycle after-bytes=100\n", chaos.InvReceipt},
+		{"interrupted-unmarked", "fault t1 client crash at=after-print nth=1\n", chaos.InvReceipt},
+		{"swallow-journal-errors", "fault t1 client disk-full nth=5\n", chaos.InvReceipt},
+	} {
+		t.Run(tc.mutation, func(t *testing.T) {
+			m := mutations[tc.mutation]
+			s, err := chaos.ParseSchedule("seed 7\nterminals 1\nop 1 t1 sale amount=1250 card=approve\n" + tc.schedule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			vs := writeScenario(t, dir, tc.mutation, s, m)
+			if !slices.ContainsFunc(vs, func(v chaos.Violation) bool { return v.Invariant == tc.want }) {
+				t.Fatalf("mutated run: violations %v, want invariant %d", vs, tc.want)
+			}
+			name := fmt.Sprintf("violation: invariant %d (%s)", tc.want, chaos.InvariantName(tc.want))
+			res := runScenarios(t, dir, m.Name)
+			if len(res) != 1 || res[0].Outcome != scenarios.Failed || !strings.Contains(res[0].Log, name) {
+				t.Errorf("scenario on the broken client: %+v, want a failure naming %q", res, name)
+			}
+			res = runScenarios(t, dir, "")
+			if len(res) != 1 || res[0].Outcome != scenarios.Passed {
+				t.Errorf("scenario on the client as shipped: %+v, want pass", res)
+			}
+		})
 	}
 }

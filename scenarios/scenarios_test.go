@@ -19,8 +19,8 @@ var update = flag.Bool("u", false, "rewrite the golden files inside the scenario
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){"hil": func() {
 		// A test may ask for a broken client (see chaos_scenario_test.go).
-		if os.Getenv(mutationEnv) == unmarkedReprints.Name {
-			cli.ChaosMutation = unmarkedReprints
+		if m, ok := mutations[os.Getenv(mutationEnv)]; ok {
+			cli.ChaosMutation = m
 		}
 		cli.Main()
 	}})

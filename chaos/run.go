@@ -448,7 +448,7 @@ func newRig(s Schedule, opts Options) (_ *rig, err error) {
 			r.close()
 		}
 	}()
-	r.acq, err = acquirer.NewServer(acquirer.Options{IdleTimeout: -1})
+	r.acq, err = acquirer.NewServer(acquirer.Options{IdleTimeout: -1, KeepBatches: -1}) // the checker compares the whole history
 	if err != nil {
 		return nil, fmt.Errorf("%w: acquirer: %w", ErrSetup, err)
 	}

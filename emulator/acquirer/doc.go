@@ -47,6 +47,11 @@
 // inside the ledger: [Ledger.Transactions], [Ledger.Cards], the admin
 // API and the logs show them masked ([MaskPAN]).
 //
+// Memory is bounded: per terminal the ledger keeps the open batch and
+// [LedgerOptions.KeepBatches] closed ones ([DefaultKeepBatches], 2);
+// older batches are dropped at settlement with their transactions, and
+// an original outside that window is answered 25. Cards are kept.
+//
 // # Test cards and amounts
 //
 // The ledger starts with [TestCards]: 4242424242424242 approves, others

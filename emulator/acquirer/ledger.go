@@ -191,6 +191,7 @@ type Txn struct {
 	Orig     *Txn  // the original of a refund, void or reversal
 	Refunded int64 // sales: sum of standing refunds
 	pan      string
+	dropped  bool // its batch left the window (see LedgerOptions.KeepBatches)
 }
 
 // TxnView is a transaction as Transactions and GET /transactions show it.
@@ -238,11 +239,25 @@ func (k Kind) financial() bool {
 	return false
 }
 
+// DefaultKeepBatches is how many closed batches per terminal a ledger
+// keeps when LedgerOptions.KeepBatches is 0.
+const DefaultKeepBatches = 2
+
 // LedgerOptions configure a Ledger. The zero value is usable.
 type LedgerOptions struct {
 	Now            func() time.Time // clock for timestamps and expiry; nil = time.Now
 	DefaultBalance int64            // balance of cards created on first use; 0 = DefaultBalance
 	NoTestCards    bool             // do not preload TestCards
+	// KeepBatches is the window the ledger holds per terminal: the open
+	// batch plus this many closed ones (0 means DefaultKeepBatches;
+	// negative keeps every batch, for checkers of short runs that need the
+	// whole history, at the cost of memory that grows with every
+	// transaction). When a settlement closes a batch,
+	// the closed batches beyond the window are dropped from memory with
+	// their transactions (counted in TerminalView.Dropped): a refund of
+	// one of them, or a reversal naming its STAN, is answered 25 (no
+	// such original). Cards and their balances are kept.
+	KeepBatches int
 }
 
 // Ledger is the fake acquirer's books: cards, transactions and
@@ -251,10 +266,12 @@ type LedgerOptions struct {
 type Ledger struct {
 	now        func() time.Time
 	defBalance int64
+	keep       int // closed batches kept per terminal; < 0: all
 
 	mu        sync.Mutex
 	cards     map[string]*Card
-	txns      []*Txn
+	seq       int    // of the last transaction recorded
+	txns      []*Txn // in the window, in order
 	byRRN     map[string]*Txn
 	terminals map[string]*terminal
 }
@@ -283,6 +300,7 @@ type terminal struct {
 	lastSTAN   string
 	requests   int
 	stanBackwd int // requests whose STAN was not above the one before
+	dropped    int // transactions dropped with batches beyond the window
 }
 
 // TerminalView is what the ledger knows of a terminal (GET /terminals).
@@ -296,6 +314,9 @@ type TerminalView struct {
 	STANNotIncreasing int        `json:"stan_not_increasing"`
 	Batch             int        `json:"batch"` // open batch number
 	BatchState        BatchState `json:"batch_state"`
+	// Dropped counts the terminal's transactions dropped from memory with
+	// closed batches beyond the window (LedgerOptions.KeepBatches).
+	Dropped int `json:"dropped"`
 }
 
 // TerminalStatus returns what the ledger knows of a terminal.
@@ -307,7 +328,7 @@ func (l *Ledger) TerminalStatus(id string) (TerminalView, error) {
 		return TerminalView{}, fmt.Errorf("%w %q", ErrUnknownTerminal, id)
 	}
 	return TerminalView{ID: id, Requests: t.requests, LastSTAN: t.lastSTAN, STANNotIncreasing: t.stanBackwd,
-		Batch: t.cur.Number, BatchState: t.cur.State}, nil
+		Batch: t.cur.Number, BatchState: t.cur.State, Dropped: t.dropped}, nil
 }
 
 // NewLedger returns a ledger holding the test cards (unless
@@ -325,6 +346,10 @@ func NewLedger(opts LedgerOptions) *Ledger {
 	}
 	if l.defBalance == 0 {
 		l.defBalance = DefaultBalance
+	}
+	l.keep = opts.KeepBatches
+	if l.keep == 0 {
+		l.keep = DefaultKeepBatches
 	}
 	if !opts.NoTestCards {
 		for _, c := range TestCards() {
@@ -406,7 +431,8 @@ func (l *Ledger) Cards() []CardView {
 	return out
 }
 
-// Transactions lists recorded transactions in order; terminal "" means all.
+// Transactions lists the recorded transactions in the window (see
+// LedgerOptions.KeepBatches) in order; terminal "" means all.
 func (l *Ledger) Transactions(terminal string) []TxnView {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -557,7 +583,8 @@ func (l *Ledger) terminal(id string) *terminal {
 
 // record appends a transaction with the next sequence number and RRN.
 func (l *Ledger) record(t *terminal, req Request, code string, orig *Txn) *Txn {
-	seq := len(l.txns) + 1
+	l.seq++
+	seq := l.seq
 	var rrn [12]byte
 	for i, v := 11, seq; i >= 0; i-- {
 		rrn[i] = byte('0' + v%10)

@@ -35,6 +35,11 @@ type Options struct {
 	// Now is the clock for the ledger (timestamps, card expiry) when
 	// Ledger is nil; nil means time.Now.
 	Now func() time.Time
+	// KeepBatches is the ledger's window when Ledger is nil: the open
+	// batch plus this many closed batches per terminal are kept, older
+	// ones dropped from memory at settlement; 0 means DefaultKeepBatches
+	// (2), negative keeps every batch. See LedgerOptions.KeepBatches.
+	KeepBatches int
 	// After returns a channel that fires once d has passed. It times
 	// [Action.Delay]; nil means time.After. Tests inject their own to
 	// release delayed messages without sleeping.
@@ -130,7 +135,7 @@ func NewServer(opts Options) (*Server, error) {
 		keys:    map[string]*hostproto.WorkingKeys{},
 	}
 	if s.ledger == nil {
-		s.ledger = NewLedger(LedgerOptions{Now: opts.Now, DefaultBalance: opts.DefaultBalance})
+		s.ledger = NewLedger(LedgerOptions{Now: opts.Now, DefaultBalance: opts.DefaultBalance, KeepBatches: opts.KeepBatches})
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -187,6 +187,39 @@ func (l *Ledger) close(t *terminal, rep *Settlement) {
 			delete(t.early, stan)
 		}
 	}
+	if n := len(t.closed) - l.keep; l.keep >= 0 && n > 0 {
+		l.drop(t, t.closed[:n])
+		t.closed = append([]*Batch(nil), t.closed[n:]...)
+	}
+}
+
+// drop forgets the transactions of batches that left the terminal's
+// window: they are no longer found by RRN or STAN, listed or counted.
+// A transaction in the window may still point at a dropped original.
+func (l *Ledger) drop(t *terminal, old []*Batch) {
+	for _, b := range old {
+		for _, x := range b.txns {
+			x.dropped = true
+			if l.byRRN[x.RRN] == x {
+				delete(l.byRRN, x.RRN)
+			}
+			if t.fin[x.STAN] == x {
+				delete(t.fin, x.STAN)
+			}
+		}
+		t.dropped += len(b.txns)
+	}
+	kept := l.txns[:0]
+	for _, x := range l.txns {
+		if !x.dropped {
+			kept = append(kept, x)
+		}
+	}
+	clear(l.txns[len(kept):])
+	l.txns = kept
+	if cap(l.txns) > 1024 && len(l.txns) < cap(l.txns)/4 {
+		l.txns = append([]*Txn(nil), l.txns...)
+	}
 }
 
 // upload records a 0320's records. Uploads are accepted (00) while the
@@ -238,8 +271,9 @@ func diff(b *Batch) []Difference {
 	return out
 }
 
-// Batches returns a terminal's batches, closed ones first (oldest
-// first), the open one last.
+// Batches returns a terminal's batches in the window (see
+// LedgerOptions.KeepBatches), closed ones first (oldest first), the open
+// one last.
 func (l *Ledger) Batches(terminal string) ([]Batch, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

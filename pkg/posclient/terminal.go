@@ -185,8 +185,8 @@ func (t *Terminal) Sale(ctx context.Context, req SaleRequest) (Result, error) {
 	if err := checkPAN(req.PAN); err != nil {
 		return Result{}, err
 	}
-	if req.Expiry != "" && len(req.Expiry) != 4 {
-		return Result{}, &InputError{Arg: "expiry", Reason: "want YYMM"}
+	if err := CheckExpiry(req.Expiry); err != nil {
+		return Result{}, err
 	}
 	ctx, done, err := t.begin(ctx)
 	if err != nil {
@@ -221,6 +221,9 @@ func (t *Terminal) Refund(ctx context.Context, req RefundRequest) (Result, error
 		return Result{}, &InputError{Arg: "amount", Reason: "negative"}
 	}
 	if err := checkPAN(req.PAN); err != nil {
+		return Result{}, err
+	}
+	if err := CheckExpiry(req.Expiry); err != nil {
 		return Result{}, err
 	}
 	ctx, done, err := t.begin(ctx)
@@ -621,4 +624,25 @@ func (t *Terminal) reversalRequest(tx Txn, repeat bool) *hostproto.ReversalReque
 		Batch:          hostproto.BatchNumber(tx.Batch),
 		Original:       originalOf(tx),
 	}
+}
+
+// CheckExpiry checks a card expiry date: empty (none), or YYMM, four
+// digits with a month from 01 to 12. Sale and Refund check it before
+// anything is journaled.
+func CheckExpiry(yymm string) error {
+	if yymm == "" {
+		return nil
+	}
+	if len(yymm) != 4 {
+		return &InputError{Arg: "expiry", Reason: fmt.Sprintf("%q: want YYMM, four digits (2612 for December 2026)", yymm)}
+	}
+	for _, c := range yymm {
+		if c < '0' || c > '9' {
+			return &InputError{Arg: "expiry", Reason: fmt.Sprintf("%q: want YYMM, digits only (2612 for December 2026)", yymm)}
+		}
+	}
+	if m := (yymm[2]-'0')*10 + yymm[3] - '0'; m < 1 || m > 12 {
+		return &InputError{Arg: "expiry", Reason: fmt.Sprintf("%q: month %s is not 01 to 12 (YYMM)", yymm, yymm[2:])}
+	}
+	return nil
 }

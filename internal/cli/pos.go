@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/printer"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 )
 
 // Exit statuses of hil pos, above the shared ones (0 ok, 1 error, 2 usage).
@@ -122,6 +124,9 @@ type posGlobal struct {
 	reversalBackoff                                     time.Duration
 	faultsFile                                          string
 	now                                                 string
+	copies, eReceiptURL, currency, merchant             string
+	header                                              []string
+	declineReceipt                                      bool
 }
 
 // urlList is a repeatable string flag.
@@ -158,6 +163,12 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	fs.DurationVar(&g.reversalBackoff, "reversal-backoff", time.Second, "wait before the second reversal try; doubles per try")
 	fs.StringVar(&g.faultsFile, "faults", "", "fault plan `FILE`: client crash rules and link rules (see hil faults list)")
 	fs.StringVar(&g.now, "now", os.Getenv("HIL_POS_NOW"), "fixed clock `TIME` (RFC 3339) for journal and receipts, for reproducible receipts in tests")
+	fs.StringVar(&g.copies, "copies", "customer", "receipt copies to print, in order: customer, merchant or `LIST` of both (merchant,customer)")
+	fs.StringVar(&g.eReceiptURL, "e-receipt-url", "", "print a QR code of this URL `TEMPLATE` on every receipt ({ref}, {rrn}, {terminal}, {merchant} replaced)")
+	fs.StringVar(&g.currency, "currency", "CNY", "ISO 4217 `CODE` of every amount: CNY, USD, EUR, HKD, JPY, GBP, SGD")
+	fs.StringVar(&g.merchant, "merchant", "POSHIL TEST MERCHANT", "merchant `NAME` at the top of the receipt")
+	fs.Var((*urlList)(&g.header), "header", "receipt header `LINE` under the merchant name, e.g. an address (repeatable)")
+	fs.BoolVar(&g.declineReceipt, "decline-receipt", false, "print a decline slip (DECLINED and the response code) when the host declines")
 	// Command flags (sale, refund, void, lookup).
 	fs.StringVar(&p.card, "card", os.Getenv("HIL_CARD"), "card number (`PAN`), used in flight only; - reads it from standard input")
 	fs.StringVar(&p.expiry, "expiry", "", "card expiry `YYMM` (month 01 to 12)")
@@ -218,7 +229,7 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 		if errors.Is(err, posclient.ErrJournalInUse) {
 			return p.fail(ExitBusy, reasonBusy, err)
 		}
-		if errors.Is(err, printer.ErrBadURL) {
+		if errors.Is(err, printer.ErrBadURL) || errors.As(err, new(*posUsageError)) {
 			return p.usage("%v", err)
 		}
 		return p.fail(ExitFailure, posReason(err), err)
@@ -326,7 +337,17 @@ func (p *posRun) open(ctx context.Context, readOnly bool) error {
 		}
 		p.j = j
 	}
+	copies, err := posCopies(p.g.copies)
+	if err != nil {
+		return &posUsageError{err}
+	}
 	cfg := posclient.Config{
+		MerchantName:    p.g.merchant,
+		MerchantHeader:  p.g.header,
+		Currency:        p.g.currency,
+		Copies:          copies,
+		EReceiptURL:     p.g.eReceiptURL,
+		DeclineReceipt:  p.g.declineReceipt,
 		TerminalID:      p.g.terminalID,
 		CardKey:         []byte(envOr("HIL_CARD_KEY", posDefaultKey)),
 		Journal:         p.j,
@@ -396,6 +417,9 @@ func (p *posRun) open(ctx context.Context, readOnly bool) error {
 	}
 	t, err := posclient.New(cfg)
 	if err != nil {
+		if errors.Is(err, posclient.ErrInvalidConfig) {
+			return &posUsageError{err}
+		}
 		return err
 	}
 	p.term = t
@@ -515,6 +539,28 @@ func posReason(err error) string {
 		return reasonPrinter
 	}
 	return reasonError
+}
+
+// posUsageError marks a bad flag value found while opening (exit 2).
+type posUsageError struct{ err error }
+
+func (e *posUsageError) Error() string { return e.err.Error() }
+func (e *posUsageError) Unwrap() error { return e.err }
+
+// posCopies parses --copies.
+func posCopies(s string) ([]receipt.Copy, error) {
+	var cs []receipt.Copy
+	for _, w := range strings.Split(s, ",") {
+		var c receipt.Copy
+		if err := c.UnmarshalText([]byte(strings.TrimSpace(w))); err != nil {
+			return nil, fmt.Errorf("--copies %q: want customer, merchant or merchant,customer", s)
+		}
+		if slices.Contains(cs, c) {
+			return nil, fmt.Errorf("--copies %q: %s twice", s, c)
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
 }
 
 // posJournalError marks an error opening the journal (for its reason).

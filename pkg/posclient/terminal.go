@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/poshil/hil/pkg/hostproto"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 )
 
 // Terminal is the POS client: it runs sales, refunds, voids, settlement,
@@ -449,6 +450,9 @@ func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig 
 			return ResultOf(m.Txn()), err
 		}
 	}
+	if m.Txn().State == StateDeclined {
+		t.printDecline(ctx, m.Txn())
+	}
 	log.Info("answered", "code", resp.ResponseCode, "state", m.Txn().State, "receipt", m.Txn().Receipt)
 	return ResultOf(m.Txn()), nil
 }
@@ -551,7 +555,7 @@ func (t *Terminal) eReceipt(ctx context.Context, tx Txn) Event {
 	if t.cfg.EReceipt == nil {
 		return Event{Type: EvEReceiptFailed, At: t.cfg.Now(), Reason: "no e-receipt sink"}
 	}
-	r, err := t.receiptOf(ctx, tx, 0)
+	r, err := t.receiptOf(ctx, tx, 0, receipt.CustomerCopy)
 	if err == nil {
 		err = t.cfg.EReceipt.Deliver(ctx, r)
 	}

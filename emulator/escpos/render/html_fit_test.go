@@ -94,7 +94,10 @@ func TestHTMLScreenshotPhoneWidth(t *testing.T) {
 	if b.Dx() != 360 {
 		t.Fatalf("screenshot %d px wide, want 360", b.Dx())
 	}
-	isPaper := func(x, y int) bool { r, g, bl, _ := img.At(x, y).RGBA(); return r>>8 == 255 && g>>8 == 255 && bl>>8 == 255 }
+	isPaper := func(x, y int) bool {
+		r, g, bl, _ := img.At(x, y).RGBA()
+		return r>>8 == 255 && g>>8 == 255 && bl>>8 == 255
+	}
 	isBackground := func(x, y int) bool {
 		r, g, bl, _ := img.At(x, y).RGBA()
 		return r>>8 == 0xd9 && g>>8 == 0xd9 && bl>>8 == 0xd6

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,8 +99,8 @@ type scenarioCmd = func(ts *testscript.TestScript, neg bool, args []string)
 // table below is the reference, and docs/scenarios.md's command tables are
 // generated from it (CommandReference; TestScenarioDocUpToDate checks).
 //
-// One argument syntax for all: an optional leading "--name N" picks a
-// printer, other options are "--flag VALUE", assertions and settings are
+// One argument syntax for all (parseArgs): "--name N" picks a printer,
+// other options are "--flag VALUE", assertions and settings are
 // key=value, counts are asserted with count=N.
 type scenarioCommand struct {
 	group   string // "Printer", "Acquirer", "Other"
@@ -209,10 +211,66 @@ func CommandReference() string {
 	return b.String()
 }
 
-// splitName takes a leading "--name N" (default "main").
+// cmdArgs is a command line in the one syntax of the scenario commands:
+// --flag VALUE (or a bare boolean --flag), key=value, and positional
+// arguments, in any order.
+type cmdArgs struct {
+	flags map[string]string // "--pty" → "" for a boolean flag
+	kv    map[string]string
+	pos   []string
+}
+
+// parseArgs reads args for command name: valueFlags take a value, boolFlags
+// none, keys are the key=value names allowed. Anything else fails the
+// script with the command's usage.
+func parseArgs(ts *testscript.TestScript, name string, args []string, valueFlags, boolFlags, keys []string) cmdArgs {
+	a := cmdArgs{flags: map[string]string{}, kv: map[string]string{}}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case slices.Contains(valueFlags, arg):
+			if i+1 == len(args) {
+				ts.Fatalf("%s: %s needs a value; %s", name, arg, usage(name))
+			}
+			i++
+			a.flags[arg] = args[i]
+		case slices.Contains(boolFlags, arg):
+			a.flags[arg] = ""
+		case strings.HasPrefix(arg, "--"):
+			ts.Fatalf("%s: unknown flag %q; %s", name, arg, usage(name))
+		case strings.Contains(arg, "="):
+			k, v, _ := strings.Cut(arg, "=")
+			if !slices.Contains(keys, k) {
+				ts.Fatalf("%s: unknown setting %q; %s", name, arg, usage(name))
+			}
+			a.kv[k] = v
+		default:
+			a.pos = append(a.pos, arg)
+		}
+	}
+	return a
+}
+
+// count reads count=N (-1 when absent).
+func (a cmdArgs) count(ts *testscript.TestScript, name string) int {
+	v, ok := a.kv["count"]
+	if !ok {
+		return -1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		ts.Fatalf("%s: count=%q: want a number; %s", name, v, usage(name))
+	}
+	return n
+}
+
+// splitName takes "--name N" from anywhere in args (default "main") and
+// returns the rest in order.
 func splitName(args []string) (string, []string) {
-	if len(args) >= 2 && args[0] == "--name" {
-		return args[1], args[2:]
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--name" {
+			return args[i+1], append(slices.Clip(args[:i]), args[i+2:]...)
+		}
 	}
 	return "main", args
 }
@@ -240,31 +298,20 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! printer-start")
 	}
 	w := getWorld(ts)
-	name, args := splitName(args)
-	profile, usePTY, roll := "", false, 0
-	for i := 0; i < len(args); i++ {
-		switch args[i] {
-		case "--profile":
-			i++
-			if i == len(args) {
-				ts.Fatalf("printer-start: --profile needs a value")
-			}
-			profile = args[i]
-		case "--pty":
-			usePTY = true
-		case "--roll":
-			i++
-			if i == len(args) {
-				ts.Fatalf("printer-start: --roll needs a length in mm")
-			}
-			n, err := strconv.Atoi(args[i])
-			if err != nil || n <= 0 {
-				ts.Fatalf("printer-start: --roll %q: want a length in mm", args[i])
-			}
-			roll = n
-		default:
-			ts.Fatalf("printer-start: unknown argument %q", args[i])
+	a := parseArgs(ts, "printer-start", args, []string{"--name", "--profile", "--roll"}, []string{"--pty"}, nil)
+	if len(a.pos) > 0 {
+		ts.Fatalf("printer-start: unexpected argument %q; %s", a.pos[0], usage("printer-start"))
+	}
+	name := cmp.Or(a.flags["--name"], "main")
+	profile := a.flags["--profile"]
+	_, usePTY := a.flags["--pty"]
+	roll := 0
+	if v, ok := a.flags["--roll"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			ts.Fatalf("printer-start: --roll %q: want a length in mm", v)
 		}
+		roll = n
 	}
 	w.mu.Lock()
 	_, dup := w.printers[name]
@@ -547,15 +594,11 @@ func cmdPrinterReceipt(ts *testscript.TestScript, neg bool, args []string) {
 // printer-receipts [--name N] count=N: the printer has exactly N receipts.
 func cmdPrinterReceipts(ts *testscript.TestScript, neg bool, args []string) {
 	w := getWorld(ts)
-	name, args := splitName(args)
-	want := -1
-	for _, a := range args {
-		k, v, _ := strings.Cut(a, "=")
-		n, err := strconv.Atoi(v)
-		if k != "count" || err != nil || n < 0 {
-			ts.Fatalf("printer-receipts: %q: %s", a, usage("printer-receipts"))
-		}
-		want = n
+	a := parseArgs(ts, "printer-receipts", args, []string{"--name"}, nil, []string{"count"})
+	name := cmp.Or(a.flags["--name"], "main")
+	want := a.count(ts, "printer-receipts")
+	if len(a.pos) > 0 {
+		ts.Fatalf("printer-receipts: unexpected argument %q; %s", a.pos[0], usage("printer-receipts"))
 	}
 	if want < 0 {
 		ts.Fatalf("printer-receipts: count=N missing; %s", usage("printer-receipts"))
@@ -674,27 +717,12 @@ func cmdAcquirerHeal(ts *testscript.TestScript, neg bool, args []string) {
 // (default: at least one) with this MTI (and processing code).
 func cmdAcquirerExpect(ts *testscript.TestScript, neg bool, args []string) {
 	rig := getWorld(ts).acquirer(ts)
-	if len(args) == 0 {
+	a := parseArgs(ts, "acquirer-expect", args, nil, nil, []string{"proc", "count"})
+	if len(a.pos) != 1 {
 		ts.Fatalf("%s", usage("acquirer-expect"))
 	}
 	rig.quiesce()
-	mti := args[0]
-	proc, count := "", -1
-	for _, a := range args[1:] {
-		k, v, _ := strings.Cut(a, "=")
-		switch k {
-		case "proc":
-			proc = v
-		case "count":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				ts.Fatalf("acquirer-expect: count=%q: want a number", v)
-			}
-			count = n
-		default:
-			ts.Fatalf("acquirer-expect: unknown argument %q", a)
-		}
-	}
+	mti, proc, count := a.pos[0], a.kv["proc"], a.count(ts, "acquirer-expect")
 	rig.mu.Lock()
 	got := 0
 	for _, r := range rig.log {

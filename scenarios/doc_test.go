@@ -64,6 +64,8 @@ func TestPrinterReceiptsCount(t *testing.T) {
 		"ok":      "printer-start\nprinter-receipts count=0\nstdout '^0$'\n! printer-receipts count=1\n",
 		"wrong":   "printer-start\nprinter-receipts count=1\n",
 		"nocount": "printer-start\nprinter-receipts\n",
+		"badkey":  "printer-start\nprinter-receipts count=0 lines=3\n",
+		"expect":  "acquirer-start\nacquirer-expect 0200 count=0\n! acquirer-expect 0200\n",
 		"backup":  "printer-start --name backup\nprinter-receipts --name backup count=0\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name+".txtar"), []byte(script), 0o644); err != nil {
@@ -82,6 +84,8 @@ func TestPrinterReceiptsCount(t *testing.T) {
 		"backup":  {Passed, "printer backup: $HIL_PRINTER_BACKUP_URL=tcp://"},
 		"wrong":   {Failed, "printer main has 0 receipt(s), want 1"},
 		"nocount": {Failed, "printer-receipts: count=N missing; usage: printer-receipts [--name N] count=N"},
+		"badkey":  {Failed, `printer-receipts: unknown setting "lines=3"; usage: printer-receipts [--name N] count=N`},
+		"expect":  {Passed, ""},
 	}
 	for _, r := range results {
 		w := want[r.Name]

@@ -187,6 +187,12 @@ func TestNewcomerPos(t *testing.T) {
 			code: ExitOK, stdout: `^\{"printer":"tcp://`},
 		{name: "in doubt does not stutter", args: []string{"pos", "--timeout", "300ms", "sale", "3.00", "--card", card, "--host", doubt.Addr(), "--journal", jf("z")},
 			code: ExitInDoubt, stderr: `^hil: pos: posclient: \S+ in doubt \((reversed|reversal_queued)\): host receive 0210: acquirer timeout\n$`},
+		{name: "journal of an unknown ref does not stutter", args: []string{"pos", "journal", "NOREF", "--journal", jf("a"), "--json"},
+			code: ExitFailure, json: true, reason: "not_found", stderr: `^hil: pos: journal: "NOREF": posclient: transaction not found\n$`},
+		{name: "json recover with a receipt still owed", args: []string{"pos", "recover", "--json", "--host", h, "--journal", jf("a")},
+			code: ExitInDoubt, json: true, reason: "work_left_open", stdout: `^\{"reversed":null,"unresolved":null,"printed":null,"owed":\["\S+"\],"pending":null,"error":`},
+		{name: "json settle", args: []string{"pos", "settle", "--json", "--host", h, "--journal", jf("d")},
+			code: ExitOK, json: true, stdout: `^\{"batch":1,`},
 		{name: "printer sale with flags after", args: []string{"pos", "sale", "4.00", "--printer", prn, "--card", card, "--host", h, "--journal", jf("p")},
 			code: ExitOK, stdout: `receipt=printed`},
 	} {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,32 +95,182 @@ type seenRequest struct {
 
 type scenarioCmd = func(ts *testscript.TestScript, neg bool, args []string)
 
-// commands returns the custom scenario commands; docs/scenarios.md is
-// their reference.
-func commands(opts Options) map[string]scenarioCmd {
-	return map[string]scenarioCmd{
-		"printer-start":     cmdPrinterStart,
-		"printer-state":     cmdPrinterState,
-		"printer-fault":     cmdPrinterFault,
-		"printer-status":    cmdPrinterStatus,
-		"printer-wait-idle": cmdPrinterWaitIdle,
-		"printer-receipt":   cmdPrinterReceipt,
-		"printer-receipts":  cmdPrinterReceipts,
-		"printer-bytes":     cmdPrinterBytes,
-		"acquirer-start":    cmdAcquirerStart,
-		"acquirer-fault":    cmdAcquirerFault,
-		"acquirer-heal":     cmdAcquirerHeal,
-		"acquirer-expect":   cmdAcquirerExpect,
-		"acquirer-ledger":   cmdAcquirerLedger,
-		"no-full-pan":       cmdNoFullPAN,
-		"capture":           cmdCapture,
+// scenarioCommand is one custom scenario command with its usage: the
+// table below is the reference, and docs/scenarios.md's command tables are
+// generated from it (CommandReference; TestScenarioDocUpToDate checks).
+//
+// One argument syntax for all (parseArgs): "--name N" picks a printer,
+// other options are "--flag VALUE", assertions and settings are
+// key=value, counts are asserted with count=N.
+type scenarioCommand struct {
+	group   string // "Printer", "Acquirer", "Other"
+	name    string
+	args    string // arguments synopsis
+	summary string // what it does, in Markdown
+	run     scenarioCmd
+}
+
+// scenarioCommands is the table, in the order docs/scenarios.md lists it
+// (filled in init: the commands use it for their usage messages).
+var scenarioCommands []scenarioCommand
+
+func init() {
+	scenarioCommands = []scenarioCommand{
+		{"Printer", "printer-start", "[--name N] [--profile P] [--pty] [--roll MM]",
+			"start a printer; sets `$HIL_PRINTER_URL`, or for `--name N` the variable `$HIL_PRINTER_<N>_URL` " +
+				"(`--name backup` → `$HIL_PRINTER_BACKUP_URL`) and nothing else: pass it to `hil pos` yourself " +
+				"(e.g. `--backup-printer $HIL_PRINTER_BACKUP_URL`). `--pty` serves it on a virtual serial port " +
+				"(`serial://…`) instead of TCP; `--roll` gives it a paper roll of that length",
+			cmdPrinterStart},
+		{"Printer", "printer-state", "[--name N] key=value…",
+			"`paper=ok\\|near-end\\|out`, `cover=open\\|closed`, `cutter=ok\\|jammed`, `online=true\\|false`, " +
+				"`drawer=open\\|closed`. On a real printer: asks the operator (`--interactive`) and waits for the status " +
+				"to show it, or skips",
+			cmdPrinterState},
+		{"Printer", "printer-fault", "[--name N] KIND [key=value…]",
+			"add the fault rule `printer KIND …` (see `hil faults list`), e.g. `paper-out after-lines=4`. Skips on a real printer",
+			cmdPrinterFault},
+		{"Printer", "printer-status", "[--name N]",
+			"the printer's real-time status read over the wire (DLE EOT 1–4)",
+			cmdPrinterStatus},
+		{"Printer", "printer-wait-idle", "[--name N]",
+			"wait until the printer processed what it received (or stopped offline)",
+			cmdPrinterWaitIdle},
+		{"Printer", "printer-receipts", "[--name N] count=N",
+			"the printer has exactly N receipts on paper (a torn fragment before paper out counts); " +
+				"waits until it processed what it received. Prints the number",
+			cmdPrinterReceipts},
+		{"Printer", "printer-receipt", "[--name N] N",
+			"receipt N as text, for `stdout` checks or `cmp stdout golden.txt`; `! printer-receipt N` passes when there is no receipt N",
+			cmdPrinterReceipt},
+		{"Printer", "printer-bytes", "[--name N] N",
+			"the host bytes of receipt N as hex",
+			cmdPrinterBytes},
+		{"Acquirer", "acquirer-start", "[profile=NAME]",
+			"start the fake acquirer (on host profile NAME: iso87 or cup; default `$HIL_POS_PROFILE` or iso87); sets `$HIL_ACQUIRER_ADDR`, `$HIL_ACQUIRER_ADMIN` and, with profile=, `$HIL_POS_PROFILE`",
+			cmdAcquirerStart},
+		{"Acquirer", "acquirer-fault", "KIND [key=value…]",
+			"add the rule `acquirer KIND …`, e.g. `drop-response mti=0200 nth=1`, `reversal-lost count=2`, `settlement-mismatch`",
+			cmdAcquirerFault},
+		{"Acquirer", "acquirer-heal", "",
+			"clear every acquirer fault",
+			cmdAcquirerHeal},
+		{"Acquirer", "acquirer-expect", "MTI [proc=P] [count=N]",
+			"the host saw exactly N such requests (default: at least one); waits until the host has processed what the terminal sent",
+			cmdAcquirerExpect},
+		{"Acquirer", "acquirer-ledger", "[--card PAN]",
+			"the host's transactions, one a line, or one card's balance",
+			cmdAcquirerLedger},
+		{"Other", "capture", "NAME REGEXP",
+			"set `$NAME` from the first group of REGEXP in the last stdout (e.g. a sale's ref)",
+			cmdCapture},
+		{"Other", "no-full-pan", "PAN…",
+			"fail if any file in the work folder holds one of these card numbers in full",
+			cmdNoFullPAN},
 	}
 }
 
-// splitName takes a leading "--name N" (default "main").
+// commands returns the custom scenario commands of scenarioCommands.
+func commands(opts Options) map[string]scenarioCmd {
+	m := make(map[string]scenarioCmd, len(scenarioCommands))
+	for _, c := range scenarioCommands {
+		m[c.name] = c.run
+	}
+	return m
+}
+
+// usage returns "usage: NAME ARGS" of the named command.
+func usage(name string) string {
+	for _, c := range scenarioCommands {
+		if c.name == name {
+			return strings.TrimSpace("usage: " + c.name + " " + c.args)
+		}
+	}
+	return "usage: " + name
+}
+
+// CommandReference returns the Markdown tables of the scenario commands,
+// one per group, as docs/scenarios.md carries them.
+func CommandReference() string {
+	var b strings.Builder
+	group := ""
+	for _, c := range scenarioCommands {
+		if c.group != group {
+			if group != "" {
+				b.WriteString("\n")
+			}
+			group = c.group
+			b.WriteString(group + ":\n\n| command | what it does |\n|---|---|\n")
+		}
+		syn := c.name
+		if c.args != "" {
+			syn += " " + c.args
+		}
+		fmt.Fprintf(&b, "| `%s` | %s |\n", syn, c.summary)
+	}
+	return b.String()
+}
+
+// cmdArgs is a command line in the one syntax of the scenario commands:
+// --flag VALUE (or a bare boolean --flag), key=value, and positional
+// arguments, in any order.
+type cmdArgs struct {
+	flags map[string]string // "--pty" → "" for a boolean flag
+	kv    map[string]string
+	pos   []string
+}
+
+// parseArgs reads args for command name: valueFlags take a value, boolFlags
+// none, keys are the key=value names allowed. Anything else fails the
+// script with the command's usage.
+func parseArgs(ts *testscript.TestScript, name string, args []string, valueFlags, boolFlags, keys []string) cmdArgs {
+	a := cmdArgs{flags: map[string]string{}, kv: map[string]string{}}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case slices.Contains(valueFlags, arg):
+			if i+1 == len(args) {
+				ts.Fatalf("%s: %s needs a value; %s", name, arg, usage(name))
+			}
+			i++
+			a.flags[arg] = args[i]
+		case slices.Contains(boolFlags, arg):
+			a.flags[arg] = ""
+		case strings.HasPrefix(arg, "--"):
+			ts.Fatalf("%s: unknown flag %q; %s", name, arg, usage(name))
+		case strings.Contains(arg, "="):
+			k, v, _ := strings.Cut(arg, "=")
+			if !slices.Contains(keys, k) {
+				ts.Fatalf("%s: unknown setting %q; %s", name, arg, usage(name))
+			}
+			a.kv[k] = v
+		default:
+			a.pos = append(a.pos, arg)
+		}
+	}
+	return a
+}
+
+// count reads count=N (-1 when absent).
+func (a cmdArgs) count(ts *testscript.TestScript, name string) int {
+	v, ok := a.kv["count"]
+	if !ok {
+		return -1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		ts.Fatalf("%s: count=%q: want a number; %s", name, v, usage(name))
+	}
+	return n
+}
+
+// splitName takes "--name N" from anywhere in args (default "main") and
+// returns the rest in order.
 func splitName(args []string) (string, []string) {
-	if len(args) >= 2 && args[0] == "--name" {
-		return args[1], args[2:]
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--name" {
+			return args[i+1], append(slices.Clip(args[:i]), args[i+2:]...)
+		}
 	}
 	return "main", args
 }
@@ -146,31 +298,20 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! printer-start")
 	}
 	w := getWorld(ts)
-	name, args := splitName(args)
-	profile, usePTY, roll := "", false, 0
-	for i := 0; i < len(args); i++ {
-		switch args[i] {
-		case "--profile":
-			i++
-			if i == len(args) {
-				ts.Fatalf("printer-start: --profile needs a value")
-			}
-			profile = args[i]
-		case "--pty":
-			usePTY = true
-		case "--roll":
-			i++
-			if i == len(args) {
-				ts.Fatalf("printer-start: --roll needs a length in mm")
-			}
-			n, err := strconv.Atoi(args[i])
-			if err != nil || n <= 0 {
-				ts.Fatalf("printer-start: --roll %q: want a length in mm", args[i])
-			}
-			roll = n
-		default:
-			ts.Fatalf("printer-start: unknown argument %q", args[i])
+	a := parseArgs(ts, "printer-start", args, []string{"--name", "--profile", "--roll"}, []string{"--pty"}, nil)
+	if len(a.pos) > 0 {
+		ts.Fatalf("printer-start: unexpected argument %q; %s", a.pos[0], usage("printer-start"))
+	}
+	name := cmp.Or(a.flags["--name"], "main")
+	profile := a.flags["--profile"]
+	_, usePTY := a.flags["--pty"]
+	roll := 0
+	if v, ok := a.flags["--roll"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			ts.Fatalf("printer-start: --roll %q: want a length in mm", v)
 		}
+		roll = n
 	}
 	w.mu.Lock()
 	_, dup := w.printers[name]
@@ -223,6 +364,7 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 	w.printers[name] = rig
 	w.mu.Unlock()
 	ts.Setenv(envName(name), rig.url)
+	ts.Logf("printer %s: $%s=%s", name, envName(name), rig.url)
 }
 
 // printer-state [--name N] key=value... : paper=ok|near-end|out cover=open|closed
@@ -436,7 +578,7 @@ func cmdPrinterReceipt(ts *testscript.TestScript, neg bool, args []string) {
 	name, args := splitName(args)
 	rig := w.printer(ts, name)
 	if len(args) != 1 {
-		ts.Fatalf("usage: printer-receipt [--name N] N")
+		ts.Fatalf("%s", usage("printer-receipt"))
 	}
 	if neg {
 		waitPrinted(ts, rig)
@@ -449,16 +591,29 @@ func cmdPrinterReceipt(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Stdout().Write(render.Text(receiptN(ts, rig, args[0])))
 }
 
-// printer-receipts [--name N]: the number of receipts printed.
+// printer-receipts [--name N] count=N: the printer has exactly N receipts.
 func cmdPrinterReceipts(ts *testscript.TestScript, neg bool, args []string) {
-	if neg {
-		ts.Fatalf("unsupported: ! printer-receipts")
-	}
 	w := getWorld(ts)
-	name, _ := splitName(args)
+	a := parseArgs(ts, "printer-receipts", args, []string{"--name"}, nil, []string{"count"})
+	name := cmp.Or(a.flags["--name"], "main")
+	want := a.count(ts, "printer-receipts")
+	if len(a.pos) > 0 {
+		ts.Fatalf("printer-receipts: unexpected argument %q; %s", a.pos[0], usage("printer-receipts"))
+	}
+	if want < 0 {
+		ts.Fatalf("printer-receipts: count=N missing; %s", usage("printer-receipts"))
+	}
 	rig := w.printer(ts, name)
 	waitPrinted(ts, rig)
-	fmt.Fprintf(ts.Stdout(), "%d\n", len(rig.p.Receipts()))
+	got := len(rig.p.Receipts())
+	fmt.Fprintf(ts.Stdout(), "%d\n", got)
+	if (got == want) == neg {
+		not := ""
+		if neg {
+			not = "not "
+		}
+		ts.Fatalf("printer %s has %d receipt(s), want %s%d", rig.name, got, not, want)
+	}
 }
 
 // printer-bytes [--name N] N: the host bytes of receipt N as hex, 32 a line.
@@ -470,7 +625,7 @@ func cmdPrinterBytes(ts *testscript.TestScript, neg bool, args []string) {
 	name, args := splitName(args)
 	rig := w.printer(ts, name)
 	if len(args) != 1 {
-		ts.Fatalf("usage: printer-bytes [--name N] N")
+		ts.Fatalf("%s", usage("printer-bytes"))
 	}
 	raw := receiptN(ts, rig, args[0]).Raw
 	for len(raw) > 0 {
@@ -495,7 +650,7 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 		name = strings.TrimPrefix(args[0], "profile=")
 		ts.Setenv("HIL_POS_PROFILE", name)
 	default:
-		ts.Fatalf("usage: acquirer-start [profile=NAME]")
+		ts.Fatalf("%s", usage("acquirer-start"))
 	}
 	profile, err := hostproto.ProfileByName(name)
 	ts.Check(err)
@@ -573,27 +728,12 @@ func cmdAcquirerHeal(ts *testscript.TestScript, neg bool, args []string) {
 // (default: at least one) with this MTI (and processing code).
 func cmdAcquirerExpect(ts *testscript.TestScript, neg bool, args []string) {
 	rig := getWorld(ts).acquirer(ts)
-	if len(args) == 0 {
-		ts.Fatalf("usage: acquirer-expect MTI [proc=P] [count=N]")
+	a := parseArgs(ts, "acquirer-expect", args, nil, nil, []string{"proc", "count"})
+	if len(a.pos) != 1 {
+		ts.Fatalf("%s", usage("acquirer-expect"))
 	}
 	rig.quiesce()
-	mti := args[0]
-	proc, count := "", -1
-	for _, a := range args[1:] {
-		k, v, _ := strings.Cut(a, "=")
-		switch k {
-		case "proc":
-			proc = v
-		case "count":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				ts.Fatalf("acquirer-expect: count=%q: want a number", v)
-			}
-			count = n
-		default:
-			ts.Fatalf("acquirer-expect: unknown argument %q", a)
-		}
-	}
+	mti, proc, count := a.pos[0], a.kv["proc"], a.count(ts, "acquirer-expect")
 	rig.mu.Lock()
 	got := 0
 	for _, r := range rig.log {
@@ -636,7 +776,7 @@ func cmdAcquirerLedger(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	if len(args) != 0 {
-		ts.Fatalf("usage: acquirer-ledger [--card PAN]")
+		ts.Fatalf("%s", usage("acquirer-ledger"))
 	}
 	var rows []acquirer.TxnView
 	for _, term := range l.Terminals() {
@@ -668,7 +808,7 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! capture")
 	}
 	if len(args) != 2 {
-		ts.Fatalf("usage: capture NAME REGEXP")
+		ts.Fatalf("%s", usage("capture"))
 	}
 	re, err := regexp.Compile(`(?m)` + args[1])
 	ts.Check(err)
@@ -689,7 +829,7 @@ func cmdNoFullPAN(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! no-full-pan")
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: no-full-pan PAN...")
+		ts.Fatalf("%s", usage("no-full-pan"))
 	}
 	root := ts.Getenv("WORK")
 	var found []string

@@ -429,6 +429,15 @@ func (c *conn) readFailed(err error) {
 func (c *conn) handle(body []byte) error {
 	in, err := c.s.decodeRequest(body, c.keys.Load())
 	if err != nil {
+		// A request whose fields split but that the profile refuses (a
+		// mandatory field missing, such as DE41 in an echo test) is
+		// answered with response code 30, format error, as a host does;
+		// the connection stays. Only bytes that are no message at all
+		// close it.
+		if resp, ferr := hostproto.FormatErrorResponse(body); ferr == nil {
+			c.log.Warn("format error: answered 30", "err", err)
+			return c.writeFrame(resp, 1)
+		}
 		return fmt.Errorf("%w: %w", ErrBadFrame, err)
 	}
 	ex := in.exchange()
@@ -542,8 +551,14 @@ func (c *conn) deliver(out *outbound, act Action, log *slog.Logger) error {
 	if act.WrongSTAN || act.Malform || act.Duplicate || act.BadMAC {
 		log.Info("interceptor: altered response", "wrong_stan", act.WrongSTAN, "malform", act.Malform, "duplicate", act.Duplicate, "bad_mac", act.BadMAC)
 	}
+	return c.writeFrame(b, n)
+}
+
+// writeFrame frames b and writes it n times.
+func (c *conn) writeFrame(b []byte, n int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	var err error
 	c.wbuf, err = hostproto.AppendFrame(c.wbuf[:0], b)
 	if err != nil {
 		return fmt.Errorf("acquirer: framing response: %w", err)

@@ -11,16 +11,6 @@ import (
 	"github.com/poshil/hil/pkg/hostproto"
 )
 
-func init() {
-	register(&command{
-		name:    "acquirer",
-		usage:   "hil acquirer serve [--listen ADDR] [--admin ADDR] [--profile iso87|cup] [--balance N] [--idle D] [--faults FILE] [-v]",
-		summary: "serve the fake acquirer (ISO 8583 over TCP, with a real ledger)",
-		order:   30,
-		run:     runAcquirer,
-	})
-}
-
 const acquirerHelp = `Usage: hil acquirer serve [flags]
 
 Serves the fake acquirer until interrupted (SIGINT or SIGTERM): ISO 8583
@@ -86,11 +76,12 @@ func runAcquirerServe(ctx context.Context, env *Env, args []string) int {
 	for _, h := range acquirerServeHooks {
 		h.flags(fs)
 	}
-	if code, ok := parseFlags(fs, args); !ok {
+	args, code, ok := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		env.Errorf("acquirer serve: unexpected arguments %q", fs.Args())
+	if len(args) > 0 {
+		env.Errorf("acquirer serve: unexpected arguments %q", args)
 		return ExitUsage
 	}
 	if *balance < 0 {

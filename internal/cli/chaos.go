@@ -15,16 +15,6 @@ import (
 	"github.com/poshil/hil/chaos"
 )
 
-func init() {
-	register(&command{
-		name:    "chaos",
-		usage:   "hil chaos [--seed N] [--runs K] [--terminals T] [--duration D] [--out DIR]",
-		summary: "random fault schedules against whole terminals, invariants checked",
-		order:   80,
-		run:     runChaos,
-	})
-}
-
 const chaosHelp = `Generates random schedules of operations (sales, refunds, voids, reprints,
 settlements on T terminals) and faults (printer, acquirer, link, client crash),
 runs each against the emulators with the real POS client, heals, runs Recover
@@ -58,11 +48,12 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 	timeout := fs.Duration("response-timeout", 30*time.Millisecond, "terminals' host response timeout")
 	shrinkRuns := fs.Int("shrink-runs", 300, "at most this many runs to shrink one failing schedule")
 	maxShrink := fs.Int("max-shrink", 3, "shrink at most this many failing schedules (the rest are written as found)")
-	if code, ok := parseFlags(fs, args); !ok {
+	args, code, ok := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
-	if fs.NArg() != 0 {
-		env.Errorf("chaos: unexpected argument %q", fs.Arg(0))
+	if len(args) != 0 {
+		env.Errorf("chaos: unexpected argument %q", args[0])
 		return ExitUsage
 	}
 	if *runs <= 0 || *terminals <= 0 || *terminals > 99 || *ops <= 0 || *nfaults < 0 || *parallel <= 0 {

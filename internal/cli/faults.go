@@ -19,16 +19,6 @@ import (
 	"github.com/poshil/hil/faults/printerfaults"
 )
 
-func init() {
-	register(&command{
-		name:    "faults",
-		usage:   "hil faults check [--json] FILE | hil faults list",
-		summary: "check a fault plan and print it in canonical form; list the fault catalogue",
-		order:   65,
-		run:     runFaults,
-	})
-}
-
 // faultFlags are the fault flags of a serve command.
 type faultFlags struct {
 	plan  string // --faults FILE
@@ -228,23 +218,24 @@ func runFaults(ctx context.Context, env *Env, args []string) int {
 		fs.Usage()
 		return ExitOK
 	}
-	if code, ok := parseFlags(fs, rest); !ok {
+	args, code, ok := parseInterspersed(fs, rest)
+	if !ok {
 		return code
 	}
 	switch verb {
 	case "list":
-		if fs.NArg() > 0 {
-			env.Errorf("faults list: unexpected argument %q", fs.Arg(0))
+		if len(args) > 0 {
+			env.Errorf("faults list: unexpected argument %q", args[0])
 			return ExitUsage
 		}
 		printCatalogue(env.Stdout)
 		return ExitOK
 	case "check":
-		if fs.NArg() != 1 {
+		if len(args) != 1 {
 			env.Errorf("faults check: want one FILE (or - for stdin)")
 			return ExitUsage
 		}
-		return checkPlan(env, fs.Arg(0), *asJSON)
+		return checkPlan(env, args[0], *asJSON)
 	}
 	env.Errorf("faults: unknown subcommand %q; want check or list", verb)
 	return ExitUsage

@@ -9,16 +9,6 @@ import (
 	"go.bug.st/serial/enumerator"
 )
 
-func init() {
-	register(&command{
-		name:    "ports",
-		usage:   "hil ports",
-		summary: "list serial ports with USB VID:PID, serial number and product",
-		order:   70,
-		run:     runPorts,
-	})
-}
-
 // listPorts is the enumerator; tests replace it.
 var listPorts = func() ([]*enumerator.PortDetails, error) { return enumerator.GetDetailedPortsList() }
 
@@ -26,12 +16,15 @@ func runPorts(ctx context.Context, env *Env, args []string) int {
 	fs := newFlagSet(env, "hil ports",
 		"Lists the serial ports of this machine (ttyS, ttyUSB, ttyACM, …) with the USB vendor and product\n"+
 			"ids, serial number and product name of USB adapters, so a bench rig can name its printer by a\n"+
-			"stable identity. Virtual ports (ptys, socat links) are not listed: open them by path.")
-	if code, ok := parseFlags(fs, args); !ok {
+			"stable identity. Virtual ports (ptys, socat links) are not listed: open them by path.\n\n"+
+			"Exit status: 0 the ports were listed (\"no serial ports found\" included), 1 they could not be\n"+
+			"listed, 2 usage.")
+	args, code, ok := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		env.Errorf("ports: unexpected argument %q", fs.Arg(0))
+	if len(args) > 0 {
+		env.Errorf("ports: unexpected argument %q", args[0])
 		return ExitUsage
 	}
 	ports, err := listPorts()

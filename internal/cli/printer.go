@@ -18,16 +18,6 @@ import (
 	"github.com/poshil/hil/internal/pty"
 )
 
-func init() {
-	register(&command{
-		name:    "printer",
-		usage:   "hil printer serve [--pty PATH] [--tcp ADDR] [--profile NAME] [--admin ADDR] [--out DIR] [--keep N] [--idle-timeout D] [--realtime] [--faults FILE]",
-		summary: "serve the emulated ESC/POS printer on a virtual serial port and TCP",
-		order:   20,
-		run:     runPrinter,
-	})
-}
-
 const printerHelp = `Usage: hil printer serve [flags]
 
 Serves an emulated ESC/POS receipt printer until interrupted (SIGINT or SIGTERM):
@@ -100,11 +90,12 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	fs.BoolVar(&cfg.verbose, "v", false, "log connections and sessions to stderr")
 	var pf printerFaults // --faults FILE (internal/cli/faults.go)
 	pf.flags(fs)
-	if code, ok := parseFlags(fs, args); !ok {
+	args, code, ok := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		env.Errorf("printer serve: unexpected arguments %q", fs.Args())
+	if len(args) > 0 {
+		env.Errorf("printer serve: unexpected arguments %q", args)
 		return ExitUsage
 	}
 	if cfg.pty == "off" && cfg.tcp == "off" {

@@ -19,16 +19,6 @@ import (
 	"github.com/poshil/hil/emulator/escpos/render"
 )
 
-func init() {
-	register(&command{
-		name:    "render",
-		usage:   renderSynopsis,
-		summary: "print an ESC/POS byte stream on the emulated printer and render the receipts (text, HTML, PNG)",
-		order:   25,
-		run:     runRender,
-	})
-}
-
 const renderSynopsis = "hil render [--format text|html|png] [--profile NAME] [-o FILE] [FILE|-]"
 
 const renderDescription = `Reads an ESC/POS byte stream from FILE (or standard input when FILE is
@@ -68,7 +58,8 @@ func runRender(ctx context.Context, env *Env, args []string) int {
 	format := fs.String("format", "text", "output format: text, html or png")
 	profile := fs.String("profile", escpos.DefaultProfile, "printer profile: "+renderProfiles())
 	out := fs.String("o", "", "write to FILE instead of standard output (png/html with several receipts: FILE-N.EXT)")
-	if code, ok := parseFlags(fs, args); !ok {
+	args, code, ok := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
 	switch *format {
@@ -81,13 +72,13 @@ func runRender(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("render: %v", err)
 		return ExitUsage
 	}
-	if fs.NArg() > 1 {
-		env.Errorf("render: one input file at most, got %d (%s)", fs.NArg(), strings.Join(fs.Args(), " "))
+	if len(args) > 1 {
+		env.Errorf("render: one input file at most, got %d (%s)", len(args), strings.Join(args, " "))
 		return ExitUsage
 	}
 	name := "-"
-	if fs.NArg() == 1 {
-		name = fs.Arg(0)
+	if len(args) == 1 {
+		name = args[0]
 	}
 	in, live, closeIn, err := openRenderInput(env.Stdin, name)
 	if err != nil {
@@ -286,6 +277,10 @@ func (s *renderSink) draw(path string, r *paper.Receipt) error {
 	}
 	var buf bytes.Buffer
 	if err := draw(&buf, r); err != nil {
+		if errors.Is(err, render.ErrTooLong) {
+			return fmt.Errorf("receipt %d is longer than %d dots (about 8 m of paper at 203 dpi), too long to draw as %s; --format text shows it",
+				r.Seq, render.MaxHeight, s.format)
+		}
 		return fmt.Errorf("receipt %d: %w", r.Seq, err)
 	}
 	return writeOut(s.env, path, buf.Bytes())

@@ -2,24 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/poshil/hil/pkg/hostproto"
+	"github.com/poshil/hil/pkg/posclient/printer"
 	"github.com/poshil/hil/scenarios"
 )
-
-func init() {
-	register(&command{
-		name:    "run",
-		usage:   "hil run [--printer URL] [--junit FILE] [-v] [SCENARIO|DIR ...]",
-		summary: "run scenarios (default: the built-in suite on the emulators)",
-		order:   10,
-		run:     runRun,
-	})
-}
 
 func runRun(ctx context.Context, env *Env, args []string) int {
 	fs := newFlagSet(env, "hil run [flags] [SCENARIO.txtar|DIR ...]",
@@ -28,7 +21,9 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 			"and acquirer. With --printer it runs against a real printer: scenarios run one at a time, the\n"+
 			"printer is locked for the run, and scenarios that need a fault the printer cannot make skip\n"+
 			"with a reason (or ask the operator with --interactive). Work folders of failed scenarios are\n"+
-			"kept with their artifacts; the exit status is 1 when any scenario failed.")
+			"kept with their artifacts.\n\n"+
+			"Exit status: 0 every scenario passed or skipped, 1 a scenario failed or the --printer could not be\n"+
+			"reached (checked once, before any scenario runs), 2 usage (a bad flag, or a malformed --printer URL).")
 	printerURL := fs.String("printer", "", "run against a real printer at `URL` (serial:///dev/ttyUSB0?baud=38400, tcp://host:9100)")
 	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
 	verbose := fs.Bool("v", false, "print every scenario's script log")
@@ -37,7 +32,8 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	caps := fs.String("caps", "cutter,drawer,near-end", "capabilities of the real printer, comma-separated: cutter, drawer, near-end")
 	interactive := fs.Bool("interactive", false, "on a real printer, ask the operator to make faults by hand instead of skipping")
 	profile := fs.String("profile", "", "run the suite on this host dialect: `iso87` or cup (default: iso87, or what each scenario asks for)")
-	if code, ok := parseFlags(fs, args); !ok {
+	args, code, ok := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
 	if *parallel < 1 {
@@ -66,6 +62,12 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 
+	if *printerURL != "" {
+		// Fail once, up front, rather than in every scenario.
+		if code, ok := checkRunPrinter(ctx, env, *printerURL); !ok {
+			return code
+		}
+	}
 	// "exec hil" inside scenarios must run this very binary.
 	self, err := os.Executable()
 	if err != nil {
@@ -85,7 +87,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	opts.HilDir = bin
 
 	ropts := scenarios.RunOptions{
-		Paths:    fs.Args(),
+		Paths:    args,
 		Params:   scenarios.Params(opts),
 		Parallel: *parallel,
 		Verbose:  *verbose,
@@ -133,4 +135,31 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		return ExitFailure
 	}
 	return ExitOK
+}
+
+// runPrinterTimeout bounds the check that the printer of hil run --printer
+// can be reached.
+const runPrinterTimeout = 5 * time.Second
+
+// checkRunPrinter opens the printer of hil run --printer once, before any
+// scenario runs: a bad URL is a usage error (exit 2), an unreachable
+// printer a failure (exit 1), each one line naming the URL.
+func checkRunPrinter(ctx context.Context, env *Env, url string) (int, bool) {
+	ctx, cancel := context.WithTimeout(ctx, runPrinterTimeout)
+	defer cancel()
+	p, err := printer.Open(ctx, url, nil)
+	if err != nil {
+		if errors.Is(err, printer.ErrBadURL) {
+			env.Errorf("run: %v", err)
+			return ExitUsage, false
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			env.Errorf("run: --printer %s: no connection within %v; no scenario was run", url, runPrinterTimeout)
+			return ExitFailure, false
+		}
+		env.Errorf("run: --printer %s cannot be reached; no scenario was run: %v", url, err)
+		return ExitFailure, false
+	}
+	p.Close()
+	return ExitOK, true
 }

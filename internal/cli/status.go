@@ -12,16 +12,6 @@ import (
 	"github.com/poshil/hil/pkg/posclient/printer"
 )
 
-func init() {
-	register(&command{
-		name:    "status",
-		usage:   "hil status [--json] [--ready] [--timeout D] URL",
-		summary: "query a printer's real-time status and print it decoded",
-		order:   60,
-		run:     runStatus,
-	})
-}
-
 // statusJSON is the --json form: the decoded status fields, flattened,
 // with the URL, readiness and the raw bytes.
 type statusJSON struct {
@@ -42,11 +32,12 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
 	ready := fs.Bool("ready", false, "exit 1 unless the printer is ready to print")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up on connecting and on each reply after `D`")
-	if code, ok := parseFlags(fs, args); !ok {
+	args, code, ok := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
-	if fs.NArg() != 1 {
-		env.Errorf("status: want exactly one printer URL, got %d arguments", fs.NArg())
+	if len(args) != 1 {
+		env.Errorf("status: want exactly one printer URL, got %d arguments", len(args))
 		fs.Usage()
 		return ExitUsage
 	}
@@ -54,7 +45,7 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("status: --timeout must be positive, got %v", *timeout)
 		return ExitUsage
 	}
-	url := fs.Arg(0)
+	url := args[0]
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout*5)
 	defer cancel()

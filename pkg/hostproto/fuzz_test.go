@@ -186,3 +186,27 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFormatErrorResponse: whatever the request, the format-error answer
+// is either refused or a response of the profile's kind with DE39 = 30
+// whose fields split cleanly.
+func FuzzFormatErrorResponse(f *testing.F) {
+	for _, tc := range wireCases(f) {
+		f.Add(tc.wire)
+	}
+	f.Add([]byte("0800\x82\x20\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x001202143000000042301"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		resp, err := FormatErrorResponse(b)
+		if err != nil {
+			return
+		}
+		u := getUnpacked()
+		defer putUnpacked(u)
+		if err := u.split(resp); err != nil {
+			t.Fatalf("answer %q does not split: %v", resp, err)
+		}
+		if !u.mti.IsResponse() || u.vals[39] != string(RCFormatError) {
+			t.Fatalf("answer %q: MTI %s, DE39 %q", resp, u.mti, u.vals[39])
+		}
+	})
+}

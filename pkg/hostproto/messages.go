@@ -468,6 +468,43 @@ func Peek(b []byte) (Header, error) {
 	return h, err
 }
 
+// FormatErrorResponse answers a request that [Decode] refused although its
+// fields could be split (a mandatory field missing, a field its type does
+// not carry, a bad value): the response type (0800→0810, 0200→0210, …)
+// with DE39 = 30 ([RCFormatError]) and the request's DE3, DE4, DE7, DE11,
+// DE12, DE13, DE41, DE42, DE60, DE70 and the like echoed where the response
+// type carries them. As a host does, it answers instead of hanging up, so
+// the terminal learns its message was wrong rather than timing out. It
+// fails when b cannot be split into fields, is not a request of the
+// profile, or its wrong field is one the answer would echo (then there is
+// nothing sound to send back).
+func FormatErrorResponse(b []byte) ([]byte, error) {
+	u := getUnpacked()
+	defer putUnpacked(u)
+	if err := u.split(b); err != nil {
+		return nil, err
+	}
+	if u.mti.IsResponse() || newMessage(u.mti) == nil {
+		return nil, &UnpackError{Field: 0, Raw: []byte(u.mti), Err: fmt.Errorf("%w: %s is not a request of the profile", ErrUnknownMTI, string(u.mti))}
+	}
+	resp := newMessage(u.mti.Response())
+	if resp == nil {
+		return nil, &UnpackError{Field: 0, Raw: []byte(u.mti), Err: fmt.Errorf("%w: no response type for %s", ErrUnknownMTI, string(u.mti))}
+	}
+	l := *resp.layout()
+	l.required = setOf(39)
+	p := getPacker()
+	defer putPacker(p)
+	for id := u.set.next(0); id != 0; id = u.set.next(id) {
+		if id < 2 || id == 39 || !l.allowed.has(id) {
+			continue
+		}
+		p.str(id, u.vals[id])
+	}
+	p.str(39, string(RCFormatError))
+	return p.finish(nil, u.mti.Response(), &l)
+}
+
 // Field encoders per message type. Fields are put in ascending order.
 
 func (p *packer) optStr(id int, v string) {

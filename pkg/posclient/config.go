@@ -2,8 +2,10 @@ package posclient
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/poshil/hil/pkg/hostproto"
@@ -94,6 +96,9 @@ type Config struct {
 	MerchantID string
 	// MerchantName heads the receipt. Default "POSHIL TEST MERCHANT".
 	MerchantName string
+	// MerchantHeader are lines printed under the merchant name (address,
+	// phone, tax id). Optional.
+	MerchantHeader []string
 	// Currency is the ISO 4217 alphabetic code of every amount. Default "CNY".
 	Currency string
 	// CardKey is the terminal's secret for card tokens (HMAC-SHA256), at
@@ -123,6 +128,23 @@ type Config struct {
 	Language receipt.Language
 	// ReceiptOptions control the ESC/POS encoding (width, cut).
 	ReceiptOptions receipt.Options
+	// Copies are the receipt copies printed, in this order and in one
+	// print job (each copy cut), for every sale, refund and void. Default
+	// the customer copy only. A reprint prints the customer copy, or the
+	// first copy when the customer copy is not among them; an e-receipt is
+	// the customer copy.
+	Copies []receipt.Copy
+	// EReceiptURL, when set, is a template of the URL printed as a QR code
+	// on every receipt, for the customer to fetch an electronic receipt:
+	// {ref}, {rrn}, {terminal} and {merchant} are replaced by the
+	// transaction's values, e.g. "https://receipts.example/{merchant}/{ref}".
+	// Printable ASCII; the expanded URL at most 2000 bytes.
+	EReceiptURL string
+	// DeclineReceipt prints a decline slip (the customer copy, marked
+	// DECLINED with the host's response code) when the host declines a
+	// transaction. Best effort: the slip is not journaled and a failure
+	// to print it is logged, not owed — a decline moves no money.
+	DeclineReceipt bool
 	// Now is the clock for journal and message times. Default time.Now.
 	// Waits (response timeout, reversal backoff) use the time package's
 	// timers, which testing/synctest fakes.
@@ -193,6 +215,35 @@ func (c *Config) validate() error {
 	}
 	if _, ok := currencyNumeric[c.Currency]; !ok {
 		return &ConfigError{Field: "Currency", Reason: "unsupported currency " + c.Currency}
+	}
+	seen := map[receipt.Copy]bool{}
+	for _, cp := range c.Copies {
+		if cp > receipt.MerchantCopy || seen[cp] {
+			return &ConfigError{Field: "Copies", Reason: "each of customer and merchant at most once"}
+		}
+		seen[cp] = true
+	}
+	if err := checkURLTemplate(c.EReceiptURL); err != nil {
+		return &ConfigError{Field: "EReceiptURL", Reason: err.Error()}
+	}
+	return nil
+}
+
+// urlFields are the placeholders of Config.EReceiptURL.
+var urlFields = []string{"{ref}", "{rrn}", "{terminal}", "{merchant}"}
+
+func checkURLTemplate(t string) error {
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c <= ' ' || c >= 0x7F {
+			return fmt.Errorf("byte %d (0x%02X) is not printable ASCII", i+1, c)
+		}
+	}
+	rest := t
+	for _, f := range urlFields {
+		rest = strings.ReplaceAll(rest, f, "")
+	}
+	if strings.ContainsAny(rest, "{}") {
+		return fmt.Errorf("%q: unknown placeholder; want %s", t, strings.Join(urlFields, ", "))
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package posclient
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -10,42 +9,60 @@ import (
 var (
 	// ErrInvalidEvent: the state machine was given an event that does not
 	// apply to the transaction's current state. Wrapped by *TransitionError.
-	ErrInvalidEvent = errors.New("posclient: event not valid in this state")
+	ErrInvalidEvent = newError("event not valid in this state")
 	// ErrCorruptJournal: the journal exists but cannot be read or does not
 	// make sense. A journal implementation must return an error wrapping it
 	// and must never silently start a fresh journal instead.
-	ErrCorruptJournal = errors.New("posclient: corrupt journal")
+	ErrCorruptJournal = newError("corrupt journal")
 	// ErrNotFound: no transaction with that reference in the journal.
-	ErrNotFound = errors.New("posclient: transaction not found")
+	ErrNotFound = newError("transaction not found")
 	// ErrTimeout: the host did not answer within Config.ResponseTimeout.
-	ErrTimeout = errors.New("posclient: acquirer timeout")
+	ErrTimeout = newError("acquirer timeout")
 	// ErrOtherCard: a refund was asked for with a card other than the
 	// original sale's. Nothing was sent to the host.
-	ErrOtherCard = errors.New("posclient: card is not the original card")
+	ErrOtherCard = newError("card is not the original card")
 	// ErrNotRefundable: the original cannot be refunded or voided (not an
 	// approved sale, already voided, …). Nothing was sent.
-	ErrNotRefundable = errors.New("posclient: original cannot be refunded")
+	ErrNotRefundable = newError("original cannot be refunded")
 	// ErrExceedsRefundable: the refund amount is more than what is left of
 	// the original. Nothing was sent.
-	ErrExceedsRefundable = errors.New("posclient: amount exceeds what is refundable")
+	ErrExceedsRefundable = newError("amount exceeds what is refundable")
 	// ErrPrinterNotReady: the status check before a sale found the printer
 	// not ready and the policy is to refuse. Nothing was sent.
-	ErrPrinterNotReady = errors.New("posclient: printer not ready")
+	ErrPrinterNotReady = newError("printer not ready")
 	// ErrNoPrinter: the operation needs a printer and none is configured.
-	ErrNoPrinter = errors.New("posclient: no printer configured")
+	ErrNoPrinter = newError("no printer configured")
 	// ErrReversalPending: reversals could not be delivered, so no new online
 	// transaction (or settlement) may start.
-	ErrReversalPending = errors.New("posclient: reversal still pending")
+	ErrReversalPending = newError("reversal still pending")
 	// ErrHost: transport or protocol failure talking to the host.
-	ErrHost = errors.New("posclient: host failure")
+	ErrHost = newError("host failure")
 	// ErrClosed: the terminal was closed.
-	ErrClosed = errors.New("posclient: terminal closed")
+	ErrClosed = newError("terminal closed")
 	// ErrInvalidConfig: Config.validate found a bad field. Wrapped by
 	// *ConfigError.
-	ErrInvalidConfig = errors.New("posclient: invalid config")
+	ErrInvalidConfig = newError("invalid config")
 	// ErrInvalidInput: a bad argument (amount, card number, reference).
-	ErrInvalidInput = errors.New("posclient: invalid input")
+	ErrInvalidInput = newError("invalid input")
 )
+
+// posError is a sentinel error: "posclient: " and its message.
+type posError struct{ msg string }
+
+func newError(msg string) error { return &posError{msg} }
+
+func (e *posError) Error() string { return "posclient: " + e.msg }
+func (e *posError) bare() string  { return e.msg }
+
+// bare returns err's message without the "posclient: " prefix when err is
+// one of this package's errors, so that an error wrapping another names
+// the package once: "posclient: host receive 0210: acquirer timeout".
+func bare(err error) string {
+	if b, ok := err.(interface{ bare() string }); ok {
+		return b.bare()
+	}
+	return err.Error()
+}
 
 // TransitionError reports an event that the state machine refused.
 type TransitionError struct {
@@ -115,13 +132,15 @@ type HostError struct {
 	Err error
 }
 
-func (e *HostError) Error() string {
-	s := "posclient: host " + e.Op
+func (e *HostError) Error() string { return "posclient: " + e.bare() }
+
+func (e *HostError) bare() string {
+	s := "host " + e.Op
 	if e.MTI != "" {
 		s += " " + e.MTI
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + bare(e.Err)
 	}
 	return s
 }
@@ -135,7 +154,7 @@ func (e *HostError) Unwrap() error { return e.Err }
 // ErrJournalInUse: another process (or another Terminal in this process)
 // owns the journal and drives its transactions. Wrapped by
 // *JournalInUseError, which names the holder.
-var ErrJournalInUse = errors.New("posclient: journal in use")
+var ErrJournalInUse = newError("journal in use")
 
 // JournalInUseError says who owns a journal that a second writer asked for.
 type JournalInUseError struct {
@@ -156,11 +175,11 @@ func (e *JournalInUseError) Error() string {
 func (e *JournalInUseError) Unwrap() error { return ErrJournalInUse }
 
 // ErrReadOnly: a write to a journal opened read-only.
-var ErrReadOnly = errors.New("posclient: journal opened read-only")
+var ErrReadOnly = newError("journal opened read-only")
 
 // ErrStorage: the journal could not record a state change (disk full, I/O
 // error). Wrapped by *StorageError.
-var ErrStorage = errors.New("posclient: journal write failed")
+var ErrStorage = newError("journal write failed")
 
 // StorageError is a journal write that failed. State is what the journal
 // could not record; the journal still holds the row before it, from which
@@ -211,3 +230,14 @@ func (e *StorageError) Is(target error) bool { return target == ErrStorage }
 
 // Unwrap returns the journal's error.
 func (e *StorageError) Unwrap() error { return e.Err }
+
+// wrapError is "posclient: " + context + ": " + the cause, naming the
+// package once.
+type wrapError struct {
+	context string
+	err     error
+}
+
+func (e *wrapError) Error() string { return "posclient: " + e.bare() }
+func (e *wrapError) bare() string  { return e.context + ": " + bare(e.err) }
+func (e *wrapError) Unwrap() error { return e.err }

@@ -102,7 +102,7 @@ func (t *Terminal) Reprint(ctx context.Context, ref string) (Result, error) {
 		return ResultOf(tx), err
 	}
 	if err := t.cfg.Printer.Print(ctx, job); err != nil {
-		return ResultOf(tx), fmt.Errorf("posclient: duplicate of %s not confirmed: %w", tx.Ref, err)
+		return ResultOf(tx), &wrapError{"duplicate of " + tx.Ref + " not confirmed", err}
 	}
 	if err := t.step(ctx, m, Event{Type: EvReprinted, At: t.cfg.Now()}, nil); err != nil {
 		return ResultOf(m.Txn()), err

@@ -46,8 +46,10 @@ type InDoubtError struct {
 	Err   error // the cause: ErrTimeout, a *HostError, …
 }
 
-func (e *InDoubtError) Error() string {
-	return fmt.Sprintf("posclient: %s in doubt (%s): %v", e.Ref, e.State, e.Err)
+func (e *InDoubtError) Error() string { return "posclient: " + e.bare() }
+
+func (e *InDoubtError) bare() string {
+	return fmt.Sprintf("%s in doubt (%s): %s", e.Ref, e.State, bare(e.Err))
 }
 
 // Unwrap returns the cause.

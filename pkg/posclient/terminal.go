@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/poshil/hil/pkg/hostproto"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 )
 
 // Terminal is the POS client: it runs sales, refunds, voids, settlement,
@@ -187,8 +188,8 @@ func (t *Terminal) Sale(ctx context.Context, req SaleRequest) (Result, error) {
 	if err := checkPAN(req.PAN); err != nil {
 		return Result{}, err
 	}
-	if req.Expiry != "" && len(req.Expiry) != 4 {
-		return Result{}, &InputError{Arg: "expiry", Reason: "want YYMM"}
+	if err := CheckExpiry(req.Expiry); err != nil {
+		return Result{}, err
 	}
 	ctx, done, err := t.begin(ctx)
 	if err != nil {
@@ -223,6 +224,9 @@ func (t *Terminal) Refund(ctx context.Context, req RefundRequest) (Result, error
 		return Result{}, &InputError{Arg: "amount", Reason: "negative"}
 	}
 	if err := checkPAN(req.PAN); err != nil {
+		return Result{}, err
+	}
+	if err := CheckExpiry(req.Expiry); err != nil {
 		return Result{}, err
 	}
 	ctx, done, err := t.begin(ctx)
@@ -452,6 +456,9 @@ func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig 
 			return ResultOf(m.Txn()), err
 		}
 	}
+	if m.Txn().State == StateDeclined {
+		t.printDecline(ctx, m.Txn())
+	}
 	log.Info("answered", "code", resp.ResponseCode, "state", m.Txn().State, "receipt", m.Txn().Receipt)
 	return ResultOf(m.Txn()), nil
 }
@@ -554,7 +561,7 @@ func (t *Terminal) eReceipt(ctx context.Context, tx Txn) Event {
 	if t.cfg.EReceipt == nil {
 		return Event{Type: EvEReceiptFailed, At: t.cfg.Now(), Reason: "no e-receipt sink"}
 	}
-	r, err := t.receiptOf(ctx, tx, 0)
+	r, err := t.receiptOf(ctx, tx, 0, receipt.CustomerCopy)
 	if err == nil {
 		err = t.cfg.EReceipt.Deliver(ctx, r)
 	}
@@ -634,4 +641,25 @@ func (t *Terminal) reversalRequest(tx Txn, repeat bool) *hostproto.ReversalReque
 		Batch:          hostproto.BatchNumber(tx.Batch),
 		Original:       originalOf(tx),
 	}
+}
+
+// CheckExpiry checks a card expiry date: empty (none), or YYMM, four
+// digits with a month from 01 to 12. Sale and Refund check it before
+// anything is journaled.
+func CheckExpiry(yymm string) error {
+	if yymm == "" {
+		return nil
+	}
+	if len(yymm) != 4 {
+		return &InputError{Arg: "expiry", Reason: fmt.Sprintf("%q: want YYMM, four digits (2612 for December 2026)", yymm)}
+	}
+	for _, c := range yymm {
+		if c < '0' || c > '9' {
+			return &InputError{Arg: "expiry", Reason: fmt.Sprintf("%q: want YYMM, digits only (2612 for December 2026)", yymm)}
+		}
+	}
+	if m := (yymm[2]-'0')*10 + yymm[3] - '0'; m < 1 || m > 12 {
+		return &InputError{Arg: "expiry", Reason: fmt.Sprintf("%q: month %s is not 01 to 12 (YYMM)", yymm, yymm[2:])}
+	}
+	return nil
 }

@@ -12,7 +12,7 @@ var (
 	// ErrWrite is wrapped by a WriteError: the output writer failed.
 	ErrWrite = errors.New("render: write failed")
 	// ErrTooLong: the receipt is longer than MaxHeight dots.
-	ErrTooLong = errors.New("render: receipt longer than MaxHeight dots")
+	ErrTooLong = fmt.Errorf("render: receipt longer than %d dots (about 8 m of paper at 203 dpi)", MaxHeight)
 )
 
 // WriteError reports a failure to write a rendering; Err is the writer's

@@ -52,8 +52,6 @@ body{background:#d9d9d6;margin:0;padding:24px;font-family:"DejaVu Sans Mono","Li
 .note{font:11px sans-serif;color:#555;background:#fff6d5;border-left:3px solid #e0b000;padding:2px 6px;margin:2px 0}
 .meta{font:12px sans-serif;color:#444;text-align:center;margin-bottom:8px}
 </style>
-</head>
-<body>
 `
 
 func writeHTML(b *bytes.Buffer, r *paper.Receipt) {
@@ -69,6 +67,8 @@ func writeHTML(b *bytes.Buffer, r *paper.Receipt) {
 	b.WriteString(htmlHead)
 	b.WriteString(html.EscapeString(title))
 	b.WriteString(htmlStyle)
+	htmlFit(b, width)
+	b.WriteString("</head>\n<body>\n")
 	b.WriteString(`<div class="meta">`)
 	b.WriteString(html.EscapeString(title))
 	b.WriteString(", " + strconv.Itoa(width) + " dots</div>\n")
@@ -114,6 +114,24 @@ func writeHTML(b *bytes.Buffer, r *paper.Receipt) {
 		}
 	}
 	b.WriteString("</div>\n</body>\n</html>\n")
+}
+
+// htmlFit writes the rules that keep a roll of width dots whole in a
+// narrow window (a phone is 360 px wide): under the roll's width the page
+// padding shrinks and the roll is zoomed down in 5 % steps, to 30 %, so
+// that it is never clipped. The runs on a line are placed in pixels, so
+// the roll is scaled as a whole rather than reflowed.
+func htmlFit(b *bytes.Buffer, width int) {
+	const rollPad, bodyPad, scrollbar = 24, 8, 20 // .roll padding (both sides), narrow body padding, a desktop scrollbar
+	full := width + rollPad
+	b.WriteString("<style>\n")
+	b.WriteString("@media (max-width:" + strconv.Itoa(full+48+scrollbar) + "px){body{padding:" + strconv.Itoa(bodyPad) + "px}}\n")
+	for pct := 95; pct >= 30; pct -= 5 {
+		// Zoom pct% applies while pct+5 % would not fit.
+		limit := (full*(pct+5)+99)/100 + 2*bodyPad + scrollbar
+		b.WriteString("@media (max-width:" + strconv.Itoa(limit) + "px){.roll{zoom:" + strconv.Itoa(pct) + "%}}\n")
+	}
+	b.WriteString("</style>\n")
 }
 
 func htmlFeed(b *bytes.Buffer, dots int) {

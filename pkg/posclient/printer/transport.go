@@ -40,9 +40,14 @@ const DefaultTCPPort = "9100"
 // ctx bounds the connection attempt. Errors are a *URLError (ErrBadURL) or
 // a *TransportError wrapping the cause.
 func Open(ctx context.Context, rawURL string, opts *Options) (*Printer, error) {
+	if !strings.Contains(rawURL, "://") {
+		if _, _, err := net.SplitHostPort(rawURL); err == nil {
+			return nil, &URLError{URL: rawURL, Reason: "no scheme; write tcp://" + rawURL + " for a network printer"}
+		}
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, &URLError{URL: rawURL, Reason: err.Error()}
+		return nil, &URLError{URL: rawURL, Reason: err.Error() + "; want serial:///dev/ttyUSB0, tcp://host:9100 or file:///dev/usb/lp0"}
 	}
 	o := opts.withDefaults()
 	if opts == nil || opts.Name == "" {

@@ -53,6 +53,7 @@ type labels struct {
 	dateTime, batch, stan, rrn   string
 	authCode, reference, origRRN string
 	amount, eReceipt             string
+	declined, respCode           string
 }
 
 var labelSets = [...]labels{
@@ -65,6 +66,7 @@ var labelSets = [...]labels{
 		dateTime: "DATE/TIME", batch: "BATCH NO", stan: "TRACE NO", rrn: "REF NO",
 		authCode: "AUTH CODE", reference: "REFERENCE", origRRN: "ORIG REF NO",
 		amount: "AMOUNT", eReceipt: "SCAN FOR E-RECEIPT",
+		declined: "DECLINED", respCode: "RESPONSE CODE",
 	},
 	Chinese: {
 		merchantCopy: "商户存根", customerCopy: "持卡人存根", duplicate: "DUPLICATE / 重印",
@@ -75,6 +77,7 @@ var labelSets = [...]labels{
 		dateTime: "日期/时间", batch: "批次号", stan: "凭证号", rrn: "参考号",
 		authCode: "授权码", reference: "交易编号", origRRN: "原参考号",
 		amount: "金额", eReceipt: "扫码获取电子凭条",
+		declined: "交易失败 DECLINED", respCode: "应答码",
 	},
 }
 
@@ -196,6 +199,10 @@ func layout(r *Receipt, columns int) []item {
 		center(l.preAuthCancel, true, sizeDouble)
 	case Completion:
 		center(l.completion, true, sizeDouble)
+	}
+	if r.Declined != "" {
+		center("** "+l.declined+" **", true, sizeNormal)
+		field(l.respCode, r.Declined, true, sizeNormal)
 	}
 	field(l.dateTime, r.Time.Format(timeLayout), false, sizeNormal)
 	field(l.batch, r.Batch, false, sizeNormal)

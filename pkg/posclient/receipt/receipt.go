@@ -354,8 +354,12 @@ type Receipt struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// EReceiptURL, when set, is printed as a QR code the customer scans to
 	// fetch an electronic receipt. ASCII only, at most 2000 bytes.
-	EReceiptURL string   `json:"e_receipt_url,omitempty"`
-	Language    Language `json:"language"`
+	EReceiptURL string `json:"e_receipt_url,omitempty"`
+	// Declined, when set, is the host's response code of a declined
+	// transaction: the receipt is a decline slip, marked "DECLINED" with
+	// the code, and carries no approval code. Two letters or digits.
+	Declined string   `json:"declined,omitempty"`
+	Language Language `json:"language"`
 }
 
 // maxURL bounds the QR payload; a 48-column receipt cannot hold a bigger
@@ -408,6 +412,14 @@ func (r *Receipt) Validate() error {
 	}
 	if r.Reprint < 0 {
 		return invalid("Reprint", "negative reprint count %d", r.Reprint)
+	}
+	if r.Declined != "" {
+		if len(r.Declined) != 2 || strings.Trim(r.Declined, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return invalid("Declined", "%q is not a 2-character response code", r.Declined)
+		}
+		if r.Declined == "00" {
+			return invalid("Declined", "response code 00 is an approval")
+		}
 	}
 	if len(r.EReceiptURL) > maxURL {
 		return invalid("EReceiptURL", "%d bytes, at most %d", len(r.EReceiptURL), maxURL)

@@ -275,3 +275,24 @@ func TestWrapKeepsEveryLineWithinColumns(t *testing.T) {
 		}
 	}
 }
+
+func TestDeclinedSlip(t *testing.T) {
+	r := &Receipt{MerchantName: "M", PAN: "400000******0002", Amount: Amount{Minor: 300, Currency: "USD"},
+		Time: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC), Declined: "05"}
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	job, err := Encode(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(job, []byte("** DECLINED **")) || !bytes.Contains(job, []byte("RESPONSE CODE")) {
+		t.Errorf("decline slip lacks DECLINED and the code: %q", job)
+	}
+	for _, bad := range []string{"00", "5", "0\x1b", "ABC"} {
+		r.Declined = bad
+		if err := r.Validate(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Declined %q: %v, want ErrInvalid", bad, err)
+		}
+	}
+}

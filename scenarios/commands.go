@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -275,6 +276,16 @@ func splitName(args []string) (string, []string) {
 	return "main", args
 }
 
+// onlyName parses the arguments of a command that takes [--name N] and
+// nothing else.
+func onlyName(ts *testscript.TestScript, cmd string, args []string) string {
+	a := parseArgs(ts, cmd, args, []string{"--name"}, nil, nil)
+	if len(a.pos) > 0 {
+		ts.Fatalf("%s: unexpected argument %q; %s", cmd, a.pos[0], usage(cmd))
+	}
+	return cmp.Or(a.flags["--name"], "main")
+}
+
 func envName(name string) string {
 	if name == "main" {
 		return "HIL_PRINTER_URL"
@@ -376,12 +387,16 @@ func cmdPrinterState(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! printer-state")
 	}
 	w := getWorld(ts)
-	name, args := splitName(args)
-	rig := w.printer(ts, name)
-	if len(args) == 0 {
-		ts.Fatalf("printer-state: want key=value, e.g. paper=out")
+	a := parseArgs(ts, "printer-state", args, []string{"--name"}, nil, slices.Collect(maps.Keys(stateChecks)))
+	rig := w.printer(ts, cmp.Or(a.flags["--name"], "main"))
+	if len(a.pos) > 0 || len(a.kv) == 0 {
+		ts.Fatalf("printer-state: want key=value, e.g. paper=out; %s", usage("printer-state"))
 	}
+	// Applied in the order written.
 	for _, kv := range args {
+		if !strings.Contains(kv, "=") {
+			continue // --name and its value
+		}
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			ts.Fatalf("printer-state: %q: want key=value", kv)
@@ -525,8 +540,7 @@ func cmdPrinterStatus(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! printer-status")
 	}
 	w := getWorld(ts)
-	name, _ := splitName(args)
-	rig := w.printer(ts, name)
+	rig := w.printer(ts, onlyName(ts, "printer-status", args))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st, err := wireStatus(ctx, rig.url)
@@ -543,8 +557,7 @@ func cmdPrinterWaitIdle(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! printer-wait-idle")
 	}
 	w := getWorld(ts)
-	name, _ := splitName(args)
-	waitPrinted(ts, w.printer(ts, name))
+	waitPrinted(ts, w.printer(ts, onlyName(ts, "printer-wait-idle", args)))
 }
 
 // waitPrinted waits until the printer has printed all it can: every byte
@@ -575,9 +588,9 @@ func receiptN(ts *testscript.TestScript, rig *printerRig, arg string) *paper.Rec
 // golden file. "! printer-receipt N" passes when there is no receipt N.
 func cmdPrinterReceipt(ts *testscript.TestScript, neg bool, args []string) {
 	w := getWorld(ts)
-	name, args := splitName(args)
-	rig := w.printer(ts, name)
-	if len(args) != 1 {
+	a := parseArgs(ts, "printer-receipt", args, []string{"--name"}, nil, nil)
+	rig := w.printer(ts, cmp.Or(a.flags["--name"], "main"))
+	if args = a.pos; len(args) != 1 {
 		ts.Fatalf("%s", usage("printer-receipt"))
 	}
 	if neg {
@@ -622,9 +635,9 @@ func cmdPrinterBytes(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! printer-bytes")
 	}
 	w := getWorld(ts)
-	name, args := splitName(args)
-	rig := w.printer(ts, name)
-	if len(args) != 1 {
+	a := parseArgs(ts, "printer-bytes", args, []string{"--name"}, nil, nil)
+	rig := w.printer(ts, cmp.Or(a.flags["--name"], "main"))
+	if args = a.pos; len(args) != 1 {
 		ts.Fatalf("%s", usage("printer-bytes"))
 	}
 	raw := receiptN(ts, rig, args[0]).Raw
@@ -643,14 +656,14 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! acquirer-start")
 	}
+	a := parseArgs(ts, "acquirer-start", args, nil, nil, []string{"profile"})
+	if len(a.pos) > 0 {
+		ts.Fatalf("acquirer-start: unexpected argument %q; %s", a.pos[0], usage("acquirer-start"))
+	}
 	name := ts.Getenv("HIL_POS_PROFILE")
-	switch {
-	case len(args) == 0:
-	case len(args) == 1 && strings.HasPrefix(args[0], "profile="):
-		name = strings.TrimPrefix(args[0], "profile=")
+	if p, ok := a.kv["profile"]; ok {
+		name = p
 		ts.Setenv("HIL_POS_PROFILE", name)
-	default:
-		ts.Fatalf("%s", usage("acquirer-start"))
 	}
 	profile, err := hostproto.ProfileByName(name)
 	ts.Check(err)
@@ -721,6 +734,9 @@ func cmdAcquirerHeal(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! acquirer-heal")
 	}
+	if len(args) > 0 {
+		ts.Fatalf("acquirer-heal: takes no arguments; %s", usage("acquirer-heal"))
+	}
 	getWorld(ts).acquirer(ts).in.Heal()
 }
 
@@ -767,16 +783,17 @@ func cmdAcquirerLedger(ts *testscript.TestScript, neg bool, args []string) {
 	rig := getWorld(ts).acquirer(ts)
 	rig.quiesce()
 	l := rig.srv.Ledger()
-	if len(args) == 2 && args[0] == "--card" {
-		c, ok := l.Card(args[1])
-		if !ok {
-			ts.Fatalf("acquirer-ledger: no card %s", acquirer.MaskPAN(args[1]))
-		}
-		fmt.Fprintf(ts.Stdout(), "card %s balance %s\n", acquirer.MaskPAN(args[1]), money(c.Balance))
-		return
-	}
-	if len(args) != 0 {
+	a := parseArgs(ts, "acquirer-ledger", args, []string{"--card"}, nil, nil)
+	if len(a.pos) > 0 {
 		ts.Fatalf("%s", usage("acquirer-ledger"))
+	}
+	if pan, ok := a.flags["--card"]; ok {
+		c, ok := l.Card(pan)
+		if !ok {
+			ts.Fatalf("acquirer-ledger: no card %s", acquirer.MaskPAN(pan))
+		}
+		fmt.Fprintf(ts.Stdout(), "card %s balance %s\n", acquirer.MaskPAN(pan), money(c.Balance))
+		return
 	}
 	var rows []acquirer.TxnView
 	for _, term := range l.Terminals() {

@@ -97,3 +97,43 @@ func TestPrinterReceiptsCount(t *testing.T) {
 		t.Errorf("%d results, want %d", len(results), len(want))
 	}
 }
+
+// TestOneArgumentSyntax: every command that takes [--name N], flags or
+// key=value settings parses them the same way, in any order, and names
+// what it does not know.
+func TestOneArgumentSyntax(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]struct {
+		script string
+		ok     bool
+		log    string
+	}{
+		"state-order":    {"printer-start --name b\nprinter-state paper=near-end --name b\nprinter-status --name b\nstdout 'paper: near-end'\n", true, ""},
+		"state-badkey":   {"printer-start\nprinter-state paper=ok colour=red\n", false, `printer-state: unknown setting "colour=red"`},
+		"status-extra":   {"printer-start\nprinter-status now\n", false, `printer-status: unexpected argument "now"`},
+		"wait-badflag":   {"printer-start\nprinter-wait-idle --fast\n", false, `printer-wait-idle: unknown flag "--fast"`},
+		"receipt-anyway": {"printer-start\n! printer-receipt 1 --name main\n", true, ""},
+		"acq-profile":    {"acquirer-start profile=cup\nacquirer-expect 0200 count=0\n", true, ""},
+		"acq-bad":        {"acquirer-start cup\n", false, `acquirer-start: unexpected argument "cup"`},
+		"ledger-card":    {"acquirer-start\nacquirer-ledger --card 4242424242424242\nstdout 'balance'\n", true, ""},
+		"heal-args":      {"acquirer-start\nacquirer-heal now\n", false, "acquirer-heal: takes no arguments"},
+	}
+	for name, c := range cases {
+		if err := os.WriteFile(filepath.Join(dir, name+".txtar"), []byte(c.script), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	results, err := Run(context.Background(), RunOptions{Paths: []string{dir}, Params: Params(Options{}), KeepDir: t.TempDir(), Verbose: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		c := cases[r.Name]
+		if (r.Outcome == Passed) != c.ok || !strings.Contains(r.Log, c.log) {
+			t.Errorf("%s: %s, want ok=%v with %q in the log:\n%s", r.Name, r.Outcome, c.ok, c.log, r.Log)
+		}
+	}
+	if len(results) != len(cases) {
+		t.Errorf("%d results, want %d", len(results), len(cases))
+	}
+}

@@ -28,7 +28,7 @@ func TestMutationsAreCaught(t *testing.T) {
 		// The nemeses of the journal's one owner, printing proof, crashes
 		// between printing and journaling, and a full disk.
 		{chaostest.SecondOwner, chaos.InvCharge, []string{"client intrude", "acquirer"}},
-		{chaostest.TrustCleanStatus, chaos.InvReceipt, []string{"printer power-cycle", "client half-command"}},
+		{chaostest.TrustCleanStatus, chaos.InvReceipt, []string{"printer power-cycle after-lines", "client half-command"}},
 		{chaostest.InterruptedUnmarked, chaos.InvReceipt, []string{"client crash at=after-print", "client crash at=after-persist", "printer"}},
 		{chaostest.SwallowJournalErrors, chaos.InvReceipt, []string{"client disk-full"}},
 	} {

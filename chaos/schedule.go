@@ -234,6 +234,9 @@ var faultTemplates = []struct {
 	{faults.TargetPrinter, "printer cutter-jam cut=%d", 1},
 	{faults.TargetPrinter, "printer offline cut=%d", 1},
 	{faults.TargetPrinter, "printer power-cycle after-bytes=%d", 1},
+	// By printed lines too: status polls do not move this trigger, so a
+	// schedule with it replays exactly however the polls fall.
+	{faults.TargetPrinter, "printer power-cycle after-lines=%d", 1},
 	{faults.TargetLink, "link reset dir=down nth=%d", 1},
 	{faults.TargetLink, "link reset dir=up nth=%d", 1},
 	{faults.TargetLink, "link slice size=%d", 1},

@@ -143,7 +143,7 @@ func TestJournalAndPrintingMutationScenarios(t *testing.T) {
 		want     int
 	}{
 		{"second-owner", "fault t1 client intrude at=after-response nth=1\n", chaos.InvCharge},
-		{"trust-clean-status", "fault t1 printer power-cycle after-bytes=100\n", chaos.InvReceipt},
+		{"trust-clean-status", "fault t1 printer power-cycle after-lines=5\n", chaos.InvReceipt},
 		{"interrupted-unmarked", "fault t1 client crash at=after-print nth=1\n", chaos.InvReceipt},
 		{"swallow-journal-errors", "fault t1 client disk-full nth=5\n", chaos.InvReceipt},
 	} {

@@ -438,3 +438,33 @@ func TestEmulatorUnconfirmedJobMayHavePrinted(t *testing.T) {
 		}
 	})
 }
+
+// TestEmulatorTornJobIsCutOff: a job that stopped part way (a power cycle
+// mid-receipt) leaves its lines on the paper; the next job cuts them off
+// first, so the new receipt does not start with the torn one's text.
+func TestEmulatorTornJobIsCutOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, emu := emulatorPrinter(t, escpos.Options{}, &Options{ConfirmTimeout: 2 * time.Second, PollInterval: -1})
+		var once sync.Once
+		emu.OnEvent(func(e escpos.Event) {
+			if e.Lines > 3 {
+				once.Do(emu.PowerCycle)
+			}
+		})
+		if err := p.Print(t.Context(), saleJob(t)); !errors.Is(err, ErrNotConfirmed) {
+			t.Fatalf("Print with a power cycle mid-job = %v", err)
+		}
+		if err := p.Print(t.Context(), saleJob(t)); err != nil {
+			t.Fatalf("next job: %v", err)
+		}
+		emu.WaitIdle(t.Context())
+		rs := emu.Receipts()
+		if len(rs) != 2 {
+			t.Fatalf("%d receipts, want the torn piece and the whole receipt", len(rs))
+		}
+		torn, whole := string(render.Text(rs[0])), string(render.Text(rs[1]))
+		if strings.Contains(torn, "AMOUNT") || !strings.Contains(whole, "AMOUNT") || strings.Count(whole, "EMULATOR SHOP") != 1 {
+			t.Errorf("torn piece:\n%s\nwhole receipt:\n%s", torn, whole)
+		}
+	})
+}

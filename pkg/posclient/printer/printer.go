@@ -83,6 +83,9 @@ type Printer struct {
 	canRead  bool
 
 	wmu sync.Mutex // serialises writes
+	// torn is set when the last job may have stopped part way on paper;
+	// the next job cuts that piece off first. Used only in turn.
+	torn bool
 
 	idNext atomic.Uint32
 	asb    atomic.Pointer[[4]byte]
@@ -408,6 +411,21 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 		return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err}
 	}
 	defer p.release()
+	err := p.print(ctx, job)
+	var pe *PrintError
+	switch {
+	case err == nil:
+		p.torn = false
+	case errors.As(err, &pe) && pe.MaybePrinted:
+		p.torn = true
+	}
+	return err
+}
+
+// tornCut is GS V 66 0: feed to the cutting position and cut (partial).
+var tornCut = []byte{escposcmd.GS, escposcmd.GsCut, 66, 0}
+
+func (p *Printer) print(ctx context.Context, job []byte) error {
 	if !p.canRead {
 		if err := p.write(ctx, job); err != nil {
 			return &PrintError{Printer: p.name, Reason: ErrNotConfirmed, Err: err, MaybePrinted: true}
@@ -417,7 +435,12 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 	p.reset(ctx)
 	id := p.nextID()
 	p.drainJobs()
-	msg := make([]byte, 0, len(job)+11)
+	msg := make([]byte, 0, len(job)+15)
+	if p.torn {
+		// The last job stopped part way: cut its paper off first, so the
+		// torn piece is not the top of this receipt.
+		msg = append(msg, tornCut...)
+	}
 	msg = append(msg, job...)
 	msg = escposcmd.AppendProcessID(msg, [4]byte([]byte(id)))
 	if err := p.write(ctx, msg); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/poshil/hil/internal/cli"
 	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/terminal"
+	"github.com/poshil/hil/terminal/evidence"
 )
 
 // The test binary doubles as "hil terminal serve": the reference terminal
@@ -173,6 +174,19 @@ func (w *world) hostTxn(t *testing.T, kind string, amount int64) acquirer.TxnVie
 	return found[0]
 }
 
+// evidence is what the world saw of the terminal.
+func (w *world) evidence(p *terminal.Process, rec *evidence.Recorder) evidence.Evidence {
+	out, _ := p.Transcript()
+	return evidence.Evidence{
+		Host:      w.host.Ledger().Transactions(termID),
+		Receipts:  w.receiptsNow(),
+		Exchanges: rec.Exchanges(),
+		WorkDir:   w.work,
+		Output:    out,
+		Cards:     []string{acquirer.CardApprove, acquirer.CardDecline},
+	}
+}
+
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(b []byte) (int, error) {
@@ -189,7 +203,8 @@ func TestReferenceTerminals(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 			defer cancel()
 			w := newWorld(t)
-			p := w.start(t, ctx, rt)
+			proc := w.start(t, ctx, rt)
+			p := &evidence.Recorder{T: proc}
 			must := func(res terminal.Response, err error) terminal.Response {
 				t.Helper()
 				if err != nil {
@@ -303,11 +318,11 @@ func TestReferenceTerminals(t *testing.T) {
 
 			// A terminal without an operation says so, and the driver does
 			// not send what hello did not list.
-			if !p.HelloAnswer().Supports(terminal.OpVoid) {
+			if !proc.HelloAnswer().Supports(terminal.OpVoid) {
 				if v := must(p.Void(ctx, sale.Ref, acquirer.CardApprove)); v.Outcome != terminal.Refused || v.Reason != terminal.ReasonUnsupported {
 					t.Errorf("void on a terminal without void: %+v", v)
 				}
-				if v := must(p.Do(ctx, terminal.Request{Op: terminal.OpVoid, Ref: sale.Ref, Card: acquirer.CardApprove})); v.Reason != terminal.ReasonUnsupported {
+				if v := must(proc.Do(ctx, terminal.Request{Op: terminal.OpVoid, Ref: sale.Ref, Card: acquirer.CardApprove})); v.Reason != terminal.ReasonUnsupported {
 					t.Errorf("the terminal itself answered void with %+v", v)
 				}
 			}
@@ -317,6 +332,14 @@ func TestReferenceTerminals(t *testing.T) {
 			w.prn.MustWaitIdle(t)
 			if got := len(w.receiptsNow()); got != 2 {
 				t.Errorf("%d receipts in all, want 2 (sale, refund): %q", got, w.receiptsNow())
+			}
+			// The world-side checker finds nothing wrong.
+			vs, err := evidence.Check(w.evidence(proc, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vs {
+				t.Errorf("%s", v)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ and the receipts hold the last four digits.
 PYTERM_BUG selects a deliberately broken terminal, for the checker's tests:
   print-twice   prints every receipt two times
   no-reversal   after a timeout answers in_doubt and never reverses
+  log-card      writes the full card number to its log (stderr)
 """
 import json, os, socket, sys, time, datetime, urllib.parse
 
@@ -166,6 +167,8 @@ def financial(proc, amount, card, orig=None):
     t = {"ref": "%06d" % stan, "stan": stan, "proc": proc, "amount": amount, "last4": card[-4:],
          "dt": now7(), "state": "sent", "rrn": "", "receipt": "none"}
     save(t)  # before anything leaves the terminal
+    if BUG == "log-card":
+        print("pyterm: sale on card %s" % card, file=sys.stderr, flush=True)
     f = {2: card, 3: proc, 4: amount, 7: t["dt"], 11: "%06d" % stan, 41: TID}
     if orig:
         f[37], f[90] = orig["rrn"], "0200%06d%s%022d" % (orig["stan"], orig["dt"], 0)

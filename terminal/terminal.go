@@ -70,8 +70,14 @@ const MaxLine = 64 << 10
 // answer per line out, in order, until r ends (then it returns nil) or ctx
 // is done. A line that is not a request is answered with outcome error,
 // reason bad_request (id 0 when the id could not be read) and serving goes
-// on. An error from t ends Serve with that error.
+// on. An operation that t's hello does not list in its capabilities is
+// answered refused, reason unsupported, without calling t. An error from t
+// ends Serve with that error.
 func Serve(ctx context.Context, t Terminal, r io.Reader, w io.Writer) error {
+	hello, err := t.Hello(ctx)
+	if err != nil {
+		return err
+	}
 	br := bufio.NewReaderSize(r, 4096)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -100,6 +106,10 @@ func Serve(ctx context.Context, t Terminal, r io.Reader, w io.Writer) error {
 			dec.DisallowUnknownFields()
 			if derr := dec.Decode(&req); derr != nil {
 				res = Response{ID: req.ID, Outcome: Error, Reason: ReasonBadRequest, Error: "request: " + derr.Error()}
+				break
+			}
+			if req.Check() == nil && !hello.Supports(req.Op) {
+				res = Unsupported(req.ID, req.Op)
 				break
 			}
 			var terr error

@@ -59,11 +59,19 @@ func referenceTerminals(tb testing.TB) []refTerminal {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return []refTerminal{
+	rts := []refTerminal{
 		{name: "posclient", cmd: []string{exe}, env: []string{serveEnv + "=1"}},
 		{name: "pyterm", cmd: []string{python(tb), pyterm}},
 	}
+	// A vendor's terminal joins the suite by its command line (split at
+	// spaces): HIL_TERMINAL_CMD='java -jar term.jar' go test ./terminal.
+	if cmd := strings.Fields(os.Getenv(vendorEnv)); len(cmd) > 0 {
+		rts = append(rts, refTerminal{name: "vendor", cmd: cmd})
+	}
+	return rts
 }
+
+const vendorEnv = "HIL_TERMINAL_CMD"
 
 // world is the emulated shop a terminal is put in.
 type world struct {

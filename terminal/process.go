@@ -166,6 +166,9 @@ func (p *Process) Do(ctx context.Context, req Request) (Response, error) {
 			if err := dec.Decode(&res); err != nil {
 				return Response{}, fmt.Errorf("terminal: %s: answer is not a protocol line: %w", req.Op, err)
 			}
+			if res.ID < req.ID && res.ID > 0 {
+				continue // the late answer to a request whose wait was given up
+			}
 			if res.ID != req.ID {
 				return Response{}, fmt.Errorf("terminal: %s: answer has id %d, want %d", req.Op, res.ID, req.ID)
 			}

@@ -28,6 +28,9 @@ import (
 const serveEnv = "HIL_TERMINAL_TEST_SERVE"
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(fakeEnv); mode != "" {
+		fakeTerminal(mode)
+	}
 	if os.Getenv(serveEnv) == "1" {
 		os.Exit(cli.Run(context.Background(), []string{"terminal", "serve"}, os.Stdin, os.Stdout, os.Stderr))
 	}

@@ -18,7 +18,7 @@ Environment (set by the harness):
   HIL_ACQUIRER_ADDR     host:port of the acquirer (required)
   HIL_WORK_DIR          the work directory; the journal is journal.db there (required)
   HIL_PRINTER_URL       the printer (tcp://, serial://, file://); unset: receipts owed
-  HIL_TERMINAL_ID       DE41
+  HIL_TERMINAL_ID       DE41, 8 characters (default POSHIL01)
   HIL_RESPONSE_TIMEOUT  how long to wait for the host (2s)
   HIL_CARD_KEY          card-token key
 `

@@ -24,7 +24,7 @@ type Config struct {
 	PrinterURL      string        // "" for no printer (every receipt owed)
 	AcquirerAddr    string        // host:port
 	WorkDir         string        // the journal is WorkDir/journal.db
-	TerminalID      string        // DE41; default posclient's
+	TerminalID      string        // DE41, 8 characters; default DefaultTerminalID
 	ResponseTimeout time.Duration // 0: posclient's default
 	CardKey         []byte        // card-token key; default a harness-only key
 }
@@ -56,6 +56,9 @@ func ConfigFromEnv() (Config, error) {
 	return c, nil
 }
 
+// DefaultTerminalID is the DE41 when HIL_TERMINAL_ID is not set.
+const DefaultTerminalID = "POSHIL01"
+
 // Terminal is posclient behind the contract.
 type Terminal struct {
 	cfg  Config
@@ -68,6 +71,9 @@ type Terminal struct {
 func Open(ctx context.Context, cfg Config) (*Terminal, error) {
 	if cfg.CardKey == nil {
 		cfg.CardKey = []byte("poshil harness card-token key (not for production)")
+	}
+	if cfg.TerminalID == "" {
+		cfg.TerminalID = DefaultTerminalID
 	}
 	t := &Terminal{cfg: cfg}
 	if err := t.open(ctx); err != nil {

@@ -230,15 +230,20 @@ def handle(req):
         TXNS.update(load())
         return {"outcome": "ok"}
 
-TXNS = load()
-for line in sys.stdin:
-    if not line.strip():
-        continue
-    try:
-        req = json.loads(line)
-        res = handle(req)
-    except (ValueError, KeyError, TypeError) as e:
-        req, res = {}, {"outcome": "error", "reason": "bad_request", "error": "request: %s" % type(e).__name__}
-    res = {k: v for k, v in res.items() if v not in (None, "", [])}
-    res["id"] = req.get("id", 0) if isinstance(req, dict) else 0
-    print(json.dumps(res), flush=True)
+def main():
+    TXNS.update(load())
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            res = handle(req)
+        except (ValueError, KeyError, TypeError) as e:
+            req, res = {}, {"outcome": "error", "reason": "bad_request", "error": "request: %s" % type(e).__name__}
+        res = {k: v for k, v in res.items() if v not in (None, "", [])}
+        res["id"] = req.get("id", 0) if isinstance(req, dict) else 0
+        print(json.dumps(res), flush=True)
+
+TXNS = {}
+if __name__ == "__main__":
+    main()

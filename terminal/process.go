@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // ProcessConfig says how to start a terminal process.
@@ -235,14 +236,26 @@ func (p *Process) kill() {
 	p.cmd = nil
 }
 
+// CloseWait is how long Close waits for a terminal to exit after its input
+// ended before it kills it.
+const CloseWait = 10 * time.Second
+
 // Close closes the terminal's standard input, which asks it to exit, and
-// waits for the exit. A terminal must exit when its input ends.
+// waits for the exit. A terminal must exit when its input ends: one still
+// running after CloseWait is killed and Close says so.
 func (p *Process) Close() error {
 	if p.cmd == nil {
 		return nil
 	}
 	p.stdin.Close()
-	<-p.done
+	timer := time.NewTimer(CloseWait)
+	defer timer.Stop()
+	select {
+	case <-p.done:
+	case <-timer.C:
+		p.kill()
+		return fmt.Errorf("terminal: still running %s after its input ended: killed", CloseWait)
+	}
 	for range p.lines {
 	}
 	err := p.cmd.ProcessState

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/terminal"
 	"github.com/poshil/hil/terminal/evidence"
@@ -67,6 +68,39 @@ func TestBrokenTerminals(t *testing.T) {
 				if v.Invariant != c.want {
 					t.Errorf("violation of invariant %d, want only invariant %d: %s", v.Invariant, c.want, v)
 				}
+			}
+		})
+	}
+}
+
+// TestPaperOut: with the paper out, posclient (which asks the printer)
+// refuses or owes the receipt, and the world agrees; pyterm (which does not
+// ask) claims a printed receipt that never came out, and the checker names
+// invariant 2.
+func TestPaperOut(t *testing.T) {
+	for _, rt := range referenceTerminals(t)[:2] {
+		t.Run(rt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			w := newWorld(t)
+			w.prn.SetPaper(escpos.PaperOut)
+			proc := w.start(t, ctx, rt)
+			rec := &evidence.Recorder{T: proc}
+			res, err := rec.Sale(ctx, 1250, acquirer.CardApprove, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("sale with the paper out: %+v", res)
+			if err := rec.Close(); err != nil {
+				t.Fatal(err)
+			}
+			vs, err := evidence.Check(w.evidence(proc, rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantInv2 := rt.name == "pyterm"
+			if got := len(vs) == 1 && vs[0].Invariant == evidence.InvReceipt; got != wantInv2 || (!wantInv2 && len(vs) > 0) {
+				t.Errorf("violations %v; want invariant 2: %v", vs, wantInv2)
 			}
 		})
 	}

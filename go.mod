@@ -10,6 +10,7 @@ require (
 	github.com/moov-io/iso8583 v0.26.1
 	github.com/pkg/term v1.1.0
 	github.com/rogpeppe/go-internal v1.16.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/stretchr/testify v1.12.1
 	go.bug.st/serial v1.8.0
 	golang.org/x/sys v0.49.0

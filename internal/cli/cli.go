@@ -99,6 +99,12 @@ func init() {
 				"hil pos lookup --last4 4242 --state approved",
 			},
 			run: runPos},
+		{name: "terminal", synopsis: "hil terminal serve",
+			summary: "serve the built-in reference terminal on the terminal contract (JSON lines on stdin/stdout)",
+			examples: []string{
+				"HIL_ACQUIRER_ADDR=127.0.0.1:5000 HIL_WORK_DIR=/tmp/t1 HIL_PRINTER_URL=tcp://127.0.0.1:9100 hil terminal serve",
+			},
+			run: runTerminal},
 		{name: "status", synopsis: "hil status [--json] [--ready] [--timeout D] URL",
 			summary: "query a printer's real-time status and print it decoded",
 			examples: []string{

@@ -36,7 +36,7 @@ const actAwait ActionType = "await-answer"
 // of the request (in flight only, never journaled) and what the operation
 // reports when the host failed it.
 type exchange struct {
-	pan    string
+	pan    PAN
 	expiry string
 	orig   *Txn // refund, void, follow-ups: the original
 

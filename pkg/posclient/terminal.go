@@ -168,10 +168,16 @@ func (t *Terminal) crash(step string) {
 	}
 }
 
+// PAN is a full card number as read. It masks itself wherever it is
+// printed, logged or marshalled (String, Format, GoString, LogValue,
+// MarshalText keep the first 6 and last 4 digits), so a request printed
+// with %+v or logged whole shows no card number; Reveal gives the digits.
+type PAN = hostproto.PAN
+
 // SaleRequest is what Sale needs: the card as read and the amount.
 type SaleRequest struct {
 	Amount int64  // minor units, > 0
-	PAN    string // full card number; used in flight only, never stored
+	PAN    PAN    // full card number; used in flight only, never stored
 	Expiry string // YYMM, optional
 }
 
@@ -200,7 +206,7 @@ func (t *Terminal) Sale(ctx context.Context, req SaleRequest) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	tx := t.newTxn(KindSale, req.Amount, NewCard(req.PAN, t.cfg.CardKey))
+	tx := t.newTxn(KindSale, req.Amount, NewCard(req.PAN.Reveal(), t.cfg.CardKey))
 	tx.ReceiptMode = mode
 	return t.online(ctx, tx, req.PAN, req.Expiry, nil)
 }
@@ -210,8 +216,14 @@ func (t *Terminal) Sale(ctx context.Context, req SaleRequest) (Result, error) {
 type RefundRequest struct {
 	OrigRef string // the original sale's reference
 	Amount  int64  // minor units; 0 refunds everything that is left
-	PAN     string // the card presented: it must be the original card
+	PAN     PAN    // the card presented: it must be the original card
 	Expiry  string // YYMM, optional
+}
+
+// VoidRequest names the sale to cancel and the card presented for it.
+type VoidRequest struct {
+	OrigRef string // the sale's reference
+	PAN     PAN    // the card presented: it must be the original card
 }
 
 // Refund pays money back to the card of an approved sale, partially or in
@@ -256,7 +268,8 @@ func (t *Terminal) Refund(ctx context.Context, req RefundRequest) (Result, error
 
 // Void cancels an approved sale of the open batch in full. The card must
 // be the original's; a sale with refunds cannot be voided.
-func (t *Terminal) Void(ctx context.Context, origRef, pan string) (Result, error) {
+func (t *Terminal) Void(ctx context.Context, req VoidRequest) (Result, error) {
+	origRef, pan := req.OrigRef, req.PAN
 	if err := checkPAN(pan); err != nil {
 		return Result{}, err
 	}
@@ -289,7 +302,7 @@ func (t *Terminal) Void(ctx context.Context, origRef, pan string) (Result, error
 }
 
 // original loads and checks the original of a refund or void.
-func (t *Terminal) original(ctx context.Context, ref, pan string) (Txn, int64, error) {
+func (t *Terminal) original(ctx context.Context, ref string, pan PAN) (Txn, int64, error) {
 	if ref == "" {
 		return Txn{}, 0, &InputError{Arg: "reference", Reason: "empty"}
 	}
@@ -300,7 +313,7 @@ func (t *Terminal) original(ctx context.Context, ref, pan string) (Txn, int64, e
 	if orig.Kind != KindSale || orig.State != StateApproved {
 		return Txn{}, 0, fmt.Errorf("%w: %s is a %s in state %s", ErrNotRefundable, ref, orig.Kind, orig.State)
 	}
-	if !orig.Card.SameAs(NewCard(pan, t.cfg.CardKey)) {
+	if !orig.Card.SameAs(NewCard(pan.Reveal(), t.cfg.CardKey)) {
 		return Txn{}, 0, fmt.Errorf("%w: %s was paid with %s", ErrOtherCard, ref, orig.Card.Masked)
 	}
 	linked, err := t.j.Find(ctx, Query{OrigRef: ref})
@@ -321,7 +334,7 @@ func checkAmount(a int64) error {
 	return nil
 }
 
-func checkPAN(pan string) error {
+func checkPAN(pan PAN) error {
 	if len(pan) < 12 || len(pan) > 19 {
 		return &InputError{Arg: "card number", Reason: "want 12 to 19 digits"}
 	}
@@ -330,7 +343,7 @@ func checkPAN(pan string) error {
 			return &InputError{Arg: "card number", Reason: "digits only"}
 		}
 	}
-	if !hostproto.Luhn(pan) {
+	if !hostproto.Luhn(pan.Reveal()) {
 		return &InputError{Arg: "card number", Reason: "check digit wrong"}
 	}
 	return nil
@@ -363,7 +376,7 @@ func Ref(batch, stan uint32) string { return fmt.Sprintf("%06d-%06d", batch, sta
 
 // online runs one financial transaction: drain reversals, number it,
 // journal it, send it, read the answer, deliver the receipt.
-func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig *Txn) (Result, error) {
+func (t *Terminal) online(ctx context.Context, tx Txn, pan PAN, expiry string, orig *Txn) (Result, error) {
 	if err := t.drainReversals(ctx); err != nil {
 		var se *StorageError
 		if errors.As(err, &se) {
@@ -468,10 +481,10 @@ func (t *Terminal) eReceipt(ctx context.Context, tx Txn) Event {
 }
 
 // financialRequest builds the 0200 of tx.
-func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *hostproto.FinancialRequest {
+func (t *Terminal) financialRequest(tx Txn, pan PAN, expiry string, orig *Txn) *hostproto.FinancialRequest {
 	r := &hostproto.FinancialRequest{
 		ProcessingCode: procOf(tx.Kind),
-		PAN:            hostproto.PAN(pan),
+		PAN:            pan,
 		Amount:         hostproto.Amount(tx.Amount),
 		Times:          hostproto.TimesAt(tx.LocalTime),
 		STAN:           hostproto.STAN(tx.STAN),

@@ -841,7 +841,7 @@ func (r *rig) do(ctx context.Context, op Op, byID map[int]*OpRecord) OpRecord {
 	term := t.term
 	switch op.Kind {
 	case OpSale:
-		res, err = term.Sale(ctx, posclient.SaleRequest{Amount: op.Amount, PAN: op.Card})
+		res, err = term.Sale(ctx, posclient.SaleRequest{Amount: op.Amount, PAN: posclient.PAN(op.Card)})
 	case OpRefund, OpLookupRefund:
 		ref := rec.OrigRef
 		if op.Kind == OpLookupRefund {
@@ -862,9 +862,9 @@ func (r *rig) do(ctx context.Context, op Op, byID map[int]*OpRecord) OpRecord {
 			}
 			rec.OrigRef = ref
 		}
-		res, err = term.Refund(ctx, posclient.RefundRequest{OrigRef: ref, Amount: op.Amount, PAN: op.Card})
+		res, err = term.Refund(ctx, posclient.RefundRequest{OrigRef: ref, Amount: op.Amount, PAN: posclient.PAN(op.Card)})
 	case OpVoid:
-		res, err = term.Void(ctx, rec.OrigRef, op.Card)
+		res, err = term.Void(ctx, posclient.VoidRequest{OrigRef: rec.OrigRef, PAN: posclient.PAN(op.Card)})
 	case OpReprint:
 		res, err = term.Reprint(ctx, rec.OrigRef)
 	case OpSettle:

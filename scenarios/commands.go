@@ -345,7 +345,7 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			ts.Fatalf("printer-start: %v", err)
 		}
-		rig.p, rig.bridge, rig.url = shadow, b, "tcp://"+b.addr()
+		rig.p, rig.bridge, rig.url = shadow, b, b.url()
 		ts.Defer(func() { b.close(); shadow.Close() })
 	} else {
 		p, err := escpos.NewPrinter(escpos.Options{Profile: profile, RollLengthMM: roll})
@@ -366,7 +366,7 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 		if usePTY {
 			rig.url = "serial://" + srv.PTY()
 		} else {
-			rig.url = "tcp://" + srv.Addr()
+			rig.url = srv.URL()
 		}
 		ts.Defer(func() { adapter.Close(); srv.Close(); p.Close() })
 	}
@@ -995,7 +995,8 @@ func startBridge(rawURL string, shadow *escpos.Printer, rec *recorder) (*bridge,
 	return b, nil
 }
 
-func (b *bridge) addr() string { return b.ln.Addr().String() }
+// url is the printer URL of the bridge's listener, "tcp://host:port".
+func (b *bridge) url() string { return "tcp://" + b.ln.Addr().String() }
 
 func (b *bridge) acceptLoop() {
 	defer b.wg.Done()

@@ -176,6 +176,12 @@ func NewServer(opts Options) (*Server, error) {
 // Addr returns the address the server listens on, e.g. "127.0.0.1:41234".
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
+// URL is the address to give a terminal, in the form Config.Dial's
+// net.Dial, --host and HIL_ACQUIRER_ADDR take: "host:port" (ISO 8583 over
+// TCP has no URL scheme). It is the same as Addr; callers that want the
+// address to hand on use URL, as with httptest.Server.
+func (s *Server) URL() string { return s.Addr() }
+
 // AdminURL returns the admin API's base URL ("http://127.0.0.1:41235"),
 // or "" if it was not started.
 func (s *Server) AdminURL() string {

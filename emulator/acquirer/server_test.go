@@ -29,7 +29,7 @@ func newServer(t *testing.T, opts acquirer.Options) *acquirer.Server {
 	if opts.Now == nil && opts.Ledger == nil {
 		opts.Now = func() time.Time { return fixedNow }
 	}
-	return acquirertest.NewTestServer(t, opts)
+	return acquirertest.NewServer(t, opts)
 }
 
 func saleMsg(term string, stan hostproto.STAN, pan string, amount int64) *hostproto.FinancialRequest {

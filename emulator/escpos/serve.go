@@ -271,6 +271,15 @@ func (s *Server) Addr() string {
 	return s.ln.Addr().String()
 }
 
+// URL is the printer URL of the TCP endpoint, "tcp://host:port" with no
+// trailing slash, as printer.Open and --printer take it; "" without TCP.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "tcp://" + s.ln.Addr().String()
+}
+
 // Printer is the printer served.
 func (s *Server) Printer() *Printer { return s.p }
 

@@ -38,7 +38,7 @@ func rig(t *testing.T, plan string, opts acquirer.Options) (*acquirer.Server, *a
 	}
 	t.Cleanup(func() { in.Close() })
 	opts.Now = func() time.Time { return fixedNow }
-	srv := acquirertest.NewTestServer(t, opts)
+	srv := acquirertest.NewServer(t, opts)
 	t.Cleanup(acquirerfaults.Attach(srv, in))
 	c := acquirertest.Dial(t, srv.Addr())
 	return srv, c, in

@@ -106,15 +106,15 @@ func servedPrinter(t *testing.T) (*escpos.Printer, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ps.Close() })
-	return emu, "tcp://" + ps.Addr()
+	return emu, ps.URL()
 }
 
 // TestNewcomerPos covers issue 15's hil pos cases: flags anywhere, --json
 // for every outcome, expiry and lookup checks, printer URLs, stutter-free
 // errors.
 func TestNewcomerPos(t *testing.T) {
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
-	doubt := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
+	doubt := acquirertest.NewServer(t, acquirer.Options{})
 	doubt.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
 		return acquirer.Action{Drop: st == acquirer.AfterLedger && ex.MTI == hostproto.MTIFinancialRequest}
 	})
@@ -213,7 +213,7 @@ func TestNewcomerDefaultJournal(t *testing.T) {
 	state := t.TempDir()
 	t.Setenv("XDG_STATE_HOME", state)
 	t.Setenv("HIL_POS_JOURNAL", "")
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
 	var stans []float64
 	for range 2 {
 		so, _ := runNewcomer(t, newcomerCase{args: []string{"pos", "sale", "5.00", "--card", acquirer.CardApprove, "--json", "--host", srv.Addr(), "--terminal", "TERMD001"},

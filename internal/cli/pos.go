@@ -688,7 +688,7 @@ func (p *posRun) run(ctx context.Context, sub string, args []string) int {
 	case "sale":
 		worst := ExitOK
 		for range p.g.repeat {
-			res, err := t.Sale(ctx, posclient.SaleRequest{Amount: p.amount, PAN: p.card, Expiry: p.expiry})
+			res, err := t.Sale(ctx, posclient.SaleRequest{Amount: p.amount, PAN: posclient.PAN(p.card), Expiry: p.expiry})
 			code := p.result(res, err)
 			if severity(code) > severity(worst) {
 				worst = code
@@ -699,10 +699,10 @@ func (p *posRun) run(ctx context.Context, sub string, args []string) int {
 		}
 		return worst
 	case "refund":
-		res, err := t.Refund(ctx, posclient.RefundRequest{OrigRef: args[0], Amount: p.amount, PAN: p.card, Expiry: p.expiry})
+		res, err := t.Refund(ctx, posclient.RefundRequest{OrigRef: args[0], Amount: p.amount, PAN: posclient.PAN(p.card), Expiry: p.expiry})
 		return p.result(res, err)
 	case "void":
-		res, err := t.Void(ctx, args[0], p.card)
+		res, err := t.Void(ctx, posclient.VoidRequest{OrigRef: args[0], PAN: posclient.PAN(p.card)})
 		return p.result(res, err)
 	case "reprint":
 		ref := ""

@@ -20,7 +20,7 @@ func (p *posRun) runPreAuth(ctx context.Context, sub string, args []string) int 
 		if err != nil {
 			return p.usage("%v", err)
 		}
-		res, err := t.PreAuth(ctx, posclient.SaleRequest{Amount: amount, PAN: p.card, Expiry: p.expiry})
+		res, err := t.PreAuth(ctx, posclient.SaleRequest{Amount: amount, PAN: posclient.PAN(p.card), Expiry: p.expiry})
 		return p.result(res, err)
 	case "complete":
 		if len(args) < 1 || len(args) > 2 || p.card == "" {
@@ -34,13 +34,13 @@ func (p *posRun) runPreAuth(ctx context.Context, sub string, args []string) int 
 			}
 			amount = a
 		}
-		res, err := t.CompletePreAuth(ctx, args[0], amount, p.card)
+		res, err := t.CompletePreAuth(ctx, args[0], amount, posclient.PAN(p.card))
 		return p.result(res, err)
 	default: // cancel-preauth
 		if len(args) != 1 || p.card == "" {
 			return p.usage("usage: hil pos cancel-preauth REF --card PAN")
 		}
-		res, err := t.CancelPreAuth(ctx, args[0], p.card)
+		res, err := t.CancelPreAuth(ctx, args[0], posclient.PAN(p.card))
 		return p.result(res, err)
 	}
 }

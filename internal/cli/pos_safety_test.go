@@ -71,10 +71,10 @@ func TestPosTwoProcessesOneJournal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hil as child processes")
 	}
-	acq := acquirertest.NewTestServer(t, acquirer.Options{})
+	acq := acquirertest.NewServer(t, acquirer.Options{})
 	prn := escpostest.NewPrinterServer(t, escpos.Options{}, escpos.ServerOptions{TCP: true})
 	jpath := filepath.Join(t.TempDir(), "till.db")
-	base := []string{"pos", "--journal", jpath, "--host", acq.Addr(), "--printer", "tcp://" + prn.Addr, "--timeout", "10s"}
+	base := []string{"pos", "--journal", jpath, "--host", acq.Addr(), "--printer", prn.URL, "--timeout", "10s"}
 
 	// The journal held by another owner: refused at once, the holder named.
 	held, err := journal.OpenSQLiteWith(jpath, journal.SQLiteOptions{Holder: "back-office recover (test)"})
@@ -145,7 +145,7 @@ func TestPosTwoProcessesOneJournal(t *testing.T) {
 // The next sale's receipt must come out whole and be proven printed — not
 // journaled "printed" on a clean status while nothing came out.
 func TestPosPrinterLeftMidCommand(t *testing.T) {
-	acq := acquirertest.NewTestServer(t, acquirer.Options{})
+	acq := acquirertest.NewServer(t, acquirer.Options{})
 	prn := escpostest.NewPrinterServer(t, escpos.Options{}, escpos.ServerOptions{TCP: true})
 	c, err := net.Dial("tcp", prn.Addr)
 	if err != nil {
@@ -155,7 +155,7 @@ func TestPosPrinterLeftMidCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	code, out, stderr := runPosCmd(t, "--host", acq.Addr(), "--printer", "tcp://"+prn.Addr, "--timeout", "10s", "sale", "25.00", "--card", posclienttest.CardApprove)
+	code, out, stderr := runPosCmd(t, "--host", acq.Addr(), "--printer", prn.URL, "--timeout", "10s", "sale", "25.00", "--card", posclienttest.CardApprove)
 	if code != ExitOK || !strings.Contains(out, "receipt=printed") {
 		t.Fatalf("sale: exit %d, %q %s", code, out, stderr)
 	}
@@ -191,14 +191,14 @@ func TestPosDiskFullAfterApproval(t *testing.T) {
 		{"printed row", 6, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			acq := acquirertest.NewTestServer(t, acquirer.Options{})
+			acq := acquirertest.NewServer(t, acquirer.Options{})
 			prn := escpostest.NewPrinterServer(t, escpos.Options{}, escpos.ServerOptions{TCP: true})
 			dir := t.TempDir()
 			plan := filepath.Join(dir, "plan.txt")
 			if err := os.WriteFile(plan, fmt.Appendf(nil, "client disk-full nth=%d\n", tc.nth), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			base := []string{"--journal", filepath.Join(dir, "till.db"), "--host", acq.Addr(), "--printer", "tcp://" + prn.Addr, "--timeout", "10s"}
+			base := []string{"--journal", filepath.Join(dir, "till.db"), "--host", acq.Addr(), "--printer", prn.URL, "--timeout", "10s"}
 			code, out, stderr := runPosCmd(t, append(base, "--faults", plan, "sale", "12.00", "--card", posclienttest.CardApprove)...)
 			if code != ExitStorage || !strings.Contains(stderr, "approved at the host") || !strings.Contains(stderr, "disk is full") {
 				t.Fatalf("sale: exit %d, stderr %q; want %d saying the host approved and the disk is full", code, stderr, ExitStorage)
@@ -243,7 +243,7 @@ func TestPosDiskFullAfterApproval(t *testing.T) {
 // TestPosCardFromStdinAndEnvironment: the card number need not be on the
 // command line (where ps shows it).
 func TestPosCardFromStdinAndEnvironment(t *testing.T) {
-	acq := acquirertest.NewTestServer(t, acquirer.Options{})
+	acq := acquirertest.NewServer(t, acquirer.Options{})
 	var out, errb bytes.Buffer
 	code := Run(t.Context(), []string{"pos", "--host", acq.Addr(), "sale", "1.00", "--card", "-"}, strings.NewReader(posclienttest.CardApprove+"\n"), &out, &errb)
 	if code != ExitOK || !strings.HasPrefix(out.String(), "approved sale ") {
@@ -269,7 +269,7 @@ func TestPosProcessesCreateOneJournal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hil as child processes")
 	}
-	acq := acquirertest.NewTestServer(t, acquirer.Options{})
+	acq := acquirertest.NewServer(t, acquirer.Options{})
 	jpath := filepath.Join(t.TempDir(), "new.db")
 	const n = 4
 	var wg sync.WaitGroup

@@ -30,7 +30,7 @@ func runPosCmd(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestPosSaleExitCodesAndJSON(t *testing.T) {
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
 	code, out, stderr := runPosCmd(t, "--host", srv.Addr(), "--json", "sale", "12.50", "--card", acquirer.CardApprove)
 	if code != ExitOK {
 		t.Fatalf("approved sale: exit %d, stderr %s", code, stderr)
@@ -56,7 +56,7 @@ func TestPosSaleExitCodesAndJSON(t *testing.T) {
 }
 
 func TestPosInDoubtExit(t *testing.T) {
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
 	srv.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
 		return acquirer.Action{Drop: st == acquirer.AfterLedger && ex.MTI == hostproto.MTIFinancialRequest}
 	})
@@ -100,7 +100,7 @@ func TestPosUsageAndErrors(t *testing.T) {
 // TestPosJournalAcrossRuns: the sale, its refund and the lookup are three
 // processes' worth of runs on one journal file.
 func TestPosJournalAcrossRuns(t *testing.T) {
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
 	jf := filepath.Join(t.TempDir(), "pos.db")
 	base := []string{"--host", srv.Addr(), "--journal", jf, "--terminal", "TERM0009"}
 	code, out, stderr := runPosCmd(t, append(base, "--json", "sale", "50.00", "--card", acquirer.CardApprove)...)
@@ -152,7 +152,7 @@ func TestParseAmount(t *testing.T) {
 }
 
 func TestPosSaleOnServedPrinter(t *testing.T) {
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
 	emu, err := escpos.NewPrinter(escpos.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestPosSaleOnServedPrinter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ps.Close()
-	code, out, stderr := runPosCmd(t, "--host", srv.Addr(), "--printer", "tcp://"+ps.Addr(), "--terminal", "TERM0003",
+	code, out, stderr := runPosCmd(t, "--host", srv.Addr(), "--printer", ps.URL(), "--terminal", "TERM0003",
 		"sale", "--card", acquirer.CardApprove, "9.99")
 	if code != ExitOK || !strings.Contains(out, "receipt=printed") {
 		t.Fatalf("exit %d, %q, %s", code, out, stderr)

@@ -17,10 +17,10 @@ import (
 // decline slip, from hil pos flags to the bytes the emulated printer
 // decoded.
 func TestPosReceiptsAMerchantExpects(t *testing.T) {
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
 	tp := escpostest.NewPrinterServer(t, escpos.Options{}, escpos.ServerOptions{TCP: true})
 	jf := t.TempDir() + "/till.db"
-	base := []string{"pos", "--host", srv.Addr(), "--printer", "tcp://" + tp.Addr, "--journal", jf, "--terminal", "TERMR001",
+	base := []string{"pos", "--host", srv.Addr(), "--printer", tp.URL, "--journal", jf, "--terminal", "TERMR001",
 		"--copies", "merchant,customer", "--merchant", "CAFE NOVA", "--header", "1 Harbour Road", "--header", "Tel 555 0100",
 		"--currency", "USD", "--e-receipt-url", "https://r.example/{terminal}/{ref}", "--decline-receipt"}
 	so, _ := runNewcomer(t, newcomerCase{args: append(base, "sale", "12.50", "--card", acquirer.CardApprove), code: ExitOK,

@@ -35,7 +35,7 @@ func emulatorServer(t *testing.T) (*escpos.Server, *escpos.Printer) {
 // emulatorURL is the tcp:// URL of a new emulated printer.
 func emulatorURL(t *testing.T) (string, *escpos.Printer) {
 	srv, emu := emulatorServer(t)
-	return "tcp://" + srv.Addr(), emu
+	return srv.URL(), emu
 }
 
 // silentURL accepts TCP connections and never answers.

@@ -146,7 +146,7 @@ func TestCrashAtEveryStepThenRecover(t *testing.T) {
 // TestRecoverWithHostDown keeps the in-doubt sale queued and says so.
 func TestRecoverWithHostDown(t *testing.T) {
 	ctx := context.Background()
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
 	addr := srv.Addr()
 	env := posclienttest.New(t, posclienttest.Options{Config: posclient.Config{
 		Dial: func(ctx context.Context) (net.Conn, error) { var d net.Dialer; return d.DialContext(ctx, "tcp", addr) },

@@ -31,7 +31,7 @@ func TestCUPTerminalEndToEnd(t *testing.T) {
 	if err != nil || !a.Approved() {
 		t.Fatalf("sale: %+v %v", a, err)
 	}
-	if v, err := term.Void(ctx, a.Ref, posclienttest.CardApprove); err != nil || !v.Approved() {
+	if v, err := term.Void(ctx, posclient.VoidRequest{OrigRef: a.Ref, PAN: posclienttest.CardApprove}); err != nil || !v.Approved() {
 		t.Fatalf("void: %+v %v", v, err)
 	}
 	b, err := term.Sale(ctx, posclient.SaleRequest{Amount: 2000, PAN: posclienttest.CardApprove})

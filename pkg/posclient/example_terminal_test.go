@@ -34,7 +34,7 @@ func ExampleNew() {
 		return
 	}
 	defer srv.Close()
-	prn, err := printer.Open(ctx, "tcp://"+srv.Addr(), nil)
+	prn, err := printer.Open(ctx, srv.URL(), nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -160,7 +160,7 @@ func (t *Terminal) unexpected(ctx context.Context, msg hostproto.Message) {
 			m = t.active
 		}
 		ev := Event{Type: EvResponse, At: t.cfg.Now(), Code: string(resp.ResponseCode), RRN: resp.RRN, AuthCode: resp.AuthCode}
-		if err := t.step(ctx, m, ev, journalMsg(resp)); err != nil {
+		if err := t.run(ctx, m, nil, ev, resp); err != nil {
 			t.log.Error("journaling late answer failed", "ref", tx.Ref, "err", err)
 		}
 		return
@@ -168,8 +168,8 @@ func (t *Terminal) unexpected(ctx context.Context, msg hostproto.Message) {
 	t.log.Warn("late answer for no known transaction dropped", "stan", uint32(h.STAN), "code", string(resp.ResponseCode))
 }
 
-// reverseOnce makes one reversal attempt for m's transaction if it is due
-// now. It returns an error when the host could not be reached (the
+// reverseOnce makes one reversal try for m's transaction, after its
+// backoff. It returns an error when the host could not be reached (the
 // reversal stays queued, no try is spent) or the journal failed.
 func (t *Terminal) reverseOnce(ctx context.Context, m *Machine) error {
 	if m.Txn().State != StateReversalQueued {
@@ -178,62 +178,17 @@ func (t *Terminal) reverseOnce(ctx context.Context, m *Machine) error {
 	prev := t.active
 	t.active = m
 	defer func() { t.active = prev }()
-	if err := t.connect(ctx); err != nil {
-		return err
-	}
-	var stan uint32
-	if m.Txn().ReversalSTAN == 0 {
-		if t.cfg.Profile.Rules().ReversalKeepsSTAN {
-			stan = m.Txn().STAN // cup: the reversal is the original's packet, its STAN too
-		} else {
-			s, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
-			if err != nil {
-				return err
-			}
-			stan = s
-		}
-	}
-	acts, err := m.Step(Event{Type: EvReversalDue, At: t.cfg.Now(), STAN: stan})
+	ev, err := t.reversalDue(ctx, m)
 	if err != nil {
 		return err
 	}
-	if acts[0].Type == ActWait {
-		return nil
-	}
-	send := acts[len(acts)-1]
-	req := t.reversalRequest(send.Txn, send.Repeat)
-	if err := t.exec(ctx, m, acts, journalMsg(req)); err != nil {
-		return err
-	}
-	if _, err := t.write(req); err != nil {
-		return t.step(ctx, m, Event{Type: EvReversalNoResponse, At: t.cfg.Now(), Reason: err.Error()}, nil)
-	}
-	msg, err := t.await(ctx, hostproto.MTIReversalResponse, req.STAN)
-	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			// The operator gave up waiting; the try still counts.
-			_ = t.step(context.WithoutCancel(ctx), m, Event{Type: EvReversalNoResponse, At: t.cfg.Now(), Reason: err.Error()}, nil)
-			return err
-		}
-		return t.step(ctx, m, Event{Type: EvReversalNoResponse, At: t.cfg.Now(), Reason: err.Error()}, nil)
-	}
-	resp := msg.(*hostproto.ReversalResponse)
-	return t.step(ctx, m, Event{Type: EvReversalAck, At: t.cfg.Now(), Code: string(resp.ResponseCode)}, journalMsg(resp))
+	return t.run(ctx, m, nil, ev, nil)
 }
 
 // reverse drives one transaction's reversal to an end: reversed, or
-// unresolved after the bound, waiting out the backoff between tries.
+// unresolved after the bound.
 func (t *Terminal) reverse(ctx context.Context, m *Machine) error {
 	for m.Txn().State == StateReversalQueued {
-		if wait := m.Txn().NextReversalAt.Sub(t.cfg.Now()); wait > 0 {
-			timer := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return ctx.Err()
-			case <-timer.C:
-			}
-		}
 		if err := t.reverseOnce(ctx, m); err != nil {
 			return err
 		}
@@ -258,13 +213,13 @@ func (t *Terminal) drainReversals(ctx context.Context) error {
 		m := NewMachine(tx, t.cfg.Policy)
 		switch tx.State {
 		case StateJournaled, StateSent, StateInDoubt:
-			if err := t.step(ctx, m, Event{Type: EvRecoverInDoubt, At: t.cfg.Now(), Reason: "found " + string(tx.State) + " with no outcome"}, nil); err != nil {
+			if err := t.run(ctx, m, nil, Event{Type: EvRecoverInDoubt, At: t.cfg.Now(), Reason: "found " + string(tx.State) + " with no outcome"}, nil); err != nil {
 				return err
 			}
 		}
 		if m.Txn().State == StateReversalSent {
 			// Interrupted mid-try (crash or cancel): the try is spent.
-			if err := t.step(ctx, m, Event{Type: EvReversalNoResponse, At: t.cfg.Now(), Reason: "interrupted"}, nil); err != nil {
+			if err := t.run(ctx, m, nil, Event{Type: EvReversalNoResponse, At: t.cfg.Now(), Reason: "interrupted"}, nil); err != nil {
 				return err
 			}
 		}

@@ -104,7 +104,7 @@ func (t *Terminal) Reprint(ctx context.Context, ref string) (Result, error) {
 	if err := t.cfg.Printer.Print(ctx, job); err != nil {
 		return ResultOf(tx), &wrapError{"duplicate of " + tx.Ref + " not confirmed", err}
 	}
-	if err := t.step(ctx, m, Event{Type: EvReprinted, At: t.cfg.Now()}, nil); err != nil {
+	if err := t.run(ctx, m, nil, Event{Type: EvReprinted, At: t.cfg.Now()}, nil); err != nil {
 		return ResultOf(m.Txn()), err
 	}
 	return ResultOf(m.Txn()), nil
@@ -114,14 +114,14 @@ func (t *Terminal) Reprint(ctx context.Context, ref string) (Result, error) {
 // when there is no printer).
 func (t *Terminal) deliverOwed(ctx context.Context, m *Machine) error {
 	if t.cfg.Printer != nil {
-		return t.step(ctx, m, Event{Type: EvPrintOwed, At: t.cfg.Now()}, nil)
+		return t.run(ctx, m, nil, Event{Type: EvPrintOwed, At: t.cfg.Now()}, nil)
 	}
 	if t.cfg.EReceipt == nil {
 		return ErrNoPrinter
 	}
 	// Journaled before the sink is called; marked if an earlier print or
 	// e-receipt of it may have reached the customer.
-	return t.step(ctx, m, Event{Type: EvEReceiptOwed, At: t.cfg.Now()}, nil)
+	return t.run(ctx, m, nil, Event{Type: EvEReceiptOwed, At: t.cfg.Now()}, nil)
 }
 
 // RecoverReport says what Recover did.
@@ -157,7 +157,7 @@ func (t *Terminal) Recover(ctx context.Context) (RecoverReport, error) {
 		m := NewMachine(tx, t.cfg.Policy)
 		switch tx.State {
 		case StateJournaled, StateSent:
-			err = t.step(ctx, m, Event{Type: EvRecoverInDoubt, At: t.cfg.Now(), Reason: "found " + string(tx.State) + " at recovery"}, nil)
+			err = t.run(ctx, m, nil, Event{Type: EvRecoverInDoubt, At: t.cfg.Now(), Reason: "found " + string(tx.State) + " at recovery"}, nil)
 		}
 		if err != nil {
 			return rep, err

@@ -60,7 +60,7 @@ func (t *Terminal) PreAuth(ctx context.Context, req SaleRequest) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	tx := t.newTxn(KindPreAuth, req.Amount, NewCard(req.PAN, t.cfg.CardKey))
+	tx := t.newTxn(KindPreAuth, req.Amount, NewCard(req.PAN.Reveal(), t.cfg.CardKey))
 	tx.ReceiptMode = mode
 	return t.online(ctx, tx, req.PAN, req.Expiry, nil)
 }
@@ -70,7 +70,7 @@ func (t *Terminal) PreAuth(ctx context.Context, req SaleRequest) (Result, error)
 // rest of the hold. It refuses, before anything is sent, an amount above
 // the hold (ErrExceedsRefundable), another card (ErrOtherCard) and a
 // pre-authorization already completed or cancelled (ErrNotRefundable).
-func (t *Terminal) CompletePreAuth(ctx context.Context, origRef string, amount int64, pan string) (Result, error) {
+func (t *Terminal) CompletePreAuth(ctx context.Context, origRef string, amount int64, pan PAN) (Result, error) {
 	if amount < 0 {
 		return Result{}, &InputError{Arg: "amount", Reason: "negative"}
 	}
@@ -79,11 +79,11 @@ func (t *Terminal) CompletePreAuth(ctx context.Context, origRef string, amount i
 
 // CancelPreAuth releases the whole hold of the approved pre-authorization
 // origRef (same card).
-func (t *Terminal) CancelPreAuth(ctx context.Context, origRef, pan string) (Result, error) {
+func (t *Terminal) CancelPreAuth(ctx context.Context, origRef string, pan PAN) (Result, error) {
 	return t.preAuthFollowUp(ctx, KindPreAuthCancel, origRef, 0, pan)
 }
 
-func (t *Terminal) preAuthFollowUp(ctx context.Context, k Kind, origRef string, amount int64, pan string) (Result, error) {
+func (t *Terminal) preAuthFollowUp(ctx context.Context, k Kind, origRef string, amount int64, pan PAN) (Result, error) {
 	if err := t.needPreAuth(); err != nil {
 		return Result{}, err
 	}
@@ -105,7 +105,7 @@ func (t *Terminal) preAuthFollowUp(ctx context.Context, k Kind, origRef string, 
 	if orig.Kind != KindPreAuth || orig.State != StateApproved {
 		return Result{}, fmt.Errorf("%w: %s is a %s in state %s, not an approved pre-authorization", ErrNotRefundable, origRef, orig.Kind, orig.State)
 	}
-	if !orig.Card.SameAs(NewCard(pan, t.cfg.CardKey)) {
+	if !orig.Card.SameAs(NewCard(pan.Reveal(), t.cfg.CardKey)) {
 		return Result{}, fmt.Errorf("%w: %s was held on %s", ErrOtherCard, origRef, orig.Card.Masked)
 	}
 	linked, err := t.j.Find(ctx, Query{OrigRef: origRef})

@@ -11,7 +11,7 @@ import (
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
 
-func sale(t *testing.T, env *posclienttest.Env, amount int64, pan string) posclient.Result {
+func sale(t *testing.T, env *posclienttest.Env, amount int64, pan posclient.PAN) posclient.Result {
 	t.Helper()
 	res, err := env.Terminal.Sale(context.Background(), posclient.SaleRequest{Amount: amount, PAN: pan})
 	if err != nil || res.State != posclient.StateApproved {
@@ -75,10 +75,10 @@ func TestVoid(t *testing.T) {
 	ctx := context.Background()
 	env := posclienttest.New(t, posclienttest.Options{})
 	s := sale(t, env, 2500, posclienttest.CardApprove)
-	if _, err := env.Terminal.Void(ctx, s.Ref, posclienttest.CardOther); !errors.Is(err, posclient.ErrOtherCard) {
+	if _, err := env.Terminal.Void(ctx, posclient.VoidRequest{OrigRef: s.Ref, PAN: posclienttest.CardOther}); !errors.Is(err, posclient.ErrOtherCard) {
 		t.Errorf("void with another card: %v", err)
 	}
-	v, err := env.Terminal.Void(ctx, s.Ref, posclienttest.CardApprove)
+	v, err := env.Terminal.Void(ctx, posclient.VoidRequest{OrigRef: s.Ref, PAN: posclienttest.CardApprove})
 	if err != nil || v.State != posclient.StateApproved || v.Amount != 2500 {
 		t.Fatalf("void: %+v, %v", v, err)
 	}
@@ -86,7 +86,7 @@ func TestVoid(t *testing.T) {
 	if host.State != acquirer.StateVoided {
 		t.Errorf("host sale state %v, want voided", host.State)
 	}
-	if _, err := env.Terminal.Void(ctx, s.Ref, posclienttest.CardApprove); !errors.Is(err, posclient.ErrNotRefundable) {
+	if _, err := env.Terminal.Void(ctx, posclient.VoidRequest{OrigRef: s.Ref, PAN: posclienttest.CardApprove}); !errors.Is(err, posclient.ErrNotRefundable) {
 		t.Errorf("second void: %v", err)
 	}
 	if _, err := env.Terminal.Refund(ctx, posclient.RefundRequest{OrigRef: s.Ref, Amount: 1, PAN: posclienttest.CardApprove}); !errors.Is(err, posclient.ErrNotRefundable) {
@@ -97,7 +97,7 @@ func TestVoid(t *testing.T) {
 	if _, err := env.Terminal.Refund(ctx, posclient.RefundRequest{OrigRef: s2.Ref, Amount: 100, PAN: posclienttest.CardApprove}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Terminal.Void(ctx, s2.Ref, posclienttest.CardApprove); !errors.Is(err, posclient.ErrNotRefundable) {
+	if _, err := env.Terminal.Void(ctx, posclient.VoidRequest{OrigRef: s2.Ref, PAN: posclienttest.CardApprove}); !errors.Is(err, posclient.ErrNotRefundable) {
 		t.Errorf("void after refund: %v", err)
 	}
 }

@@ -18,7 +18,7 @@ func TestSettleBalanced(t *testing.T) {
 	if _, err := env.Terminal.Refund(ctx, posclient.RefundRequest{OrigRef: s1.Ref, Amount: 4000, PAN: posclienttest.CardApprove}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Terminal.Void(ctx, s3.Ref, posclienttest.CardApprove); err != nil {
+	if _, err := env.Terminal.Void(ctx, posclient.VoidRequest{OrigRef: s3.Ref, PAN: posclienttest.CardApprove}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: 50, PAN: posclienttest.CardDecline}); err != nil {

@@ -168,10 +168,16 @@ func (t *Terminal) crash(step string) {
 	}
 }
 
+// PAN is a full card number as read. It masks itself wherever it is
+// printed, logged or marshalled (String, Format, GoString, LogValue,
+// MarshalText keep the first 6 and last 4 digits), so a request printed
+// with %+v or logged whole shows no card number; Reveal gives the digits.
+type PAN = hostproto.PAN
+
 // SaleRequest is what Sale needs: the card as read and the amount.
 type SaleRequest struct {
 	Amount int64  // minor units, > 0
-	PAN    string // full card number; used in flight only, never stored
+	PAN    PAN    // full card number; used in flight only, never stored
 	Expiry string // YYMM, optional
 }
 
@@ -200,7 +206,7 @@ func (t *Terminal) Sale(ctx context.Context, req SaleRequest) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	tx := t.newTxn(KindSale, req.Amount, NewCard(req.PAN, t.cfg.CardKey))
+	tx := t.newTxn(KindSale, req.Amount, NewCard(req.PAN.Reveal(), t.cfg.CardKey))
 	tx.ReceiptMode = mode
 	return t.online(ctx, tx, req.PAN, req.Expiry, nil)
 }
@@ -210,8 +216,14 @@ func (t *Terminal) Sale(ctx context.Context, req SaleRequest) (Result, error) {
 type RefundRequest struct {
 	OrigRef string // the original sale's reference
 	Amount  int64  // minor units; 0 refunds everything that is left
-	PAN     string // the card presented: it must be the original card
+	PAN     PAN    // the card presented: it must be the original card
 	Expiry  string // YYMM, optional
+}
+
+// VoidRequest names the sale to cancel and the card presented for it.
+type VoidRequest struct {
+	OrigRef string // the sale's reference
+	PAN     PAN    // the card presented: it must be the original card
 }
 
 // Refund pays money back to the card of an approved sale, partially or in
@@ -256,7 +268,8 @@ func (t *Terminal) Refund(ctx context.Context, req RefundRequest) (Result, error
 
 // Void cancels an approved sale of the open batch in full. The card must
 // be the original's; a sale with refunds cannot be voided.
-func (t *Terminal) Void(ctx context.Context, origRef, pan string) (Result, error) {
+func (t *Terminal) Void(ctx context.Context, req VoidRequest) (Result, error) {
+	origRef, pan := req.OrigRef, req.PAN
 	if err := checkPAN(pan); err != nil {
 		return Result{}, err
 	}
@@ -289,7 +302,7 @@ func (t *Terminal) Void(ctx context.Context, origRef, pan string) (Result, error
 }
 
 // original loads and checks the original of a refund or void.
-func (t *Terminal) original(ctx context.Context, ref, pan string) (Txn, int64, error) {
+func (t *Terminal) original(ctx context.Context, ref string, pan PAN) (Txn, int64, error) {
 	if ref == "" {
 		return Txn{}, 0, &InputError{Arg: "reference", Reason: "empty"}
 	}
@@ -300,7 +313,7 @@ func (t *Terminal) original(ctx context.Context, ref, pan string) (Txn, int64, e
 	if orig.Kind != KindSale || orig.State != StateApproved {
 		return Txn{}, 0, fmt.Errorf("%w: %s is a %s in state %s", ErrNotRefundable, ref, orig.Kind, orig.State)
 	}
-	if !orig.Card.SameAs(NewCard(pan, t.cfg.CardKey)) {
+	if !orig.Card.SameAs(NewCard(pan.Reveal(), t.cfg.CardKey)) {
 		return Txn{}, 0, fmt.Errorf("%w: %s was paid with %s", ErrOtherCard, ref, orig.Card.Masked)
 	}
 	linked, err := t.j.Find(ctx, Query{OrigRef: ref})
@@ -321,7 +334,7 @@ func checkAmount(a int64) error {
 	return nil
 }
 
-func checkPAN(pan string) error {
+func checkPAN(pan PAN) error {
 	if len(pan) < 12 || len(pan) > 19 {
 		return &InputError{Arg: "card number", Reason: "want 12 to 19 digits"}
 	}
@@ -330,7 +343,7 @@ func checkPAN(pan string) error {
 			return &InputError{Arg: "card number", Reason: "digits only"}
 		}
 	}
-	if !hostproto.Luhn(pan) {
+	if !hostproto.Luhn(pan.Reveal()) {
 		return &InputError{Arg: "card number", Reason: "check digit wrong"}
 	}
 	return nil
@@ -363,7 +376,7 @@ func Ref(batch, stan uint32) string { return fmt.Sprintf("%06d-%06d", batch, sta
 
 // online runs one financial transaction: drain reversals, number it,
 // journal it, send it, read the answer, deliver the receipt.
-func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig *Txn) (Result, error) {
+func (t *Terminal) online(ctx context.Context, tx Txn, pan PAN, expiry string, orig *Txn) (Result, error) {
 	if err := t.drainReversals(ctx); err != nil {
 		var se *StorageError
 		if errors.As(err, &se) {
@@ -382,140 +395,36 @@ func (t *Terminal) online(ctx context.Context, tx Txn, pan, expiry string, orig 
 	}
 	now := t.cfg.Now()
 	tx.STAN, tx.Batch, tx.Ref, tx.LocalTime = stan, batch, Ref(batch, stan), now
-	req := t.financialRequest(tx, pan, expiry, orig)
 	m := NewMachine(tx, t.cfg.Policy)
 	t.active = m
 	defer func() { t.active = nil }()
-	log := t.log.With("ref", tx.Ref, "stan", stan, "kind", tx.Kind)
 
-	acts, err := m.Step(Event{Type: EvBegin, At: now})
-	if err != nil {
-		return Result{}, err
-	}
-	if err := t.exec(ctx, m, acts, journalMsg(req)); err != nil {
-		return ResultOf(m.Txn()), err
-	}
-	t.crash(CrashAfterJournalWrite)
-
-	// Send. A dial failure means nothing left the terminal.
-	if err := t.connect(ctx); err != nil {
-		log.Warn("host unreachable; nothing sent", "err", err)
-		if err2 := t.step(ctx, m, Event{Type: EvSendFailed, At: t.cfg.Now(), Reason: err.Error()}, nil); err2 != nil {
-			return ResultOf(m.Txn()), err2
-		}
-		return ResultOf(m.Txn()), err
-	}
-	if n, err := t.write(req); err != nil {
-		log.Warn("send failed", "err", err, "bytes", n)
-		if err2 := t.step(ctx, m, Event{Type: EvSendFailed, At: t.cfg.Now(), Reason: err.Error(), MaybeSent: n > 0}, nil); err2 != nil {
-			return ResultOf(m.Txn()), err2
-		}
-		if n == 0 {
-			return ResultOf(m.Txn()), err
-		}
-		return t.inDoubt(ctx, m, err)
-	}
-	t.crash(CrashAfterSend)
-	if err := t.step(ctx, m, Event{Type: EvSent, At: t.cfg.Now()}, nil); err != nil {
-		return ResultOf(m.Txn()), err
-	}
-
-	msg, err := t.await(ctx, hostproto.MTIFinancialResponse, hostproto.STAN(stan))
-	if err != nil {
-		log.Warn("no usable answer; transaction in doubt", "err", err)
-		ev := Event{Type: EvNoResponse, At: t.cfg.Now(), Reason: err.Error()}
-		if errors.Is(err, hostproto.ErrBadMAC) {
-			ev.Code = string(hostproto.RCMACError) // the reversal's reason (cup)
-		}
-		if err2 := t.step(ctx, m, ev, nil); err2 != nil {
-			return ResultOf(m.Txn()), err2
-		}
-		return t.inDoubt(ctx, m, err)
-	}
-	resp := msg.(*hostproto.FinancialResponse)
-	t.crash(CrashAfterResponse)
-	ev := Event{Type: EvResponse, At: t.cfg.Now(), Code: string(resp.ResponseCode), RRN: resp.RRN, AuthCode: resp.AuthCode}
-	acts, err = m.Step(ev)
-	if err != nil {
-		return ResultOf(m.Txn()), err
-	}
-	// The first action persists the answer; the approval is durable before
-	// the receipt goes to the printer.
-	if err := t.exec(ctx, m, acts[:1], journalMsg(resp)); err != nil {
-		return ResultOf(m.Txn()), err
-	}
-	if m.Txn().State == StateApproved {
-		t.crash(CrashAfterApproval)
-	}
-	if err := t.exec(ctx, m, acts[1:], nil); err != nil {
+	x := &exchange{pan: pan, expiry: expiry, orig: orig}
+	if err := t.run(ctx, m, x, Event{Type: EvBegin, At: now}, nil); err != nil {
 		return ResultOf(m.Txn()), err
 	}
 	if m.Txn().State == StateReversalQueued {
-		// Policy ReverseOnPrintFailure: undo the sale now if the host is there.
-		if err := t.reverseOnce(ctx, m); err != nil && errors.Is(err, ErrCorruptJournal) {
-			return ResultOf(m.Txn()), err
+		// In doubt, or policy ReverseOnPrintFailure: one try now if the
+		// host is there. Further tries happen before the next online
+		// transaction, at settlement and in Recover.
+		if err := t.reverseOnce(ctx, m); err != nil {
+			t.log.Warn("reversal not delivered yet", "ref", tx.Ref, "err", err)
+			if errors.Is(err, ErrCorruptJournal) {
+				return ResultOf(m.Txn()), err
+			}
 		}
+	}
+	if x.cause != nil {
+		if x.inDoubt {
+			return ResultOf(m.Txn()), &InDoubtError{Ref: tx.Ref, State: m.Txn().State, Err: x.cause}
+		}
+		return ResultOf(m.Txn()), x.cause
 	}
 	if m.Txn().State == StateDeclined {
 		t.printDecline(ctx, m.Txn())
 	}
-	log.Info("answered", "code", resp.ResponseCode, "state", m.Txn().State, "receipt", m.Txn().Receipt)
+	t.log.Info("answered", "ref", tx.Ref, "stan", stan, "kind", tx.Kind, "code", m.Txn().ResponseCode, "state", m.Txn().State, "receipt", m.Txn().Receipt)
 	return ResultOf(m.Txn()), nil
-}
-
-// inDoubt tries the queued reversal once, now, and reports the outcome.
-// Further tries happen before the next online transaction, at settlement
-// and in Recover.
-func (t *Terminal) inDoubt(ctx context.Context, m *Machine, cause error) (Result, error) {
-	if err := t.reverseOnce(ctx, m); err != nil {
-		t.log.Warn("reversal not delivered yet", "ref", m.Txn().Ref, "err", err)
-		if errors.Is(err, ErrCorruptJournal) {
-			return ResultOf(m.Txn()), err
-		}
-	}
-	tx := m.Txn()
-	return ResultOf(tx), &InDoubtError{Ref: tx.Ref, State: tx.State, Err: cause}
-}
-
-// step feeds one event to m and executes the actions; msg, if not nil,
-// goes into the first journal row.
-func (t *Terminal) step(ctx context.Context, m *Machine, ev Event, msg *Message) error {
-	acts, err := m.Step(ev)
-	if err != nil {
-		return err
-	}
-	return t.exec(ctx, m, acts, msg)
-}
-
-// exec performs actions in order. msg is attached to the first Persist.
-// Print and e-receipt actions feed their outcome back into m.
-func (t *Terminal) exec(ctx context.Context, m *Machine, acts []Action, msg *Message) error {
-	for _, a := range acts {
-		switch a.Type {
-		case ActPersist:
-			e := Entry{At: a.Txn.Updated, Txn: a.Txn, Note: a.Note, Message: msg}
-			msg = nil
-			if err := t.j.Append(context.WithoutCancel(ctx), e); err != nil {
-				return &StorageError{Ref: a.Txn.Ref, State: a.Txn.State, Receipt: a.Txn.Receipt, Err: err}
-			}
-			t.crash(CrashAfterPersist)
-		case ActSend, ActSendReversal, ActWait:
-			// Driven by online and reverseOnce, which own the connection.
-		case ActPrint:
-			ev := t.print(ctx, a.Txn)
-			if err := t.step(ctx, m, ev, nil); err != nil {
-				return err
-			}
-		case ActEReceipt:
-			ev := t.eReceipt(ctx, a.Txn)
-			if err := t.step(ctx, m, ev, nil); err != nil {
-				return err
-			}
-		case ActNotify:
-			t.log.Warn(a.Note, "ref", a.Txn.Ref, "state", a.Txn.State, "receipt", a.Txn.Receipt)
-		}
-	}
-	return nil
 }
 
 // print delivers the customer receipt of tx and says how it went.
@@ -572,10 +481,10 @@ func (t *Terminal) eReceipt(ctx context.Context, tx Txn) Event {
 }
 
 // financialRequest builds the 0200 of tx.
-func (t *Terminal) financialRequest(tx Txn, pan, expiry string, orig *Txn) *hostproto.FinancialRequest {
+func (t *Terminal) financialRequest(tx Txn, pan PAN, expiry string, orig *Txn) *hostproto.FinancialRequest {
 	r := &hostproto.FinancialRequest{
 		ProcessingCode: procOf(tx.Kind),
-		PAN:            hostproto.PAN(pan),
+		PAN:            pan,
 		Amount:         hostproto.Amount(tx.Amount),
 		Times:          hostproto.TimesAt(tx.LocalTime),
 		STAN:           hostproto.STAN(tx.STAN),

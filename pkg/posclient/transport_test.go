@@ -38,7 +38,7 @@ func TestOperationsOnServedPrinter(t *testing.T) {
 				t.Fatalf("refund %+v, %v", r, err)
 			}
 			s2 := sale(t, env, 999, posclienttest.CardOther)
-			v, err := env.Terminal.Void(ctx, s2.Ref, posclienttest.CardOther)
+			v, err := env.Terminal.Void(ctx, posclient.VoidRequest{OrigRef: s2.Ref, PAN: posclienttest.CardOther})
 			if err != nil || v.State != posclient.StateApproved || v.Receipt != posclient.ReceiptPrinted {
 				t.Fatalf("void %+v, %v", v, err)
 			}

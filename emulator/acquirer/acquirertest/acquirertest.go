@@ -6,7 +6,7 @@
 // [NewTestServer] starts an [acquirer.Server] on a loopback port, logs to
 // the test and closes it when the test ends:
 //
-//	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+//	srv := acquirertest.NewServer(t, acquirer.Options{})
 //	c := acquirertest.Dial(t, srv.Addr())
 //	resp, err := c.Exchange(ctx, &hostproto.FinancialRequest{...})
 //
@@ -30,10 +30,19 @@ import (
 	"github.com/poshil/hil/pkg/hostproto"
 )
 
-// NewTestServer starts a server with opts, calls tb.Fatalf if it cannot,
-// and registers tb.Cleanup(srv.Close). Unless opts.Logger is set, the
-// server logs (debug level, without times) to the test's output.
+// NewTestServer is the old name of NewServer.
+//
+// Deprecated: use NewServer.
 func NewTestServer(tb testing.TB, opts acquirer.Options) *acquirer.Server {
+	tb.Helper()
+	return NewServer(tb, opts)
+}
+
+// NewServer starts a server with opts, calls tb.Fatalf if it cannot, and
+// registers tb.Cleanup(srv.Close), as httptest.NewServer does. Unless
+// opts.Logger is set, the server logs (debug level, without times) to the
+// test's output. srv.URL() is the address to give a terminal.
+func NewServer(tb testing.TB, opts acquirer.Options) *acquirer.Server {
 	tb.Helper()
 	if opts.Logger == nil {
 		opts.Logger = TestLogger(tb)

@@ -15,7 +15,7 @@ import (
 )
 
 func TestNewTestServerAndClient(t *testing.T) {
-	srv := acquirertest.NewTestServer(t, acquirer.Options{})
+	srv := acquirertest.NewServer(t, acquirer.Options{})
 	c := acquirertest.Dial(t, srv.Addr())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

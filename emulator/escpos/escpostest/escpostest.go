@@ -24,17 +24,28 @@ type TestPrinter struct {
 	PTY string
 	// Addr is the TCP address, host:port.
 	Addr string
+	// URL is the printer URL of the TCP endpoint, "tcp://host:port" with
+	// no trailing slash, as printer.Open and --printer take it.
+	URL string
 }
 
-// NewPrinter starts a printer as opts say (a nil Logger logs to the test),
-// serves it on a pty and on TCP, and closes both when the test ends. It
-// calls tb.Fatal on error.
-func NewPrinter(tb testing.TB, opts escpos.Options) *TestPrinter {
+// NewServer starts a printer as opts say (a nil Logger logs to the test),
+// serves it on a pty and on TCP, and closes both when the test ends, as
+// httptest.NewServer does. It calls tb.Fatal on error.
+func NewServer(tb testing.TB, opts escpos.Options) *TestPrinter {
 	tb.Helper()
 	return NewPrinterServer(tb, opts, escpos.ServerOptions{PTY: pty.Supported, TCP: true})
 }
 
-// NewPrinterServer is NewPrinter with the server options given: which
+// NewPrinter is the old name of NewServer.
+//
+// Deprecated: use NewServer.
+func NewPrinter(tb testing.TB, opts escpos.Options) *TestPrinter {
+	tb.Helper()
+	return NewServer(tb, opts)
+}
+
+// NewPrinterServer is NewServer with the server options given: which
 // endpoints, WrapConn, Realtime, a Clock. A nil sopts.Logger logs to the
 // test.
 func NewPrinterServer(tb testing.TB, opts escpos.Options, sopts escpos.ServerOptions) *TestPrinter {
@@ -56,7 +67,7 @@ func NewPrinterServer(tb testing.TB, opts escpos.Options, sopts escpos.ServerOpt
 		tb.Fatalf("escpostest: %v", err)
 	}
 	tb.Cleanup(func() { srv.Close() })
-	return &TestPrinter{Printer: p, Server: srv, PTY: srv.PTY(), Addr: srv.Addr()}
+	return &TestPrinter{Printer: p, Server: srv, PTY: srv.PTY(), Addr: srv.Addr(), URL: srv.URL()}
 }
 
 // MustWaitIdle waits until the printer has processed everything it received,

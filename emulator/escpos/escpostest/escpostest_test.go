@@ -17,7 +17,7 @@ import (
 )
 
 func TestNewPrinterServesPTYAndTCP(t *testing.T) {
-	tp := escpostest.NewPrinter(t, escpos.Options{})
+	tp := escpostest.NewServer(t, escpos.Options{})
 	if tp.Addr == "" || (pty.Supported && tp.PTY == "") {
 		t.Fatalf("endpoints: pty %q tcp %q", tp.PTY, tp.Addr)
 	}
@@ -71,7 +71,7 @@ func receiptText(r *paper.Receipt) string {
 // The conformance suite passes against the served emulator, on TCP and
 // through go.bug.st/serial on the pty, as it would against a real printer.
 func TestConformanceOverTCP(t *testing.T) {
-	tp := escpostest.NewPrinter(t, escpos.Options{})
+	tp := escpostest.NewServer(t, escpos.Options{})
 	c, err := net.Dial("tcp", tp.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestConformanceOverPTY(t *testing.T) {
 	if !pty.Supported {
 		t.Skip("no ptys here")
 	}
-	tp := escpostest.NewPrinter(t, escpos.Options{})
+	tp := escpostest.NewServer(t, escpos.Options{})
 	port, err := serial.Open(tp.PTY, &serial.Mode{BaudRate: 38400})
 	if err != nil {
 		t.Fatal(err)

@@ -77,11 +77,11 @@ func TestHilPosCrashRecover(t *testing.T) {
 	for _, step := range posclient.CrashPoints {
 		t.Run(step, func(t *testing.T) {
 			t.Parallel() // each has its own emulators and journal; most of the time is process start-up
-			acq := acquirertest.NewTestServer(t, acquirer.Options{})
+			acq := acquirertest.NewServer(t, acquirer.Options{})
 			prn := escpostest.NewPrinterServer(t, escpos.Options{}, escpos.ServerOptions{TCP: true})
 			jpath := filepath.Join(t.TempDir(), "journal.db")
 			pos := func(args ...string) hilResult {
-				return runHil(t, append([]string{"pos", "--journal", jpath, "--host", acq.Addr(), "--printer", "tcp://" + prn.Addr,
+				return runHil(t, append([]string{"pos", "--journal", jpath, "--host", acq.Addr(), "--printer", prn.URL,
 					"--terminal", "TERM0001", "--timeout", "10s"}, args...)...)
 			}
 			pan := posclienttest.CardApprove

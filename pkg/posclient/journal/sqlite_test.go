@@ -327,7 +327,7 @@ func TestNoFullPANOnDisk(t *testing.T) {
 	pans := []string{posclienttest.CardApprove, posclienttest.CardOther, posclienttest.CardDecline}
 	var approved string
 	for i, pan := range pans {
-		res, err := env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: int64(1000 + i), PAN: pan, Expiry: "2912"})
+		res, err := env.Terminal.Sale(ctx, posclient.SaleRequest{Amount: int64(1000 + i), PAN: posclient.PAN(pan), Expiry: "2912"})
 		if err != nil {
 			t.Fatalf("sale %d: %v", i, err)
 		}
@@ -335,7 +335,7 @@ func TestNoFullPANOnDisk(t *testing.T) {
 			approved = res.Ref
 		}
 	}
-	if _, err := env.Terminal.Refund(ctx, posclient.RefundRequest{OrigRef: approved, Amount: 400, PAN: pans[0]}); err != nil {
+	if _, err := env.Terminal.Refund(ctx, posclient.RefundRequest{OrigRef: approved, Amount: 400, PAN: posclient.PAN(pans[0])}); err != nil {
 		t.Fatalf("refund: %v", err)
 	}
 	if h, err := j.History(ctx, approved); err != nil || len(h) < 3 {

@@ -67,7 +67,7 @@ type Env struct {
 func New(tb testing.TB, opts Options) *Env {
 	tb.Helper()
 	env := &Env{Journal: journal.NewMemory()}
-	env.Acquirer = acquirertest.NewTestServer(tb, opts.Acquirer)
+	env.Acquirer = acquirertest.NewServer(tb, opts.Acquirer)
 	cfg := opts.Config
 	if cfg.TerminalID == "" {
 		cfg.TerminalID = TerminalID
@@ -163,7 +163,7 @@ func ServedPrinter(tb testing.TB, endpoint string, eo escpos.Options, po *printe
 	switch endpoint {
 	case "tcp":
 		tp := escpostest.NewPrinterServer(tb, eo, escpos.ServerOptions{TCP: true})
-		url = "tcp://" + tp.Addr
+		url = tp.URL
 		return openServed(tb, url, po), tp.Printer
 	case "pty":
 		if !pty.Supported {

@@ -244,7 +244,7 @@ func newServer(t *testing.T, pty bool) (*escpos.Server, *escpos.Printer) {
 // connection to the emulator's server.
 func TestEmulatorOverTCP(t *testing.T) {
 	srv, emu := newServer(t, false)
-	p, err := Open(t.Context(), "tcp://"+srv.Addr(), &Options{Logger: testLogger(t)})
+	p, err := Open(t.Context(), srv.URL(), &Options{Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,15 +139,15 @@ func (t *Terminal) Hello(context.Context) (terminal.Response, error) {
 }
 
 func (t *Terminal) Sale(ctx context.Context, amount int64, card, expiry string) (terminal.Response, error) {
-	return outcome(t.term.Sale(ctx, posclient.SaleRequest{Amount: amount, PAN: card, Expiry: expiry}))
+	return outcome(t.term.Sale(ctx, posclient.SaleRequest{Amount: amount, PAN: posclient.PAN(card), Expiry: expiry}))
 }
 
 func (t *Terminal) Refund(ctx context.Context, ref string, amount int64, card string) (terminal.Response, error) {
-	return outcome(t.term.Refund(ctx, posclient.RefundRequest{OrigRef: ref, Amount: amount, PAN: card}))
+	return outcome(t.term.Refund(ctx, posclient.RefundRequest{OrigRef: ref, Amount: amount, PAN: posclient.PAN(card)}))
 }
 
 func (t *Terminal) Void(ctx context.Context, ref, card string) (terminal.Response, error) {
-	return outcome(t.term.Void(ctx, ref, card))
+	return outcome(t.term.Void(ctx, posclient.VoidRequest{OrigRef: ref, PAN: posclient.PAN(card)}))
 }
 
 func (t *Terminal) Reprint(ctx context.Context, ref string) (terminal.Response, error) {

@@ -41,6 +41,8 @@ func ExampleNew() {
 	}
 	defer prn.Close()
 
+	// quick start: docs/posclient.md shows the lines from here to "end"
+	// (TestQuickStartIsTheExample keeps them equal).
 	term, err := posclient.New(posclient.Config{
 		TerminalID: "TERM0001",
 		CardKey:    []byte("example card-token key, not for production"),
@@ -62,6 +64,7 @@ func ExampleNew() {
 	fmt.Println(sale.Ref, sale.State, sale.Receipt, err)
 	refund, err := term.Refund(ctx, posclient.RefundRequest{OrigRef: sale.Ref, Amount: 1000, PAN: acquirer.CardApprove})
 	fmt.Println(refund.Ref, refund.State, refund.Receipt, err)
+	// end of the quick start
 
 	// The host approves the next sale but its answer is lost.
 	host.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {

@@ -17,6 +17,11 @@ type ExploreConfig struct {
 	// Duration, if positive, stops starting new schedules after this long
 	// (the runs already started finish).
 	Duration time.Duration
+	// Shard and Shards take a slice of the work (CI runners in parallel):
+	// of the Runs schedules seed, seed+1, …, only those whose index i has
+	// i % Shards == Shard-1 run. Shards 1/N … N/N with one seed are
+	// disjoint and together are the whole. Zero Shards: all of them.
+	Shard, Shards int
 	// KeepHistories keeps the history of every run in the results passed
 	// to Progress; by default only failing runs keep theirs.
 	KeepHistories bool
@@ -67,6 +72,10 @@ func Explore(ctx context.Context, cfg ExploreConfig) Summary {
 		deadline = start.Add(cfg.Duration)
 	}
 	results := make([]*RunResult, cfg.Runs)
+	total := cfg.Runs // schedules of this shard
+	if cfg.Shards > 1 {
+		total = (cfg.Runs - (cfg.Shard - 1) + cfg.Shards - 1) / cfg.Shards
+	}
 	seeds := make(chan int)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -94,7 +103,7 @@ func Explore(ctx context.Context, cfg ExploreConfig) Summary {
 				results[i] = rr
 				done++
 				if cfg.Progress != nil {
-					cfg.Progress(done, cfg.Runs, *rr)
+					cfg.Progress(done, total, *rr)
 				}
 				mu.Unlock()
 			}
@@ -102,6 +111,9 @@ func Explore(ctx context.Context, cfg ExploreConfig) Summary {
 	}
 feed:
 	for i := range cfg.Runs {
+		if cfg.Shards > 1 && i%cfg.Shards != cfg.Shard-1 {
+			continue
+		}
 		if ctx.Err() != nil || (!deadline.IsZero() && time.Now().After(deadline)) {
 			break feed
 		}

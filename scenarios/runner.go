@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -56,6 +57,10 @@ type RunOptions struct {
 	// KeepDir is where the work folders of failed scenarios are kept; empty
 	// means a new folder under the system temporary directory.
 	KeepDir string
+	// Shard and Shards take a slice of the suite (CI runners in
+	// parallel): of the scenarios sorted by file name, those whose index i
+	// has i % Shards == Shard-1. Zero Shards: all of them.
+	Shard, Shards int
 }
 
 // errFailNow and errSkip unwind a scenario's goroutine like testing.T's
@@ -217,6 +222,7 @@ func Run(ctx context.Context, opts RunOptions) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	files = shardOf(files, opts.Shard, opts.Shards)
 	defer cleanup()
 	p.Dir = ""
 	p.Files = files
@@ -411,4 +417,20 @@ func maskTree(dir string) error {
 		}
 		return os.WriteFile(path, []byte(hostproto.MaskPANs(string(data))), info.Mode().Perm())
 	})
+}
+
+// shardOf keeps the files of shard k of n, by index in name order.
+func shardOf(files []string, k, n int) []string {
+	if n <= 1 {
+		return files
+	}
+	sorted := slices.Clone(files)
+	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(filepath.Base(a), filepath.Base(b)) })
+	var out []string
+	for i, f := range sorted {
+		if i%n == k-1 {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -48,6 +48,7 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 	timeout := fs.Duration("response-timeout", 30*time.Millisecond, "terminals' host response timeout")
 	shrinkRuns := fs.Int("shrink-runs", 300, "at most this many runs to shrink one failing schedule")
 	maxShrink := fs.Int("max-shrink", 3, "shrink at most this many failing schedules (the rest are written as found)")
+	shard := fs.String("shard", "", "run only slice `K/N` of the --runs schedules (every N-th from seed+K-1; N runners with one --seed cover them once)")
 	args, code, ok := parseInterspersed(fs, args)
 	if !ok {
 		return code
@@ -58,6 +59,11 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 	}
 	if *runs <= 0 || *terminals <= 0 || *terminals > 99 || *ops <= 0 || *nfaults < 0 || *parallel <= 0 {
 		env.Errorf("chaos: --runs, --terminals (1–99), --ops and --parallel must be positive, --faults not negative")
+		return ExitUsage
+	}
+	shardK, shardN, err := parseShard(*shard)
+	if err != nil {
+		env.Errorf("chaos: --shard: %v", err)
 		return ExitUsage
 	}
 	opts := chaos.Options{ResponseTimeout: *timeout, Mutation: ChaosMutation}
@@ -78,8 +84,13 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	fmt.Fprintf(env.Stdout, "chaos: seed %d, %d runs, %d terminals, %d operations and up to %d faults each\n", *seed, *runs, *terminals, *ops, *nfaults)
-	bar := newProgress(env.Stderr, *runs)
-	cfg := chaos.ExploreConfig{Seed: *seed, Runs: *runs, Parallel: *parallel, Duration: *duration,
+	total := *runs
+	if shardN > 1 {
+		total = (*runs - (shardK - 1) + shardN - 1) / shardN
+		fmt.Fprintf(env.Stdout, "chaos: shard %d/%d: %d of the %d schedules\n", shardK, shardN, total, *runs)
+	}
+	bar := newProgress(env.Stderr, total)
+	cfg := chaos.ExploreConfig{Seed: *seed, Runs: *runs, Parallel: *parallel, Duration: *duration, Shard: shardK, Shards: shardN,
 		Gen: chaos.GenConfig{Terminals: *terminals, Ops: *ops, Faults: *nfaults, Exclude: excl}, Options: opts,
 		Progress: func(done, total int, r chaos.RunResult) { bar.update(done, len(r.Violations) > 0) }}
 	if *nfaults == 0 {

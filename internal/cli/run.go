@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,12 +33,18 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	caps := fs.String("caps", "cutter,drawer,near-end", "capabilities of the real printer, comma-separated: cutter, drawer, near-end")
 	interactive := fs.Bool("interactive", false, "on a real printer, ask the operator to make faults by hand instead of skipping")
 	profile := fs.String("profile", "", "run the suite on this host dialect: `iso87` or cup (default: iso87, or what each scenario asks for)")
+	shard := fs.String("shard", "", "run only slice `K/N` of the scenarios (by file name; N runners with K = 1…N cover the suite once)")
 	args, code, ok := parseInterspersed(fs, args)
 	if !ok {
 		return code
 	}
 	if *parallel < 1 {
 		env.Errorf("run: --parallel must be at least 1, got %d", *parallel)
+		return ExitUsage
+	}
+	k, n, err := parseShard(*shard)
+	if err != nil {
+		env.Errorf("run: --shard: %v", err)
 		return ExitUsage
 	}
 	if *profile != "" {
@@ -92,6 +99,8 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		Parallel: *parallel,
 		Verbose:  *verbose,
 		KeepDir:  *keep,
+		Shard:    k,
+		Shards:   n,
 	}
 	if *printerURL != "" {
 		ropts.Parallel = 1
@@ -162,4 +171,18 @@ func checkRunPrinter(ctx context.Context, env *Env, url string) (int, bool) {
 	}
 	p.Close()
 	return ExitOK, true
+}
+
+// parseShard reads --shard K/N (1 ≤ K ≤ N); "" is the whole (0, 0).
+func parseShard(s string) (k, n int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	ks, ns, ok := strings.Cut(s, "/")
+	k, err1 := strconv.Atoi(ks)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || k < 1 || k > n {
+		return 0, 0, fmt.Errorf("%q: want K/N with 1 ≤ K ≤ N, e.g. 2/3", s)
+	}
+	return k, n, nil
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -113,4 +115,33 @@ func TestRunReportsMaskCardNumbers(t *testing.T) {
 		return nil
 	}))
 	require.NotZero(t, files, "the failed scenario's folder should be kept")
+}
+
+// TestRunShards: --shard 1/3, 2/3 and 3/3 run disjoint slices of the
+// scenarios that together are the whole suite; a bad --shard is a usage
+// error.
+func TestRunShards(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, n+".txtar"), []byte("exists data.txt\n-- data.txt --\nok\n"), 0o644))
+		want = append(want, n)
+	}
+	var got []string
+	for k := 1; k <= 3; k++ {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), []string{"run", "--shard", fmt.Sprintf("%d/3", k), dir}, nil, &out, &errb)
+		require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+		for _, m := range regexp.MustCompile(`(?m)^([a-g])\s+pass\s`).FindAllStringSubmatch(out.String(), -1) {
+			require.NotContains(t, got, m[1], "scenario in two shards")
+			got = append(got, m[1])
+		}
+	}
+	slices.Sort(got)
+	require.Equal(t, want, got)
+	for _, bad := range []string{"0/3", "4/3", "x", "1/0"} {
+		var out, errb bytes.Buffer
+		require.Equal(t, ExitUsage, Run(context.Background(), []string{"run", "--shard", bad, dir}, nil, &out, &errb), bad)
+		require.Contains(t, errb.String(), "--shard")
+	}
 }

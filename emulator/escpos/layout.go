@@ -9,7 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/poshil/hil/emulator/escpos/paper"
-	"github.com/poshil/hil/emulator/escpos/render"
+	"github.com/poshil/hil/emulator/escpos/symbol"
 )
 
 // layout holds the print modes and the line being assembled (the print
@@ -614,7 +614,7 @@ func (l *layout) barcode(c Barcode) (paper.Barcode, error) {
 		HRI: l.hriPos, HRIFont: l.hriFont, Align: l.justify, X: l.leftMargin, AreaWidth: l.areaWidth,
 	}
 	// Epson: a bar code wider than the print area is not printed.
-	if w, err := render.BarcodeWidth(&b); err == nil && w > l.areaWidth {
+	if w, err := symbol.BarcodeWidth(&b); err == nil && w > l.areaWidth {
 		return paper.Barcode{}, ignored("GS k %d ignored: %d-dot symbol wider than the %d-dot print area", c.M, w, l.areaWidth)
 	}
 	return b, nil
@@ -756,7 +756,7 @@ func barcodeData(sym paper.Symbology, d []byte) (string, error) {
 // implies it anyway, and dropped; Epson's other escapes ("{(" "{)" for
 // parentheses in data, "{*", "{{") are refused, as the parentheses mark
 // AIs in the stored element string and "{" is not encodable. What is
-// left must be an element string the renderer can encode (render.Modules):
+// left must be an element string the renderer can encode (symbol.Modules):
 // AIs of 2–4 digits, predefined-length AIs with data of their length
 // (Epson documents no such check), at most 21 data characters.
 func dataBarExpandedData(d []byte) (string, error) {
@@ -782,7 +782,7 @@ func dataBarExpandedData(d []byte) (string, error) {
 			return "", fmt.Errorf("%w: %s byte %#02x at %d", errBarcodeData, paper.DataBarExpanded, c, i)
 		}
 	}
-	if _, _, err := render.Modules(paper.DataBarExpanded, string(out)); err != nil {
+	if _, _, err := symbol.Modules(paper.DataBarExpanded, string(out)); err != nil {
 		return "", fmt.Errorf("%w: %w", errBarcodeData, err)
 	}
 	return string(out), nil
@@ -885,7 +885,7 @@ func (l *layout) pdf417() (paper.PDF417, int, error) {
 		Truncated: l.pdfTruncated, ModuleWidth: l.pdfModule, RowHeight: l.pdfRowH,
 		Align: l.justify, X: l.leftMargin, AreaWidth: l.areaWidth,
 	}
-	w, h, err := render.PDF417Size(&p)
+	w, h, err := symbol.PDF417Size(&p)
 	if err != nil {
 		return paper.PDF417{}, 0, ignored("PDF417 print ignored: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/emulator/escpos/escposadmin"
 	"github.com/poshil/hil/emulator/escpos/paper"
 	"github.com/poshil/hil/emulator/escpos/render"
 	"github.com/poshil/hil/internal/pty"
@@ -186,9 +187,9 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("printer serve: %v", err)
 		return ExitFailure
 	}
-	var admin *escpos.Admin
+	var admin *escposadmin.Server
 	if cfg.admin != "" {
-		admin, err = escpos.NewAdmin(p, escpos.AdminOptions{Addr: cfg.admin, Logger: log.With("part", "admin"), Handlers: faultHandlers, ReceiptDir: cfg.out})
+		admin, err = escposadmin.NewServer(p, escposadmin.Options{Addr: cfg.admin, Logger: log.With("part", "admin"), Handlers: faultHandlers, ReceiptDir: cfg.out})
 		if err != nil {
 			env.Errorf("printer serve: --admin: %v", err)
 			return ExitFailure

@@ -20,7 +20,13 @@
 // [Machine] is the pure core (no I/O, no clock: time comes in each
 // [Event]). [Machine.Step] takes an event and returns the [Action]s the
 // driver performs in order: persist, send, send reversal, print, e-receipt,
-// wait, notify. The Terminal is that driver.
+// wait, notify. The Terminal is that driver, in one loop (as raft's Ready
+// loop): it carries out each action and feeds its outcome back as the next
+// event — ActSend gives EvSendFailed, or EvSent then EvResponse or
+// EvNoResponse; ActSendReversal gives EvReversalAck or EvReversalNoResponse;
+// ActWait gives EvReversalDue; ActPrint gives EvPrinted or EvPrintFailed —
+// and the actions that outcome returns run before the rest. A request is
+// journaled with the first row of the step that sends it, before it leaves.
 //
 //	created ─begin─▶ journaled ─sent─▶ sent ─response 00─▶ approved ─▶ receipt printing ─▶ printed
 //	   (intent persisted         │          └─response ≠00─▶ declined           └─failed─▶ owed ─▶ printed | e-receipt

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/poshil/hil/pkg/hostproto"
@@ -131,7 +132,7 @@ func (c *cancelled) Error() string { return c.err.Error() }
 
 // do executes one action.
 func (t *Terminal) do(ctx context.Context, m *Machine, x *exchange, a queued, feed func(Event, hostproto.Message, ...queued) error) error {
-	log := t.log.With("ref", a.Txn.Ref, "stan", a.Txn.STAN, "kind", a.Txn.Kind)
+	log := func() *slog.Logger { return t.log.With("ref", a.Txn.Ref, "stan", a.Txn.STAN, "kind", a.Txn.Kind) }
 	switch a.Type {
 	case ActPersist:
 		e := Entry{At: a.Txn.Updated, Txn: a.Txn, Note: a.Note, Message: a.msg}
@@ -151,12 +152,12 @@ func (t *Terminal) do(ctx context.Context, m *Machine, x *exchange, a queued, fe
 	case ActSend:
 		// A dial failure means nothing left the terminal.
 		if err := t.connect(ctx); err != nil {
-			log.Warn("host unreachable; nothing sent", "err", err)
+			log().Warn("host unreachable; nothing sent", "err", err)
 			x.cause = err
 			return feed(Event{Type: EvSendFailed, At: t.cfg.Now(), Reason: err.Error()}, nil)
 		}
 		if n, err := t.write(x.req); err != nil {
-			log.Warn("send failed", "err", err, "bytes", n)
+			log().Warn("send failed", "err", err, "bytes", n)
 			x.cause, x.inDoubt = err, n > 0
 			return feed(Event{Type: EvSendFailed, At: t.cfg.Now(), Reason: err.Error(), MaybeSent: n > 0}, nil)
 		}
@@ -166,7 +167,7 @@ func (t *Terminal) do(ctx context.Context, m *Machine, x *exchange, a queued, fe
 	case actAwait:
 		msg, err := t.await(ctx, hostproto.MTIFinancialResponse, x.req.STAN)
 		if err != nil {
-			log.Warn("no usable answer; transaction in doubt", "err", err)
+			log().Warn("no usable answer; transaction in doubt", "err", err)
 			x.cause, x.inDoubt = err, true
 			ev := Event{Type: EvNoResponse, At: t.cfg.Now(), Reason: err.Error()}
 			if errors.Is(err, hostproto.ErrBadMAC) {

@@ -3,12 +3,14 @@ package render
 import (
 	"errors"
 	"fmt"
+
+	"github.com/poshil/hil/emulator/escpos/symbol"
 )
 
 var (
 	// ErrSymbol is wrapped by a SymbolError: barcode or QR data that its
 	// symbology cannot encode.
-	ErrSymbol = errors.New("render: cannot encode symbol")
+	ErrSymbol = symbol.ErrSymbol
 	// ErrWrite is wrapped by a WriteError: the output writer failed.
 	ErrWrite = errors.New("render: write failed")
 	// ErrTooLong: the receipt is longer than MaxHeight dots.

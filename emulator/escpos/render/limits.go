@@ -1,5 +1,7 @@
 package render
 
+import "github.com/poshil/hil/emulator/escpos/symbol"
+
 // Limits that keep a corrupt or hostile receipt from making a renderer
 // allocate or loop without bound. They are well beyond what a printer
 // produces: magnification is 1–8 (GS !), cells are at most a few dozen
@@ -12,9 +14,9 @@ const (
 	// dpi). PNG fails with ErrTooLong beyond it; Image draws the first
 	// MaxHeight dots.
 	MaxHeight = 1 << 16
-	maxMag    = 8   // character magnification
-	maxCell   = 255 // character cell side, dots
-	maxModule = 16  // barcode module width and QR module size, dots
+	maxMag    = 8                // character magnification
+	maxCell   = 255              // character cell side, dots
+	maxModule = symbol.MaxModule // barcode module width and QR module size, dots
 	maxX      = 1 << 16
 )
 

@@ -1,4 +1,9 @@
-package escpos
+// Package escposadmin serves the admin API of an emulated ESC/POS printer
+// over HTTP: its status, its sensors and switches, and the receipts it
+// printed as bytes, text, PNG and HTML. It hangs off package escpos from
+// outside, as net/http/pprof hangs off net/http, so that the emulator core
+// links no HTTP server and no renderer.
+package escposadmin
 
 import (
 	"bytes"
@@ -11,24 +16,24 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/emulator/escpos/paper"
 	"github.com/poshil/hil/emulator/escpos/render"
 )
 
-// AdminOptions configures an [Admin] server. The zero value listens on a
+// Options configures a [Server]. The zero value listens on a
 // free loopback port.
-type AdminOptions struct {
+type Options struct {
 	// Addr is the address to listen on; "" means 127.0.0.1:0.
 	Addr string
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
-	// Handlers are extra endpoints mounted beside AdminHandler, by
+	// Handlers are extra endpoints mounted beside Handler, by
 	// net/http ServeMux pattern (e.g. "/faults" for the fault plan's).
 	Handlers map[string]http.Handler
 	// ReceiptDir, if set, is where every receipt is also stored as
@@ -38,9 +43,9 @@ type AdminOptions struct {
 	ReceiptDir string
 }
 
-// Admin serves the admin API of a printer over HTTP: its status, its
-// sensors and switches, and the receipts it printed. See [AdminHandler].
-type Admin struct {
+// Server serves the admin API of a printer over HTTP: its status, its
+// sensors and switches, and the receipts it printed. See [Handler].
+type Server struct {
 	ln   net.Listener
 	srv  *http.Server
 	wg   sync.WaitGroup
@@ -48,15 +53,15 @@ type Admin struct {
 	err  error
 }
 
-// NewAdmin starts the admin API of p.
-func NewAdmin(p *Printer, opts AdminOptions) (*Admin, error) {
+// NewServer starts the admin API of p.
+func NewServer(p *escpos.Printer, opts Options) (*Server, error) {
 	addr := opts.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, &ServeError{Endpoint: "admin", Addr: addr, Err: err}
+		return nil, &escpos.ServeError{Endpoint: "admin", Addr: addr, Err: err}
 	}
 	log := opts.Logger
 	if log == nil {
@@ -71,7 +76,7 @@ func NewAdmin(p *Printer, opts AdminOptions) (*Admin, error) {
 		}
 		h = mux
 	}
-	a := &Admin{ln: ln, srv: &http.Server{
+	a := &Server{ln: ln, srv: &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -87,13 +92,13 @@ func NewAdmin(p *Printer, opts AdminOptions) (*Admin, error) {
 }
 
 // Addr is the address the admin API listens on.
-func (a *Admin) Addr() string { return a.ln.Addr().String() }
+func (a *Server) Addr() string { return a.ln.Addr().String() }
 
 // URL is the base URL of the admin API, e.g. http://127.0.0.1:41234.
-func (a *Admin) URL() string { return "http://" + a.Addr() }
+func (a *Server) URL() string { return "http://" + a.Addr() }
 
 // Close stops the admin API and waits for it. It is idempotent.
-func (a *Admin) Close() error {
+func (a *Server) Close() error {
 	a.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -105,138 +110,7 @@ func (a *Admin) Close() error {
 	return a.err
 }
 
-// StateRequest is the body of POST /state: every field is optional, and
-// only the fields present change.
-type StateRequest struct {
-	Paper  *string `json:"paper,omitempty"`  // "ok", "near-end", "out"
-	Cover  *string `json:"cover,omitempty"`  // "open", "closed"
-	Cutter *string `json:"cutter,omitempty"` // "ok", "jammed"
-	Online *bool   `json:"online,omitempty"`
-	Drawer *string `json:"drawer,omitempty"` // "open", "closed"
-}
-
-// StateError is a bad POST /state body.
-type StateError struct {
-	Field string // the JSON key, "" for a body that is not a JSON object
-	Value string // the value as sent
-	Want  string // what is accepted
-}
-
-func (e *StateError) Error() string {
-	switch {
-	case e.Field == "":
-		return "escpos: state: " + e.Want
-	case e.Want == "":
-		return fmt.Sprintf("escpos: state: unknown key %q (known: paper, cover, cutter, online, drawer)", e.Field)
-	}
-	return fmt.Sprintf("escpos: state: %s: bad value %s (want %s)", e.Field, e.Value, e.Want)
-}
-
-// ErrBadState is wrapped by every *StateError.
-var ErrBadState = errors.New("escpos: bad state request")
-
-func (e *StateError) Unwrap() error { return ErrBadState }
-
-// ParseStateRequest decodes a POST /state body strictly: unknown keys and
-// values are errors (a *StateError), and nothing is applied.
-func ParseStateRequest(body []byte) (StateRequest, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
-		return StateRequest{}, &StateError{Want: `the body must be a JSON object such as {"paper":"out"}`}
-	}
-	var req StateRequest
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // report the same error for the same body
-	for _, k := range keys {
-		v := raw[k]
-		var err error
-		switch k {
-		case "paper":
-			req.Paper, err = enumValue(k, v, "ok", "near-end", "out")
-		case "cover":
-			req.Cover, err = enumValue(k, v, "open", "closed")
-		case "cutter":
-			req.Cutter, err = enumValue(k, v, "ok", "jammed")
-		case "drawer":
-			req.Drawer, err = enumValue(k, v, "open", "closed")
-		case "online":
-			var b bool
-			if json.Unmarshal(v, &b) != nil {
-				err = &StateError{Field: k, Value: string(v), Want: "true or false"}
-			} else {
-				req.Online = &b
-			}
-		default:
-			err = &StateError{Field: k}
-		}
-		if err != nil {
-			return StateRequest{}, err
-		}
-	}
-	return req, nil
-}
-
-func enumValue(key string, v json.RawMessage, allowed ...string) (*string, error) {
-	var s string
-	if json.Unmarshal(v, &s) != nil || !slices.Contains(allowed, s) {
-		quoted := make([]string, len(allowed))
-		for i, a := range allowed {
-			quoted[i] = strconv.Quote(a)
-		}
-		return nil, &StateError{Field: key, Value: string(v), Want: strings.Join(quoted, ", ")}
-	}
-	return &s, nil
-}
-
-// Apply sets the printer's sensors and switches as req says.
-func (req StateRequest) Apply(p *Printer) {
-	if req.Paper != nil {
-		ps, _ := ParsePaperState(*req.Paper)
-		p.SetPaper(ps)
-	}
-	if req.Cover != nil {
-		p.SetCover(*req.Cover == "open")
-	}
-	if req.Cutter != nil {
-		p.SetCutterJam(*req.Cutter == "jammed")
-	}
-	if req.Online != nil {
-		p.SetOnline(*req.Online)
-	}
-	if req.Drawer != nil {
-		p.SetDrawer(*req.Drawer == "open")
-	}
-}
-
-// ReceiptInfo is one entry of GET /receipts.
-type ReceiptInfo struct {
-	N     int    `json:"n"`     // receipt number, 1-based
-	Lines int    `json:"lines"` // text lines printed
-	Cut   string `json:"cut"`   // "full", "partial" or "none"
-	Bytes int    `json:"bytes"` // host bytes consumed for it
-}
-
-// DescribeReceipt summarises r for GET /receipts.
-func DescribeReceipt(r *paper.Receipt) ReceiptInfo {
-	info := ReceiptInfo{N: r.Seq, Bytes: len(r.Raw), Cut: "none"}
-	for _, e := range r.Elements {
-		if _, ok := e.(*paper.Line); ok {
-			info.Lines++
-		}
-	}
-	if c := r.Cut(); c != nil {
-		info.Cut = "full"
-		if c.Partial {
-			info.Cut = "partial"
-		}
-	}
-	return info
-}
-
-// AdminHandler is the admin API of p:
+// Handler is the admin API of p:
 //
 //	GET  /status            the printer's Status as JSON
 //	POST /state             set sensors and switches: {"paper":"ok|near-end|out",
@@ -251,9 +125,9 @@ func DescribeReceipt(r *paper.Receipt) ReceiptInfo {
 //
 // The receipts are those in memory (Options.KeepReceipts, KeepBytes);
 // GET /status counts the others (receiptsEvicted).
-func AdminHandler(p *Printer) http.Handler { return adminHandler(p, "") }
+func Handler(p *escpos.Printer) http.Handler { return adminHandler(p, "") }
 
-func adminHandler(p *Printer, dir string) http.Handler {
+func adminHandler(p *escpos.Printer, dir string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, p.Status())
@@ -264,7 +138,7 @@ func adminHandler(p *Printer, dir string) http.Handler {
 			httpError(w, http.StatusBadRequest, "escpos: state: reading the body: "+err.Error())
 			return
 		}
-		req, err := ParseStateRequest(body.Bytes())
+		req, err := escpos.ParseStateRequest(body.Bytes())
 		if err != nil {
 			httpError(w, http.StatusBadRequest, err.Error())
 			return
@@ -273,9 +147,9 @@ func adminHandler(p *Printer, dir string) http.Handler {
 		writeJSON(w, http.StatusOK, p.Status())
 	})
 	mux.HandleFunc("GET /receipts", func(w http.ResponseWriter, r *http.Request) {
-		list := []ReceiptInfo{}
+		list := []escpos.ReceiptInfo{}
 		for _, rc := range p.Receipts() {
-			list = append(list, DescribeReceipt(rc))
+			list = append(list, escpos.DescribeReceipt(rc))
 		}
 		writeJSON(w, http.StatusOK, list)
 	})

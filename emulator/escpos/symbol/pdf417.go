@@ -1,4 +1,4 @@
-package render
+package symbol
 
 import (
 	"fmt"
@@ -37,7 +37,7 @@ func PDF417Modules(p *paper.PDF417) (mods []bool, width, rows int, err error) {
 	ec := 1 << (level + 1)
 	n := 1 + len(data) // with the symbol length descriptor
 	maxCols := 30
-	if mw, _ := pdf417Dims(p); p.AreaWidth > 0 {
+	if mw, _ := PDF417Dims(p); p.AreaWidth > 0 {
 		// Automatic columns stay within the print area.
 		maxCols = min(30, max(1, (p.AreaWidth/mw-1)/17-4))
 		if p.Truncated {

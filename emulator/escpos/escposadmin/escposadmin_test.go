@@ -1,22 +1,23 @@
-package escpos_test
+package escposadmin_test
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/emulator/escpos/escposadmin"
+	"github.com/poshil/hil/emulator/escpos/escpostest"
 )
 
-func newAdmin(t *testing.T, p *escpos.Printer) *escpos.Admin {
+func newAdmin(t *testing.T, p *escpos.Printer) *escposadmin.Server {
 	t.Helper()
-	a, err := escpos.NewAdmin(p, escpos.AdminOptions{})
+	a, err := escposadmin.NewServer(p, escposadmin.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,9 +43,35 @@ func httpDo(t *testing.T, method, url, body string) (int, []byte, string) {
 	return resp.StatusCode, b, resp.Header.Get("Content-Type")
 }
 
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func write(t *testing.T, w io.Writer, b []byte) {
+	t.Helper()
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readN(t *testing.T, r io.Reader, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		t.Fatalf("reading %d bytes: %v", n, err)
+	}
+	return b
+}
+
 func TestAdminStatusAndState(t *testing.T) {
-	p, _ := newPrinter(t)
-	s := newServer(t, p, escpos.ServerOptions{})
+	tp := escpostest.NewServer(t, escpos.Options{})
+	p, s := tp.Printer, tp.Server
 	a := newAdmin(t, p)
 	if !strings.HasPrefix(a.URL(), "http://127.0.0.1:") {
 		t.Fatalf("URL %q", a.URL())
@@ -67,7 +94,7 @@ func TestAdminStatusAndState(t *testing.T) {
 	}
 	// The client on TCP sees the same state in real-time status bytes.
 	c := dial(t, s.Addr())
-	write(t, c, dleEOT4)
+	write(t, c, []byte{0x10, 0x04, 4}) // DLE EOT 4
 	if got := readN(t, c, 1); got[0] != 0x7e {
 		t.Fatalf("DLE EOT 4 after paper out: % x, want 7e", got)
 	}
@@ -75,14 +102,14 @@ func TestAdminStatusAndState(t *testing.T) {
 	if code != 200 || json.Unmarshal(body, &st) != nil || st.Paper != escpos.PaperNearEnd || st.CoverOpen {
 		t.Fatalf("POST /state recovery: %d %s", code, body)
 	}
-	write(t, c, dleEOT4)
+	write(t, c, []byte{0x10, 0x04, 4}) // DLE EOT 4
 	if got := readN(t, c, 1); got[0] != 0x1e {
 		t.Fatalf("DLE EOT 4 at near-end: % x, want 1e", got)
 	}
 }
 
 func TestAdminStateRejectsWhatItDoesNotKnow(t *testing.T) {
-	p, _ := newPrinter(t)
+	p := escpostest.NewServer(t, escpos.Options{}).Printer
 	a := newAdmin(t, p)
 	for _, tc := range []struct{ body, mention string }{
 		{`{"paper":"empty"}`, `"empty"`},
@@ -109,23 +136,16 @@ func TestAdminStateRejectsWhatItDoesNotKnow(t *testing.T) {
 	}
 }
 
-func TestParseStateRequestErrors(t *testing.T) {
-	_, err := escpos.ParseStateRequest([]byte(`{"drawer":"ajar"}`))
-	var se *escpos.StateError
-	if !errors.Is(err, escpos.ErrBadState) || !errors.As(err, &se) || se.Field != "drawer" || se.Value != `"ajar"` {
-		t.Fatalf("ParseStateRequest: %v", err)
-	}
-}
-
 func TestAdminReceipts(t *testing.T) {
-	p, receipts := newPrinter(t)
-	s := newServer(t, p, escpos.ServerOptions{})
+	tp := escpostest.NewServer(t, escpos.Options{})
+	p := tp.Printer
 	a := newAdmin(t, p)
-	job := cat(receiptBytes("COFFEE 3.50", "TOTAL 3.50"), fullCut)
-	c := dial(t, s.Addr())
+	// ESC @, two lines, GS V 0 (full cut), written by hand.
+	job := []byte("\x1b@COFFEE 3.50\nTOTAL 3.50\n\x1dV\x00")
+	c := dial(t, tp.Addr)
 	write(t, c, job)
 	c.Close()
-	nextReceipt(t, receipts)
+	tp.MustWaitIdle(t)
 
 	code, body, _ := httpDo(t, "GET", a.URL()+"/receipts", "")
 	var list []escpos.ReceiptInfo
@@ -157,36 +177,4 @@ func TestAdminReceipts(t *testing.T) {
 			t.Errorf("GET /receipts/%s: %d %s", bad, code, body)
 		}
 	}
-}
-
-// FuzzParseStateRequest: any body gives a request or a *StateError, never a
-// panic, and an accepted request holds only the documented values.
-func FuzzParseStateRequest(f *testing.F) {
-	for _, seed := range []string{
-		`{"paper":"ok","cover":"closed","cutter":"ok","online":true,"drawer":"closed"}`,
-		`{"paper":"out"}`, `{"paper":"near-end","online":false}`, `{"cover":"open","drawer":"open"}`,
-		`{"cutter":"jammed"}`, `{}`, `{"papr":"out"}`, `{"online":"yes"}`, `null`, `[]`, `{"paper":1}`,
-		`{"paper":"out","paper":"ok"}`, "{\"paper\":\"o\\u0075t\"}", ``,
-	} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		req, err := escpos.ParseStateRequest(body)
-		if err != nil {
-			var se *escpos.StateError
-			if !errors.As(err, &se) || !errors.Is(err, escpos.ErrBadState) {
-				t.Fatalf("error %v is not a *StateError", err)
-			}
-			return
-		}
-		check := func(name string, v *string, allowed ...string) {
-			if v != nil && !slices.Contains(allowed, *v) {
-				t.Fatalf("%s accepted as %q", name, *v)
-			}
-		}
-		check("paper", req.Paper, "ok", "near-end", "out")
-		check("cover", req.Cover, "open", "closed")
-		check("cutter", req.Cutter, "ok", "jammed")
-		check("drawer", req.Drawer, "open", "closed")
-	})
 }

@@ -1,4 +1,4 @@
-package render
+package symbol
 
 import (
 	"context"
@@ -127,10 +127,10 @@ func randomElementString(rng *rand.Rand) string {
 	return s.String()
 }
 
-// LookTool returns the path of a command line a test needs, from the
-// Debian package pkg (tests only; both test packages use it). Without it
+// lookTool returns the path of a command line a test needs, from the
+// Debian package pkg (tests only). Without it
 // the test is skipped, but fails in CI, where .ci/run installs it.
-func LookTool(t *testing.T, name, pkg string) string {
+func lookTool(t *testing.T, name, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
@@ -148,7 +148,7 @@ func LookTool(t *testing.T, name, pkg string) string {
 // the zint command line is installed (apt-get install zint) and is skipped
 // elsewhere; the published vectors of TestDataBarVectors run everywhere.
 func TestDataBarAgainstZint(t *testing.T) {
-	zint := LookTool(t, "zint", "zint")
+	zint := lookTool(t, "zint", "zint")
 	rng := rand.New(rand.NewPCG(24724, 2011))
 	for _, tc := range []struct {
 		sym       paper.Symbology

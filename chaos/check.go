@@ -8,6 +8,7 @@ import (
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/faults/acquirerfaults"
 	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 )
 
 // Invariant numbers, as in docs/architecture.md; Bounds is the bank-style
@@ -234,8 +235,9 @@ func (c *checker) resolved() {
 // "PRINTING WAS INTERRUPTED"), and duplicates.
 type receiptCount struct{ originals, interrupted, duplicates int }
 
-// InterruptedMark marks a receipt printed again after an interrupted print.
-const InterruptedMark = "PRINTING WAS INTERRUPTED"
+// InterruptedMark marks a receipt printed again after an interrupted print
+// (receipt.InterruptedMark).
+const InterruptedMark = receipt.InterruptedMark
 
 func countReceipts(tr TerminalRecord) map[string]*receiptCount {
 	out := map[string]*receiptCount{}

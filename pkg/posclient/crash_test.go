@@ -13,6 +13,7 @@ import (
 	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 )
 
 type crashed struct{ step string }
@@ -110,7 +111,7 @@ func TestCrashAtEveryStepThenRecover(t *testing.T) {
 				for _, r := range env.Receipts() {
 					switch {
 					case !strings.Contains(r, tx.RRN):
-					case strings.Contains(r, "PRINTING WAS INTERRUPTED"):
+					case strings.Contains(r, receipt.InterruptedMark):
 						marked++
 					default:
 						orig++

@@ -18,6 +18,7 @@ import (
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/printer"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 )
 
 // Test cards of the fake acquirer.
@@ -262,7 +263,7 @@ var (
 
 // InterruptedMark is the text that marks a receipt printed again after an
 // interrupted print (receipt.Receipt.Interrupted).
-const InterruptedMark = "PRINTING WAS INTERRUPTED"
+const InterruptedMark = receipt.InterruptedMark
 
 // CountReceipts counts the receipts (as text) that contain key, such as a
 // transaction's RRN: unmarked originals, those marked as printed again

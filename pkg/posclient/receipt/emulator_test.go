@@ -178,3 +178,41 @@ func TestEncodeOnEmulator(t *testing.T) {
 		})
 	}
 }
+
+// TestInterruptedMarkInEveryLanguage: a receipt printed again after an
+// interrupted print carries InterruptedMark in English and Chinese alike,
+// on a 58 mm and an 80 mm roll, as checkers look for it; a duplicate's mark
+// wins over it.
+func TestInterruptedMarkInEveryLanguage(t *testing.T) {
+	for _, lang := range []Language{English, Chinese} {
+		for _, profile := range []string{"tm-t88", "generic-58"} {
+			r := fullReceipt(lang)
+			r.Reprint, r.Interrupted = 0, true
+			opts := &Options{Cut: PartialCut}
+			if profile == "generic-58" {
+				opts.Columns, opts.Cut = 32, NoCut // no cutter on this profile
+			}
+			job, err := Encode(r, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs := printOn(t, profile, job, opts.Cut)
+			if len(rs) != 1 {
+				t.Fatalf("%v on %s: %d receipts, want 1", lang, profile, len(rs))
+			}
+			text := string(render.Text(rs[0]))
+			if !strings.Contains(text, InterruptedMark) || !strings.Contains(text, "REPRINT") {
+				t.Errorf("%v on %s: no interrupted mark:\n%s", lang, profile, text)
+			}
+			r.Reprint = 1
+			job, _ = Encode(r, opts)
+			rs = printOn(t, profile, job, opts.Cut)
+			if len(rs) != 1 {
+				t.Fatalf("%v on %s: %d receipts, want 1", lang, profile, len(rs))
+			}
+			if text := string(render.Text(rs[0])); strings.Contains(text, InterruptedMark) {
+				t.Errorf("%v on %s: a duplicate carries the interrupted mark", lang, profile)
+			}
+		}
+	}
+}

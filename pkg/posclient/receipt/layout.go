@@ -59,7 +59,7 @@ type labels struct {
 var labelSets = [...]labels{
 	English: {
 		merchantCopy: "MERCHANT COPY", customerCopy: "CUSTOMER COPY", duplicate: "DUPLICATE",
-		reprint: "REPRINT", interrupted: "PRINTING WAS INTERRUPTED",
+		reprint: "REPRINT", interrupted: InterruptedMark,
 		merchantID: "MERCHANT ID", terminalID: "TERMINAL ID", card: "CARD NO",
 		sale: "SALE", refund: "REFUND", void: "VOID",
 		preAuth: "PRE-AUTH", preAuthCancel: "PRE-AUTH CANCEL", completion: "PRE-AUTH COMPLETE",
@@ -70,7 +70,7 @@ var labelSets = [...]labels{
 	},
 	Chinese: {
 		merchantCopy: "商户存根", customerCopy: "持卡人存根", duplicate: "DUPLICATE / 重印",
-		reprint: "REPRINT / 补打", interrupted: "打印中断 INTERRUPTED",
+		reprint: "REPRINT / 补打 (打印中断)", interrupted: InterruptedMark,
 		merchantID: "商户编号", terminalID: "终端编号", card: "卡号",
 		sale: "消费", refund: "退货", void: "撤销",
 		preAuth: "预授权", preAuthCancel: "预授权撤销", completion: "预授权完成",

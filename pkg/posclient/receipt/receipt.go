@@ -362,6 +362,11 @@ type Receipt struct {
 	Language Language `json:"language"`
 }
 
+// InterruptedMark is the line, in every language, under "** REPRINT **"
+// on a receipt printed again after an interrupted print
+// (Receipt.Interrupted). Checkers that read receipts look for it.
+const InterruptedMark = "PRINTING WAS INTERRUPTED"
+
 // maxURL bounds the QR payload; a 48-column receipt cannot hold a bigger
 // symbol legibly at module size 3, and GS ( k stores at most 7089 bytes.
 const maxURL = 2000

@@ -99,6 +99,13 @@ func init() {
 				"hil pos lookup --last4 4242 --state approved",
 			},
 			run: runPos},
+		{name: "lab", synopsis: labSynopsis,
+			summary: "serve a printer, an acquirer and a live web view of both (receipts, sensors, ledger, faults)",
+			examples: []string{
+				"hil lab --http 127.0.0.1:8080 --tcp 127.0.0.1:9100 --listen 127.0.0.1:5000",
+				"hil lab --profile cup --faults plan.txt --out receipts/",
+			},
+			run: runLab},
 		{name: "terminal", synopsis: "hil terminal serve",
 			summary: "serve the built-in reference terminal on the terminal contract (JSON lines on stdin/stdout)",
 			examples: []string{

@@ -102,9 +102,9 @@ type Server struct {
 	srv  *http.Server
 	hub  *hub
 
-	mu       sync.Mutex
-	messages []MessageView // ring of the last LogLen
-	msgSeq   int
+	mu        sync.Mutex
+	messages  []MessageView // ring of the last LogLen
+	msgSeq    int
 	last      map[string][]byte // kind -> last published body
 	endpoints map[string]string
 	closed    bool

@@ -13,7 +13,10 @@ function el(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (k === "class") e.className = v; else e.setAttribute(k, v);
   }
-  for (const c of children) e.append(c === null || c === undefined ? "" : String(c));
+  for (const c of children) {
+    if (c instanceof Node) e.append(c);
+    else e.append(c === null || c === undefined ? "" : String(c));
+  }
   return e;
 }
 

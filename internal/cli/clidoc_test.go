@@ -26,6 +26,8 @@ at the same time (a flag here, a command there), and a migration would rewrite e
 ordered command table (` + "`internal/cli/cli.go`" + `) plus ` + "`parseInterspersed`" + ` gives flags anywhere,
 generated help and this page. Shell completion is what would justify cobra; revisit it then.
 
+` + "`hil lab`" + ` (a printer, an acquirer and a live web view of both) has its own page: [lab.md](lab.md).
+
 `
 
 // cliDoc renders docs/cli.md: hil help, then each command's --help.

@@ -35,8 +35,8 @@ When ready it prints one line per endpoint on stdout:
   lab http://127.0.0.1:8080
 
 The page's live stream is GET /events (Server-Sent Events); docs/lab.md
-describes it. The fault plan (--faults FILE) drives printer, acquirer and
-link rules alike; the page adds rules to it.`
+describes it. The fault plan (--faults FILE) holds printer and acquirer
+rules; the page adds rules to it (POST /faults).`
 
 func runLab(ctx context.Context, env *Env, args []string) int {
 	fs := newFlagSet(env, labSynopsis, labDescription)

@@ -84,7 +84,7 @@ type Options struct {
 	// LogLen is how many messages the message log keeps; 0 means
 	// DefaultLogLen.
 	LogLen int
-	// PollInterval is how often the printer, ledger and fault rules are
+	// PollInterval is how often the printer and the fault rules are
 	// compared with what the clients were last sent, besides after every
 	// change the lab sees happen; 0 means DefaultPollInterval.
 	PollInterval time.Duration
@@ -157,7 +157,7 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	// Seed what clients were last sent, so the first poll publishes only
 	// changes.
-	s.refresh(false)
+	s.refresh(false, true)
 	s.p.OnReceipt(s.onReceipt)
 	s.p.OnEvent(func(e escpos.Event) {
 		if e.Kind == escpos.EventCut {
@@ -211,9 +211,12 @@ func (s *Server) poke() {
 	}
 }
 
-// watch publishes changes of the printer, the ledger and the fault rules,
-// after every change the lab sees and every PollInterval (for changes it
-// does not see: a timed fault rule, a POST to an admin API on another port).
+// watch publishes changes of the printer, the ledger and the fault rules
+// after every change the lab sees, and of the printer and the rules every
+// PollInterval too, for changes it does not see (a timed fault rule, a
+// POST to the printer through another port). The ledger changes only
+// through exchanges, which the lab sees all of (its interceptor), so it is
+// not polled: a long soak's ledger is not copied four times a second.
 func (s *Server) watch() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.opts.PollInterval)
@@ -223,27 +226,26 @@ func (s *Server) watch() {
 		case <-s.done:
 			return
 		case <-s.kick:
+			s.refresh(true, true)
 		case <-t.C:
+			s.refresh(true, false)
 		}
-		s.refresh(true)
 	}
 }
 
-// refresh builds the printer, ledger and faults views and publishes those
-// that differ from what was last published.
-func (s *Server) refresh(publish bool) {
-	views := []struct {
+// refresh builds the printer, faults and (withLedger) ledger views and
+// publishes those that differ from what was last published.
+func (s *Server) refresh(publish, withLedger bool) {
+	type view struct {
 		kind string
 		v    any
-	}{
-		{"printer", s.printerView()},
-		{"ledger", s.ledgerView()},
+	}
+	views := []view{{"printer", s.printerView()}}
+	if withLedger {
+		views = append(views, view{"ledger", s.ledgerView()})
 	}
 	if s.in != nil {
-		views = append(views, struct {
-			kind string
-			v    any
-		}{"faults", s.faultsView()})
+		views = append(views, view{"faults", s.faultsView()})
 	}
 	for _, x := range views {
 		b, err := json.Marshal(x.v)
@@ -314,17 +316,20 @@ func (s *Server) ledgerView() LedgerView {
 	return v
 }
 
-// FaultsView is the fault plan's active rules (at most MaxFaultRules) and
-// how many faults were applied.
+// FaultsView is the fault plan's active rules (the last MaxFaultRules of
+// Total) and how often they fired, all together.
 type FaultsView struct {
-	Rules   []faults.RuleStatus `json:"rules"`
-	Total   int                 `json:"total"`
-	Applied int                 `json:"applied"`
+	Rules []faults.RuleStatus `json:"rules"`
+	Total int                 `json:"total"`
+	Fired int                 `json:"fired"`
 }
 
 func (s *Server) faultsView() FaultsView {
 	rules := s.in.Rules()
-	v := FaultsView{Total: len(rules), Rules: rules, Applied: len(s.in.Evidence())}
+	v := FaultsView{Total: len(rules), Rules: rules}
+	for _, r := range rules {
+		v.Fired += r.Fired
+	}
 	if len(rules) > MaxFaultRules {
 		v.Rules = rules[len(rules)-MaxFaultRules:]
 	}

@@ -161,7 +161,7 @@ function showFaults(f) {
     ul.append(el("li", { "data-id": r.id, class: r.done ? "done" : "" },
       r.rule + "  (fired " + r.fired + (r.done ? ", done" : "") + ")"));
   }
-  $("fault-applied").textContent = f.applied + " applied";
+  $("fault-fired").textContent = "fired " + f.fired;
 }
 
 async function faultsRequest(method, body) {
@@ -178,7 +178,8 @@ async function faultsRequest(method, body) {
     }
     err.hidden = true;
     err.textContent = "";
-    showFaults({ rules: j.rules || [], applied: j.applied || 0 });
+    const rules = j.rules || [];
+    showFaults({ rules, fired: rules.reduce((n, r) => n + r.fired, 0) });
     return true;
   } catch (e) {
     err.textContent = String(e); err.hidden = false;

@@ -327,3 +327,27 @@ func TestReceiptEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// The lab's acquirer speaks the host profile it is given.
+func TestCUPProfile(t *testing.T) {
+	r := startLab(t, "--profile", "cup", "--pty", "off")
+	s := openStream(t, r.URL)
+	var snap lab.Snapshot
+	s.next(t, "snapshot", &snap, nil)
+	if snap.Endpoints["profile"] != "cup" || snap.Endpoints["printer pty"] != "" {
+		t.Errorf("endpoints %v", snap.Endpoints)
+	}
+	if res := r.sale(t, "TERM0001", "8.00", "--profile", "cup"); res["state"] != "approved" {
+		t.Fatalf("cup sale: %v", res)
+	}
+	var msg lab.MessageView
+	s.next(t, "message", &msg, func() bool { return msg.MTI == "0200" })
+	if msg.Amount != 800 || msg.Code != "00" || msg.Card != "424242******4242" {
+		t.Errorf("cup sale in the log: %+v", msg)
+	}
+	var rc lab.ReceiptView
+	s.next(t, "receipt", &rc, nil)
+	if !strings.Contains(rc.Text, "8.00") {
+		t.Errorf("cup receipt:\n%s", rc.Text)
+	}
+}

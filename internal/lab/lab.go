@@ -277,8 +277,8 @@ type PrinterView struct {
 	OfflineCauses []string `json:"offlineCauses"`
 	Errors        []string `json:"errors"`
 	Busy          bool     `json:"busy"`
-	Receipts      int      `json:"receipts"` // receipts finished
-	Unfinished    int      `json:"unfinished"`
+	Receipts      int      `json:"receipts"`   // receipts finished
+	Unfinished    int      `json:"unfinished"` // elements (lines, images …) of the receipt in progress
 	Cuts          int64    `json:"cuts"`
 	LinesPrinted  int64    `json:"linesPrinted"`
 }

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -349,5 +350,74 @@ func TestCUPProfile(t *testing.T) {
 	s.next(t, "receipt", &rc, nil)
 	if !strings.Contains(rc.Text, "8.00") {
 		t.Errorf("cup receipt:\n%s", rc.Text)
+	}
+}
+
+// S1 staged in the lab: the plan runs the paper out in the middle of the
+// receipt, the sale owes its receipt, and once the paper is back and the
+// receipt recovered the page shows the torn paper (uncut) and the whole
+// receipt. --out keeps the receipts on disk too.
+func TestPlanFileAndOut(t *testing.T) {
+	dir := t.TempDir()
+	plan := dir + "/plan.txt"
+	if err := os.WriteFile(plan, []byte("printer paper-out after-lines=4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := dir + "/receipts"
+	r := startLab(t, "--faults", plan, "--out", out)
+	s := openStream(t, r.URL)
+	var snap lab.Snapshot
+	s.next(t, "snapshot", &snap, nil)
+	if snap.Faults == nil || len(snap.Faults.Rules) != 1 || snap.Faults.Rules[0].Rule != "printer paper-out after-lines=4" {
+		t.Fatalf("faults in the first snapshot: %+v", snap.Faults)
+	}
+	journal := dir + "/till.db"
+	if res := r.sale(t, "TERM0001", "25.00", "--journal", journal); res["state"] != "approved" || res["receipt"] != "owed" {
+		t.Fatalf("sale with the paper running out: %v", res)
+	}
+	// The torn paper (four lines) stays in the printer, unfinished, until
+	// the next job.
+	var pv lab.PrinterView
+	s.next(t, "printer", &pv, func() bool { return pv.Paper == "out" && pv.Unfinished == 4 })
+	if pv.Receipts != 0 {
+		t.Errorf("printer after the torn print: %+v", pv)
+	}
+	var fv lab.FaultsView
+	s.next(t, "faults", &fv, func() bool { return fv.Fired == 1 })
+
+	// A new roll; recover prints the owed receipt: the torn paper comes
+	// out as receipt 1, uncut, and the whole receipt as receipt 2.
+	resp, err := http.Post(r.URL+"/printer/state", "application/json", strings.NewReader(`{"paper":"ok"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var stdout, stderr bytes.Buffer
+	if code := cli.Run(context.Background(), []string{"pos", "recover", "--journal", journal, "--host", r.Acquirer, "--printer", r.Printer},
+		strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("hil pos recover: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	var rc lab.ReceiptView
+	s.next(t, "receipt", &rc, func() bool { return rc.N == 1 })
+	if rc.Cut != "none" || strings.Contains(rc.Text, "25.00") {
+		t.Errorf("the torn receipt: cut %s, text:\n%s", rc.Cut, rc.Text)
+	}
+	var whole lab.ReceiptView
+	s.next(t, "receipt", &whole, func() bool { return whole.N == 2 })
+	if whole.Cut == "none" || !strings.Contains(whole.Text, "25.00") {
+		t.Errorf("the recovered receipt: cut %s, text:\n%s", whole.Cut, whole.Text)
+	}
+	// Served from memory, and written to --out.
+	resp, err = http.Get(r.URL + "/receipts/1.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != rc.Text {
+		t.Errorf("/receipts/1.txt %q, the event's text %q", body, rc.Text)
+	}
+	if _, err := os.Stat(out + "/0001.png"); err != nil {
+		t.Errorf("--out: %v", err)
 	}
 }

@@ -40,7 +40,7 @@ function showPrinter(p) {
   $("printer-cutter").textContent = cutter;
   const causes = p.offlineCauses.concat(p.errors.filter((e) => !p.offlineCauses.includes(e)));
   $("printer-causes").textContent = causes.length ? causes.join(", ") : "–";
-  $("printer-receipts").textContent = p.receipts + (p.unfinished ? " (+" + p.unfinished + " unfinished)" : "");
+  $("printer-receipts").textContent = p.receipts + (p.unfinished ? " (one in progress: " + p.unfinished + " lines)" : "");
   $("printer-lines").textContent = p.linesPrinted + ", " + p.cuts;
 }
 

@@ -15,8 +15,9 @@
 //	GET  /events                Server-Sent Events: the live stream (see below)
 //	GET  /api/snapshot          the whole view as one JSON object, as the stream's snapshot event
 //	GET  /receipts/{n}.png      receipt n as a picture
-//	GET  /receipts/{n}.txt      its text, card numbers masked
-//	     /printer/...           the printer's admin API (escposadmin.Handler): GET /printer/status, POST /printer/state, …
+//	GET  /receipts/{n}.txt      its text, card numbers masked (and .bin: the bytes, card numbers masked)
+//	     /printer/...           the printer's admin API (escposadmin.Handler): GET /printer/status, POST /printer/state, …;
+//	                            /printer/receipts/{n}.* are the lab's masked ones above
 //	     /acquirer/...          the acquirer's admin API (acquirer.Server.AdminHandler): GET /acquirer/transactions, …
 //	     /faults                the fault plan's admin API (faults.AdminHandler), when there is a plan
 //

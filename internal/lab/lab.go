@@ -541,6 +541,9 @@ func (s *Server) Handler() http.Handler {
 		w.Write(s.snapshotJSON())
 	})
 	mux.HandleFunc("GET /receipts/{file}", s.serveReceipt)
+	// The printer's own receipt endpoints would hand out what was printed
+	// as it was; under the lab they are the lab's, card numbers masked.
+	mux.HandleFunc("GET /printer/receipts/{file}", s.serveReceipt)
 	mux.Handle("/printer/", http.StripPrefix("/printer", s.poking(escposadmin.Handler(s.p))))
 	mux.Handle("/acquirer/", http.StripPrefix("/acquirer", s.poking(s.acq.AdminHandler())))
 	if s.in != nil {
@@ -560,14 +563,18 @@ func (s *Server) poking(h http.Handler) http.Handler {
 	})
 }
 
-// serveReceipt answers /receipts/N.png and /receipts/N.txt (masked), from
-// the printer's memory or from Options.ReceiptDir.
+// serveReceipt answers /receipts/N.png, .txt and .bin, from the printer's
+// memory or from Options.ReceiptDir. Card numbers in the text and the
+// bytes are masked. The HTML page is not served: it sets out each glyph
+// in its own element, where no masking finds a card number.
 func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	num, ext, _ := strings.Cut(file, ".")
 	n, err := strconv.Atoi(num)
-	if err != nil || n < 1 || (ext != "png" && ext != "txt") {
-		http.Error(w, fmt.Sprintf("lab: receipt %q: want /receipts/N.png or /receipts/N.txt", file), http.StatusNotFound)
+	types := map[string]string{"png": "image/png", "txt": "text/plain; charset=utf-8", "bin": "application/octet-stream"}
+	ctype, known := types[ext]
+	if err != nil || n < 1 || !known {
+		http.Error(w, fmt.Sprintf("lab: receipt %q: want /receipts/N.png, .txt or .bin (the lab does not serve the HTML page)", file), http.StatusNotFound)
 		return
 	}
 	var rc *paper.Receipt
@@ -576,32 +583,36 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request) {
 			rc = c
 		}
 	}
+	var b []byte
 	switch {
-	case rc != nil && ext == "png":
+	case rc != nil:
 		var buf bytes.Buffer
-		if err := render.PNG(&buf, rc); err != nil {
+		switch ext {
+		case "png":
+			err = render.PNG(&buf, rc)
+		case "txt":
+			buf.Write(render.Text(rc))
+		case "bin":
+			buf.Write(rc.Raw)
+		}
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "image/png")
-		w.Write(buf.Bytes())
-	case rc != nil:
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte(hostproto.MaskPANs(string(render.Text(rc)))))
+		b = buf.Bytes()
 	case s.opts.ReceiptDir != "":
-		b, err := os.ReadFile(filepath.Join(s.opts.ReceiptDir, fmt.Sprintf("%04d.%s", n, ext)))
+		b, err = os.ReadFile(filepath.Join(s.opts.ReceiptDir, fmt.Sprintf("%04d.%s", n, ext)))
 		if err != nil {
 			http.Error(w, fmt.Sprintf("lab: no receipt %d in memory or in %s", n, s.opts.ReceiptDir), http.StatusNotFound)
 			return
 		}
-		if ext == "png" {
-			w.Header().Set("Content-Type", "image/png")
-		} else {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			b = []byte(hostproto.MaskPANs(string(b)))
-		}
-		w.Write(b)
 	default:
 		http.Error(w, fmt.Sprintf("lab: no receipt %d in memory", n), http.StatusNotFound)
+		return
 	}
+	if ext != "png" {
+		b = []byte(hostproto.MaskPANs(string(b)))
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Write(b)
 }

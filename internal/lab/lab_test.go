@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -419,5 +420,52 @@ func TestPlanFileAndOut(t *testing.T) {
 	}
 	if _, err := os.Stat(out + "/0001.png"); err != nil {
 		t.Errorf("--out: %v", err)
+	}
+}
+
+// A terminal that prints a full card number: the lab does not pass it on,
+// in the stream or from any receipt endpoint but the picture.
+func TestPrintedPANIsMasked(t *testing.T) {
+	r := startLab(t)
+	s := openStream(t, r.URL)
+	c, err := net.Dial("tcp", strings.TrimPrefix(r.Printer, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("\x1b@CARD " + acquirer.CardApprove + "\nTOTAL 1.00\n\x1dV\x00")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	var rc lab.ReceiptView
+	s.next(t, "receipt", &rc, nil)
+	if !strings.Contains(rc.Text, "CARD 424242******4242") {
+		t.Errorf("receipt text %q", rc.Text)
+	}
+	for _, path := range []string{"/receipts/1.txt", "/receipts/1.bin",
+		"/printer/receipts/1.txt", "/printer/receipts/1.bin", "/api/snapshot"} {
+		resp, err := http.Get(r.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "424242******4242") || strings.Contains(string(body), acquirer.CardApprove) {
+			t.Errorf("GET %s: %s, %q", path, resp.Status, body)
+		}
+	}
+	for _, path := range []string{"/receipts/1.html", "/printer/receipts/1.html"} {
+		resp, err := http.Get(r.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("GET %s: %s; the HTML page would show the card number glyph by glyph", path, resp.Status)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if strings.Contains(s.raw.String(), acquirer.CardApprove) {
+		t.Error("a full card number went down the event stream")
 	}
 }

@@ -114,56 +114,10 @@ func TestStatusThroughATelnetPort(t *testing.T) {
 // pty: hil's status read works through it. Needs ser2net (apt-get install
 // ser2net); skipped without it outside CI, fails in CI.
 func TestStatusThroughSer2net(t *testing.T) {
-	bin, err := exec.LookPath("ser2net")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ser2net is not installed (apt-get install ser2net)")
-		}
-		t.Skip("ser2net is not installed (apt-get install ser2net)")
-	}
-	if !pty.Supported {
-		t.Skip("no ptys here")
-	}
 	emu := newEmulator(t, escpos.Options{})
-	srv, err := escpos.NewServer(emu, escpos.ServerOptions{PTYLink: filepath.Join(t.TempDir(), "ttyPRN")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	// A free loopback port for ser2net (it cannot report one it picked).
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	host, port, _ := net.SplitHostPort(addr)
-	cfg := fmt.Sprintf("connection: &prn#  accepter: telnet(rfc2217),tcp,%s,%s#  connector: serialdev,%s,38400n81,local", host, port, srv.PTY())
+	addr, ser2netLog := startSer2net(t, emu, "38400n81")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-d", "-u", "-Y", cfg)
-	logPath := filepath.Join(t.TempDir(), "ser2net.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	ser2netLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
-	// ser2net has no readiness signal. Dialling to probe would open and
-	// close the pty (ser2net opens the device per connection), so watch
-	// for its listening socket instead and connect once.
-	for !listening(t, port) {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("ser2net never listened on %s\n%s", addr, ser2netLog())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 	p, err := Open(ctx, "tcp://"+addr, &Options{ReplyTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +132,65 @@ func TestStatusThroughSer2net(t *testing.T) {
 			t.Errorf("round %d: status %v", round, st)
 		}
 	}
+}
+
+// startSer2net serves emu on a pty and starts Debian's ser2net with a
+// telnet(rfc2217) accepter on a free loopback port in front of it (serial
+// settings: e.g. "38400n81"). It returns the address once ser2net
+// listens, and a function that returns ser2net's log. It skips the test
+// without ser2net or ptys outside CI.
+func startSer2net(t *testing.T, emu *escpos.Printer, settings string) (addr string, log func() string) {
+	t.Helper()
+	bin, err := exec.LookPath("ser2net")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ser2net is not installed (apt-get install ser2net)")
+		}
+		t.Skip("ser2net is not installed (apt-get install ser2net)")
+	}
+	if !pty.Supported {
+		t.Skip("no ptys here")
+	}
+	srv, err := escpos.NewServer(emu, escpos.ServerOptions{PTYLink: filepath.Join(t.TempDir(), "ttyPRN")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	// A free loopback port for ser2net (it cannot report one it picked).
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = l.Addr().String()
+	l.Close()
+	host, port, _ := net.SplitHostPort(addr)
+	cfg := fmt.Sprintf("connection: &prn#  accepter: telnet(rfc2217),tcp,%s,%s#  connector: serialdev,%s,%s,local", host, port, srv.PTY(), settings)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, bin, "-d", "-u", "-Y", cfg)
+	logPath := filepath.Join(t.TempDir(), "ser2net.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	log = func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	// ser2net has no readiness signal. Dialling to probe would open and
+	// close the pty (ser2net opens the device per connection), so watch
+	// for its listening socket instead and connect once.
+	for !listening(t, port) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("ser2net never listened on %s\n%s", addr, log())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return addr, log
 }
 
 // FuzzTelnetFilter: any bytes, split anywhere, give the same data and the

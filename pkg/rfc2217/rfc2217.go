@@ -252,15 +252,15 @@ func (m ModemState) String() string {
 type LineState byte
 
 const (
-	LineTimeout       LineState = 0x80 // time-out error
-	LineShiftEmpty    LineState = 0x40 // transfer shift register empty
-	LineHoldingEmpty  LineState = 0x20 // transfer holding register empty
-	LineBreak         LineState = 0x10 // break-detect error
-	LineFraming       LineState = 0x08 // framing error
-	LineParity        LineState = 0x04 // parity error
-	LineOverrun       LineState = 0x02 // overrun error
-	LineDataReady     LineState = 0x01 // data ready
-	LineErrors        LineState = LineTimeout | LineBreak | LineFraming | LineParity | LineOverrun
+	LineTimeout      LineState = 0x80 // time-out error
+	LineShiftEmpty   LineState = 0x40 // transfer shift register empty
+	LineHoldingEmpty LineState = 0x20 // transfer holding register empty
+	LineBreak        LineState = 0x10 // break-detect error
+	LineFraming      LineState = 0x08 // framing error
+	LineParity       LineState = 0x04 // parity error
+	LineOverrun      LineState = 0x02 // overrun error
+	LineDataReady    LineState = 0x01 // data ready
+	LineErrors       LineState = LineTimeout | LineBreak | LineFraming | LineParity | LineOverrun
 )
 
 func (l LineState) String() string {

@@ -26,6 +26,10 @@ const DefaultRFC2217Baud = 9600
 // server set something other than what the URL asked for.
 var ErrSettingRefused = errors.New("printer: the remote serial port refused a setting")
 
+// ErrNotRFC2217: the server of an rfc2217:// URL refuses COM-PORT-OPTION
+// (a raw or plain telnet port: use tcp://).
+var ErrNotRFC2217 = errors.New("printer: not an RFC 2217 port: the server refuses COM-PORT-OPTION (use tcp:// for a raw or telnet port)")
+
 // ErrNoModemLines: the transport has no modem lines (only rfc2217:// ports
 // report them), or the access server has not reported them yet.
 var ErrNoModemLines = errors.New("printer: no modem lines on this transport")
@@ -250,7 +254,7 @@ func (c *rfc2217Conn) handshake(ctx context.Context, s lineSettings, timeout tim
 	}
 	for !c.opts.Us(rfc2217.OptComPort) {
 		if c.opts.Refused(rfc2217.WILL, rfc2217.OptComPort) {
-			return errors.New("rfc2217: the server refuses COM-PORT-OPTION: not an RFC 2217 port (use tcp:// for a raw or telnet port)")
+			return ErrNotRFC2217
 		}
 		if err := read(); err != nil {
 			return fmt.Errorf("rfc2217: negotiating COM-PORT-OPTION: %w", err)

@@ -205,6 +205,14 @@ func (c *rfcConn) handle(out []byte, cmd rfc2217.Command) []byte {
 			c.baud = n
 		}
 		return answer(rfc2217.Uint32Value(c.baud)...)
+	case rfc2217.FlowcontrolSuspend, rfc2217.FlowcontrolResume:
+		// The client asks the server to pause its data: the printer's
+		// replies are a few bytes at a time; not emulated.
+		return out
+	case rfc2217.NotifyModemstate: // a poll (pyserial's poll_modem sends no value)
+		return answer(byte(c.lines & c.modemMask))
+	case rfc2217.NotifyLinestate: // a poll: no line errors on the emulated line
+		return answer(byte((rfc2217.LineShiftEmpty | rfc2217.LineHoldingEmpty) & c.lineMask))
 	case rfc2217.PurgeData:
 		if berr != nil || b < 1 || b > 3 {
 			c.log.Info("rfc2217: bad PURGE-DATA", "value", cp.Value)
@@ -236,20 +244,12 @@ func (c *rfcConn) handle(out []byte, cmd rfc2217.Command) []byte {
 		return answer(byte(c.stopSize))
 	case rfc2217.SetControl:
 		return answer(byte(c.controlLocked(rfc2217.Control(b))))
-	case rfc2217.NotifyModemstate: // a poll
-		return answer(byte(c.lines & c.modemMask))
-	case rfc2217.NotifyLinestate: // a poll: no line errors on the emulated line
-		return answer(byte((rfc2217.LineShiftEmpty | rfc2217.LineHoldingEmpty) & c.lineMask))
 	case rfc2217.SetModemstateMask:
 		c.modemMask = rfc2217.ModemState(b)
 		return answer(b)
 	case rfc2217.SetLinestateMask:
 		c.lineMask = rfc2217.LineState(b)
 		return answer(b)
-	case rfc2217.FlowcontrolSuspend, rfc2217.FlowcontrolResume:
-		// The client asks the server to pause its data: the printer's
-		// replies are a few bytes at a time; not emulated.
-		return out
 	}
 	c.log.Info("rfc2217: unknown COM-PORT-OPTION command", "command", cp.String())
 	return out

@@ -59,7 +59,10 @@ func (e *SettingError) Unwrap() error { return ErrSettingRefused }
 // Epson printers drop them while BUSY (offline, paper out, receive buffer
 // full).
 type ModemLines struct {
-	CTS, DSR, RI, CD bool
+	CTS bool `json:"cts"`
+	DSR bool `json:"dsr"`
+	RI  bool `json:"ri"`
+	CD  bool `json:"cd"`
 }
 
 func (m ModemLines) String() string {

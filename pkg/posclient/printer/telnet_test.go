@@ -4,12 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 
 	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/internal/pty"
+	"github.com/poshil/hil/internal/ser2nettest"
 )
 
 func TestTelnetFilterStripsAndRefuses(t *testing.T) {
@@ -135,19 +132,9 @@ func TestStatusThroughSer2net(t *testing.T) {
 }
 
 // startSer2net serves emu on a pty and starts Debian's ser2net with a
-// telnet(rfc2217) accepter on a free loopback port in front of it (serial
-// settings: e.g. "38400n81"). It returns the address once ser2net
-// listens, and a function that returns ser2net's log. It skips the test
-// without ser2net or ptys outside CI.
+// telnet(rfc2217) accepter in front of it (ser2nettest.Start).
 func startSer2net(t *testing.T, emu *escpos.Printer, settings string) (addr string, log func() string) {
 	t.Helper()
-	bin, err := exec.LookPath("ser2net")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ser2net is not installed (apt-get install ser2net)")
-		}
-		t.Skip("ser2net is not installed (apt-get install ser2net)")
-	}
 	if !pty.Supported {
 		t.Skip("no ptys here")
 	}
@@ -156,41 +143,7 @@ func startSer2net(t *testing.T, emu *escpos.Printer, settings string) (addr stri
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	// A free loopback port for ser2net (it cannot report one it picked).
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = l.Addr().String()
-	l.Close()
-	host, port, _ := net.SplitHostPort(addr)
-	cfg := fmt.Sprintf("connection: &prn#  accepter: telnet(rfc2217),tcp,%s,%s#  connector: serialdev,%s,%s,local", host, port, srv.PTY(), settings)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, bin, "-d", "-u", "-Y", cfg)
-	logPath := filepath.Join(t.TempDir(), "ser2net.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	log = func() string { b, _ := os.ReadFile(logPath); return string(b) }
-	// ser2net has no readiness signal. Dialling to probe would open and
-	// close the pty (ser2net opens the device per connection), so watch
-	// for its listening socket instead and connect once.
-	for !listening(t, port) {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("ser2net never listened on %s\n%s", addr, log())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return addr, log
+	return ser2nettest.Start(t, srv.PTY(), settings)
 }
 
 // FuzzTelnetFilter: any bytes, split anywhere, give the same data and the
@@ -220,23 +173,4 @@ func FuzzTelnetFilter(f *testing.F) {
 			t.Fatalf("more data out than in")
 		}
 	})
-}
-
-// listening reports whether a TCP socket listens on port (from
-// /proc/net/tcp: local address :PORT in hex, state 0A).
-func listening(t *testing.T, port string) bool {
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	fmt.Sscan(port, &n)
-	want := fmt.Sprintf(":%04X", n)
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
-			return true
-		}
-	}
-	return false
 }

@@ -89,8 +89,8 @@ type ServerOptions struct {
 	Logger *slog.Logger
 }
 
-// Server serves one [Printer] on a pty and/or TCP, in the manner of
-// net/http/httptest.Server.
+// Server serves one [Printer] on a pty, TCP and/or RFC 2217, in the manner
+// of net/http/httptest.Server.
 //
 // A printer is one device: one client session holds it at a time, and
 // replies go to the stream of that session. A session starts with the

@@ -331,6 +331,12 @@ func (c *rfc2217Conn) handshake(ctx context.Context, s lineSettings, timeout tim
 			return &SettingError{Setting: w.setting, Asked: w.asked, Got: w.got}
 		}
 	}
+	if len(c.pending) > 0 {
+		// Nothing was asked of the printer yet: a banner or stale
+		// bytes, not replies (pyserial purges them too).
+		c.log.Debug("rfc2217: bytes before the first request discarded", "bytes", len(c.pending))
+		c.pending = nil
+	}
 	return nil
 }
 

@@ -208,7 +208,6 @@ type rfc2217Conn struct {
 	// Only the reader (handshake, then Read) uses these.
 	dec     rfc2217.Decoder
 	opts    rfc2217.Options
-	pending []byte                // data that came during the handshake
 	answers func(rfc2217.ComPort) // during the handshake: server answers
 
 	mu        sync.Mutex
@@ -247,9 +246,10 @@ func (c *rfc2217Conn) handshake(ctx context.Context, s lineSettings, timeout tim
 		return err
 	}
 	buf := make([]byte, 512)
+	stale := 0 // data bytes before the first request: a banner, stale bytes
 	read := func() error {
 		n, err := c.conn.Read(buf)
-		c.pending = append(c.pending, c.dec.Decode(buf[:n], c.handle)...)
+		stale += len(c.dec.Decode(buf[:n], c.handle))
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return fmt.Errorf("rfc2217: no answer within %v", timeout)
 		}
@@ -331,11 +331,10 @@ func (c *rfc2217Conn) handshake(ctx context.Context, s lineSettings, timeout tim
 			return &SettingError{Setting: w.setting, Asked: w.asked, Got: w.got}
 		}
 	}
-	if len(c.pending) > 0 {
-		// Nothing was asked of the printer yet: a banner or stale
-		// bytes, not replies (pyserial purges them too).
-		c.log.Debug("rfc2217: bytes before the first request discarded", "bytes", len(c.pending))
-		c.pending = nil
+	if stale > 0 {
+		// Nothing was asked of the printer yet: these are no replies
+		// (pyserial purges them too).
+		c.log.Debug("rfc2217: bytes before the first request discarded", "bytes", stale)
 	}
 	return nil
 }
@@ -447,11 +446,6 @@ func (c *rfc2217Conn) writeRaw(b []byte) error {
 // Read returns data from the serial port; telnet commands are handled on
 // the way.
 func (c *rfc2217Conn) Read(b []byte) (int, error) {
-	if len(c.pending) > 0 {
-		n := copy(b, c.pending)
-		c.pending = c.pending[n:]
-		return n, nil
-	}
 	for {
 		n, err := c.conn.Read(b)
 		data := c.dec.Decode(b[:n], c.handle)

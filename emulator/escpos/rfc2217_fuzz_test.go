@@ -68,3 +68,32 @@ func FuzzRFC2217Server(f *testing.F) {
 		}
 	})
 }
+
+func TestModemLinesFollowTheProfile(t *testing.T) {
+	all := rfc2217.ModemCD | rfc2217.ModemDSR | rfc2217.ModemCTS
+	for _, tc := range []struct {
+		lines []string
+		busy  rfc2217.ModemState
+	}{
+		{nil, rfc2217.ModemCD},
+		{[]string{"dsr"}, rfc2217.ModemCD | rfc2217.ModemCTS},
+		{[]string{"cts"}, rfc2217.ModemCD | rfc2217.ModemDSR},
+		{[]string{"none"}, all},
+	} {
+		prof := Profile{BusyLines: tc.lines}
+		if got := modemLines(prof, false); got != all {
+			t.Errorf("%v, not busy: %v", tc.lines, got)
+		}
+		if got := modemLines(prof, true); got != tc.busy {
+			t.Errorf("%v, busy: %v, want %v", tc.lines, got, tc.busy)
+		}
+	}
+	prof, err := LookupProfile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof.BusyLines = []string{"dtr"}
+	if err := prof.validate(); err == nil {
+		t.Error("busyLines dtr accepted")
+	}
+}

@@ -75,8 +75,8 @@ func setPaper(t *testing.T, admin, state string) {
 
 // pyserialScript is what a terminal written in Python does with pyserial's
 // default rfc2217:// client: open, print a receipt, read a DLE EOT status,
-// and watch CTS/DSR while the paper runs out and is replaced (through the
-// admin API). pyserial has no event for modem lines: it polls them,
+// and watch CTS/DSR while the paper runs out and is replaced and the
+// printer goes offline and back (through the admin API). pyserial has no event for modem lines: it polls them,
 // bounded.
 const pyserialScript = `
 import json, sys, time, urllib.request
@@ -113,12 +113,18 @@ print("paper-out", s.cts, s.dsr, s.read(1).hex())
 post_state({"paper": "ok"})
 wait("CTS and DSR to come back", lambda: s.cts and s.dsr)
 print("paper-ok", s.cts, s.dsr)
+post_state({"online": False})
+wait("CTS and DSR to drop offline", lambda: not s.getCTS() and not s.getDSR())
+print("offline", s.getCTS(), s.getDSR())
+post_state({"online": True})
+wait("CTS and DSR back online", lambda: s.getCTS() and s.getDSR())
+print("online", s.getCTS(), s.getDSR())
 s.close()
 `
 
 // pyserial's default serial_for_url("rfc2217://…") against hil printer
 // serve --rfc2217: the open completes, a job prints, DLE EOT is answered,
-// and getCTS()/getDSR() follow the paper. Needs Debian's python3-serial;
+// and CTS/DSR (getCTS()/getDSR()) follow the paper and the online switch. Needs Debian's python3-serial;
 // skipped without it outside CI.
 func TestPyserialAgainstPrinterServe(t *testing.T) {
 	python := "/usr/bin/python3"
@@ -144,7 +150,9 @@ func TestPyserialAgainstPrinterServe(t *testing.T) {
 		"status 12\n" +
 		"receipts 1\n" +
 		"paper-out False False 7e\n" +
-		"paper-ok True True\n"
+		"paper-ok True True\n" +
+		"offline False False\n" +
+		"online True True\n"
 	if string(got) != want {
 		t.Errorf("pyserial printed:\n%s\nwant:\n%s", got, want)
 	}

@@ -32,8 +32,9 @@
 //
 // [Printer.Feed] writes like a host honouring BUSY: it waits while the
 // receive buffer is full, so Status.Buffered never exceeds the profile's
-// BufferSize and the [Server], which feeds every stream this way, stops
-// reading from a client while an offline printer's buffer is full. Kept
+// BufferSize and the [Server], which feeds every stream this way (except
+// an RFC 2217 client that asked for no flow control), stops reading from
+// a client while an offline printer's buffer is full. Kept
 // receipts are bounded by Options.KeepReceipts and KeepBytes, a receipt's
 // host bytes by MaxReceiptRaw, and receipts waiting for the OnReceipt
 // hooks by a short queue. Malformed input is logged one line per run of
@@ -59,6 +60,14 @@
 // generated from documented sources (CodePageSource, go generate). An ESC t
 // the profile has no page for is ignored, logged and counted
 // (Status.UnknownCodePages).
+//
+// # Serving
+//
+// A [Server] serves one Printer on a pty, on TCP and as an RFC 2217
+// remote serial port (ServerOptions.RFC2217): a telnet access server
+// whose modem lines follow [Printer.BusyLine] (DSR and CTS drop while the
+// printer is BUSY, as the profile's BusyLines say) and whose flow control
+// is the client's (rfc2217.go; vocabulary in pkg/rfc2217).
 //
 // # Profiles
 //

@@ -89,6 +89,8 @@ type Printer struct {
 	nearEndStop    bool
 	deselected     bool
 	busy           bool
+	busyLine       bool          // BUSY on the serial interface: busy or offline (BusyLine)
+	busyLineCh     chan struct{} // closed when busyLine changes; nil until asked for
 	overflow       int64
 	rx             int             // bytes in the receive buffer (flow.go)
 	roomWaiters    []chan struct{} // Feed calls waiting for room
@@ -330,6 +332,31 @@ func (p *Printer) updateBusyLocked() {
 			p.sendLocked([]byte{XON})
 		}
 	}
+	if line := p.busy || p.offlineLocked(); line != p.busyLine {
+		p.busyLine = line
+		if p.busyLineCh != nil {
+			close(p.busyLineCh)
+			p.busyLineCh = nil
+		}
+	}
+}
+
+// BusyLine reports the BUSY signal of the printer's serial interface and
+// returns a channel that is closed when it next changes. BUSY is up while
+// the receive buffer is full (free space down to Profile.BusyFree, until
+// it is back to ReleaseFree) or the printer is offline (cover open, paper
+// end, an error, switched offline), as Epson's serial interfaces signal it
+// with their factory setting "BUSY: offline or receive buffer full". The
+// lines that carry it are the profile's (Profile.BusyOn).
+func (p *Printer) BusyLine() (busy bool, changed <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tickLocked()
+	p.busyLine = p.busy || p.offlineLocked()
+	if p.busyLineCh == nil {
+		p.busyLineCh = make(chan struct{})
+	}
+	return p.busyLine, p.busyLineCh
 }
 
 // sendLocked queues a reply for the output goroutine.

@@ -71,6 +71,12 @@ type Profile struct {
 	BusyFree    int    `json:"busyFree"`
 	ReleaseFree int    `json:"releaseFree"`
 	Overflow    string `json:"overflow"` // "drop-new": bytes that do not fit are lost
+	// BusyLines are the modem lines the host sees drop while the printer
+	// is BUSY on its serial interface ([Printer.BusyLine]): "dsr" (the
+	// printer's DTR pin), "cts" (its RTS pin), or "none". Empty means
+	// both, as Epson's RS-232 interfaces do (DTR/DSR handshake, RTS
+	// following DTR).
+	BusyLines []string `json:"busyLines,omitempty"`
 	// IdleTimeoutSec is how long a TCP (port 9100) connection may send
 	// nothing before the printer closes it; 0 = never. Epson's network
 	// interfaces close it after 5 minutes without data ("Time out: 5
@@ -91,6 +97,15 @@ func (p Profile) Columns(f int) int {
 		return 0
 	}
 	return p.WidthDots / p.Fonts[f].Width
+}
+
+// BusyOn reports which of the host's modem lines drop while the printer
+// is BUSY (see BusyLines).
+func (p Profile) BusyOn() (dsr, cts bool) {
+	if len(p.BusyLines) == 0 {
+		return true, true
+	}
+	return slices.Contains(p.BusyLines, "dsr"), slices.Contains(p.BusyLines, "cts")
 }
 
 // font returns the metrics of font f, falling back to Font A.
@@ -116,6 +131,11 @@ func (p Profile) validate() error {
 	}
 	if (p.ID.Model|p.ID.Type|p.ID.ROM)&0x90 != 0 {
 		return fmt.Errorf("profile %s: GS I 1–3 IDs must have bits 4 and 7 clear (0xx0xxxx)", p.Name)
+	}
+	for _, l := range p.BusyLines {
+		if l != "dsr" && l != "cts" && l != "none" {
+			return fmt.Errorf("profile %s: busyLines: %q is not a line (want dsr, cts or none)", p.Name, l)
+		}
 	}
 	for _, f := range p.Fonts {
 		if f.Width <= 0 || f.Height <= 0 {
@@ -199,6 +219,7 @@ func LookupProfile(name string) (Profile, error) {
 
 func cloneProfile(p Profile) Profile {
 	p.Fonts = slices.Clone(p.Fonts)
+	p.BusyLines = slices.Clone(p.BusyLines)
 	p.CodePages = maps.Clone(p.CodePages)
 	return p
 }

@@ -25,7 +25,7 @@ var (
 
 // ServeError is a failure to set up an endpoint of a [Server].
 type ServeError struct {
-	Endpoint string // "pty" or "tcp"
+	Endpoint string // "pty", "tcp" or "rfc2217"
 	Addr     string // the address or link asked for
 	Err      error
 }
@@ -47,11 +47,19 @@ type ServerOptions struct {
 	// PTYLink, if set, is a path where a symbolic link to the pty is made
 	// (removed by Close). It implies PTY.
 	PTYLink string
-	// TCP serves the printer on TCPAddr. It is implied when PTY is off.
+	// TCP serves the printer on TCPAddr. It is implied when neither PTY
+	// nor RFC2217 is on.
 	TCP bool
 	// TCPAddr is the TCP address to listen on; "" means 127.0.0.1:0 (a free
 	// loopback port). Real printers listen on port 9100.
 	TCPAddr string
+	// RFC2217 serves the printer as a remote serial port (RFC 2217, as
+	// ser2net's telnet(rfc2217) accepters do) on RFC2217Addr, with modem
+	// lines driven by the printer's BUSY signal (rfc2217.go).
+	RFC2217 bool
+	// RFC2217Addr is the TCP address of the RFC 2217 endpoint; "" means
+	// 127.0.0.1:0. Setting it implies RFC2217.
+	RFC2217Addr string
 	// Listener, if set, is where TCP clients come from instead of a
 	// listener on TCPAddr (it implies TCP); Close closes it. Tests use it
 	// to serve net.Pipe connections inside a testing/synctest bubble.
@@ -81,8 +89,8 @@ type ServerOptions struct {
 	Logger *slog.Logger
 }
 
-// Server serves one [Printer] on a pty and/or TCP, in the manner of
-// net/http/httptest.Server.
+// Server serves one [Printer] on a pty, TCP and/or RFC 2217, in the manner
+// of net/http/httptest.Server.
 //
 // A printer is one device: one client session holds it at a time, and
 // replies go to the stream of that session. A session starts with the
@@ -104,8 +112,9 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	pty *pty.Pty
-	ln  net.Listener
+	pty   *pty.Pty
+	ln    net.Listener
+	rfcLn net.Listener // RFC 2217 endpoint
 
 	// turn is the printer: a session sends on it to take the printer and
 	// receives from it to give it back.
@@ -135,6 +144,7 @@ type stream struct {
 		Close() error
 	}
 	rw     io.ReadWriteCloser // raw, wrapped by WrapConn
+	rfc    *rfcConn           // the RFC 2217 connection, on that endpoint
 	log    *slog.Logger
 	pacer  Pacer
 	holds  bool        // the session holds the printer (only the stream's goroutine touches it)
@@ -168,7 +178,10 @@ func NewUnstartedServer(p *Printer, opts ServerOptions) *Server {
 	if opts.PTYLink != "" {
 		opts.PTY = true
 	}
-	if !opts.PTY || opts.Listener != nil {
+	if opts.RFC2217Addr != "" {
+		opts.RFC2217 = true
+	}
+	if !opts.PTY && !opts.RFC2217 || opts.Listener != nil {
 		opts.TCP = true
 	}
 	log := opts.Logger
@@ -222,6 +235,17 @@ func (s *Server) Start() error {
 		}
 		s.ln = ln
 	}
+	if s.opts.RFC2217 {
+		addr := s.opts.RFC2217Addr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return &ServeError{Endpoint: "rfc2217", Addr: addr, Err: err}
+		}
+		s.rfcLn = ln
+	}
 	if s.opts.Pacer != nil || s.opts.Realtime {
 		// Only pacers need every element: an event hook slows the printer.
 		s.p.OnEvent(func(e Event) {
@@ -240,8 +264,13 @@ func (s *Server) Start() error {
 	}
 	if s.ln != nil {
 		s.wg.Add(1)
-		go s.accept()
+		go s.accept(s.ln, "tcp")
 		s.log.Info("serving", "tcp", s.ln.Addr().String())
+	}
+	if s.rfcLn != nil {
+		s.wg.Add(1)
+		go s.accept(s.rfcLn, "rfc2217")
+		s.log.Info("serving", "rfc2217", s.rfcLn.Addr().String())
 	}
 	return nil
 }
@@ -280,6 +309,24 @@ func (s *Server) URL() string {
 	return "tcp://" + s.ln.Addr().String()
 }
 
+// RFC2217Addr is the address of the RFC 2217 endpoint, or "" without one.
+func (s *Server) RFC2217Addr() string {
+	if s.rfcLn == nil {
+		return ""
+	}
+	return s.rfcLn.Addr().String()
+}
+
+// RFC2217URL is the printer URL of the RFC 2217 endpoint,
+// "rfc2217://host:port" with no trailing slash, as printer.Open and
+// pyserial's serial_for_url take it; "" without one.
+func (s *Server) RFC2217URL() string {
+	if s.rfcLn == nil {
+		return ""
+	}
+	return "rfc2217://" + s.rfcLn.Addr().String()
+}
+
 // Printer is the printer served.
 func (s *Server) Printer() *Printer { return s.p }
 
@@ -315,7 +362,7 @@ func (s *Server) newStream(endpoint string, raw interface {
 	case s.opts.Realtime:
 		prof := s.p.Profile()
 		ro := RealtimeOptions{Clock: s.clk, DotLinesPerSecond: prof.SpeedMMPerSec * prof.DPI * 10 / 254}
-		if endpoint == "pty" {
+		if endpoint == "pty" || endpoint == "rfc2217" {
 			ro.BaudRate = prof.Baud
 		}
 		st.pacer = NewRealtimePacer(ro)
@@ -323,10 +370,10 @@ func (s *Server) newStream(endpoint string, raw interface {
 	return st
 }
 
-func (s *Server) accept() {
+func (s *Server) accept(ln net.Listener, endpoint string) {
 	defer s.wg.Done()
 	for {
-		c, err := s.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			if s.ctx.Err() == nil {
 				s.log.Error("accept", "err", err)
@@ -339,7 +386,22 @@ func (s *Server) accept() {
 			c.Close()
 			return
 		}
-		st := s.newStream("tcp", c, c)
+		var st *stream
+		if endpoint == "rfc2217" {
+			rc := newRFCConn(c, s.p.Profile().Baud, s.log)
+			busy, _ := s.p.BusyLine()
+			rc.lines = modemLines(s.p.Profile(), busy)
+			st = s.newStream(endpoint, rc, rc)
+			st.rfc = rc
+			rc.log = st.log
+			s.wg.Add(1)
+			go s.driveModem(st, rc)
+			if err := rc.start(); err != nil {
+				st.log.Info("rfc2217: negotiation", "err", err)
+			}
+		} else {
+			st = s.newStream(endpoint, c, c)
+		}
 		s.conns[st] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
@@ -538,7 +600,13 @@ func (s *Server) feed(st *stream, b []byte) bool {
 		return false
 	}
 	before := s.dots.Load()
-	if _, err := s.p.Feed(st.ctx, b); err != nil {
+	write := s.p.Feed
+	if st.rfc != nil && !st.rfc.holdsOnBusy() {
+		// No flow control on the emulated serial line: bytes go to the
+		// printer whether it is BUSY or not (rfc2217.go).
+		write = func(_ context.Context, b []byte) (int, error) { return s.p.Write(b) }
+	}
+	if _, err := write(st.ctx, b); err != nil {
 		if st.ctx.Err() == nil {
 			st.log.Error("printer", "err", err)
 		}
@@ -591,15 +659,15 @@ func (s *Server) Stall(d time.Duration) {
 	}
 }
 
-// DropConnections closes every TCP connection at once, as a printer that
-// resets or a network that fails does. The pty is not affected: a serial
-// line has no connection to drop. Each dropped session ends as if the
+// DropConnections closes every TCP connection at once (RFC 2217 ones
+// too), as a printer that resets or a network that fails does. The pty is
+// not affected: a serial line has no connection to drop. Each dropped session ends as if the
 // client had gone away.
 func (s *Server) DropConnections() {
 	s.mu.Lock()
 	var list []*stream
 	for st := range s.conns {
-		if st.endpoint == "tcp" {
+		if st.endpoint != "pty" {
 			list = append(list, st)
 		}
 	}
@@ -625,6 +693,9 @@ func (s *Server) Close() error {
 		s.cancel()
 		if s.ln != nil {
 			s.ln.Close()
+		}
+		if s.rfcLn != nil {
+			s.rfcLn.Close()
 		}
 		for _, st := range list {
 			st.rw.Close()

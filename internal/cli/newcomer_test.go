@@ -261,7 +261,7 @@ func TestNewcomerOtherCommands(t *testing.T) {
 		{name: "ports help lists exit codes", args: []string{"ports", "--help"}, code: ExitOK, stderr: `(?s)Exit status: 0 .*1 .*2 `},
 		{name: "version", args: []string{"version"}, code: ExitOK, stdout: `^hil github.com/poshil/hil \S+\nrevision .+\ngo go1\.\d+`},
 		{name: "run bad printer scheme", args: []string{"run", "--printer", "tpc://127.0.0.1:9100", "--keep", filepath.Join(dir, "keep")},
-			code: ExitUsage, stdout: `^$`, stderr: `^hil: run: printer: bad URL "tpc://127.0.0.1:9100": unknown scheme "tpc"; want serial, tcp or file\n$`},
+			code: ExitUsage, stdout: `^$`, stderr: `^hil: run: printer: bad URL "tpc://127.0.0.1:9100": unknown scheme "tpc"; want serial, tcp, rfc2217 or file\n$`},
 		{name: "run unreachable printer", args: []string{"run", "--keep", filepath.Join(dir, "keep"), "--printer", "tcp://127.0.0.1:1"},
 			code: ExitFailure, stdout: `^$`, stderr: `^hil: run: --printer tcp://127.0.0.1:1 cannot be reached; no scenario was run: [^\n]*\n$`},
 		{name: "render random bytes", args: []string{"render", random, "--format", "text"}, code: ExitOK, stderr: `skipped \d+ more malformed sequences \(\d+ in all\)\n$`},

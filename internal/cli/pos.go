@@ -154,7 +154,7 @@ func runPos(ctx context.Context, env *Env, args []string) int {
 	}
 	fs.StringVar(&g.journal, "journal", os.Getenv("HIL_POS_JOURNAL"), "journal `FILE` (SQLite); default $XDG_STATE_HOME/poshil/TERMINAL.db; :memory: keeps nothing")
 	fs.StringVar(&g.host, "host", envOr("HIL_ACQUIRER_ADDR", "127.0.0.1:5000"), "acquirer `ADDR`")
-	fs.StringVar(&g.printer, "printer", os.Getenv("HIL_PRINTER_URL"), "printer `URL` (serial:///dev/ttyUSB0?baud=38400, tcp://host:9100, file:///dev/usb/lp0); empty: none")
+	fs.StringVar(&g.printer, "printer", os.Getenv("HIL_PRINTER_URL"), "printer `URL` (serial:///dev/ttyUSB0?baud=38400, tcp://host:9100, rfc2217://host:port, file:///dev/usb/lp0); empty: none")
 	fs.StringVar(&g.eReceipt, "e-receipt", "", "`DIR` for e-receipts (receipts that cannot be printed)")
 	fs.StringVar(&g.terminalID, "terminal", envOr("HIL_TERMINAL_ID", "TERM0001"), "terminal `ID` (DE41, 8 characters)")
 	fs.StringVar(&g.crash, "crash-at", os.Getenv("HIL_POS_CRASH"), "kill this process with SIGKILL at crash `POINT`")

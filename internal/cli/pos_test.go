@@ -175,3 +175,38 @@ func TestPosSaleOnServedPrinter(t *testing.T) {
 		t.Errorf("%d receipts printed, want 1", n)
 	}
 }
+
+// hil pos --printer rfc2217://…: a sale prints through the emulator's
+// RFC 2217 endpoint with hardware flow control; with the paper out, the
+// status read through it stops the sale before it starts.
+func TestPosSaleOverRFC2217(t *testing.T) {
+	srv := acquirertest.NewServer(t, acquirer.Options{})
+	emu, err := escpos.NewPrinter(escpos.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	ps, err := escpos.NewServer(emu, escpos.ServerOptions{RFC2217: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	url := ps.RFC2217URL() + "?baud=38400&flow=rtscts"
+	code, out, stderr := runPosCmd(t, "--host", srv.Addr(), "--printer", url, "--terminal", "TERM0003",
+		"sale", "--card", acquirer.CardApprove, "9.99")
+	if code != ExitOK || !strings.Contains(out, "receipt=printed") {
+		t.Fatalf("exit %d, %q, %s", code, out, stderr)
+	}
+	if err := emu.WaitIdle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(emu.Receipts()); n != 1 {
+		t.Errorf("%d receipts printed, want 1", n)
+	}
+	emu.SetPaper(escpos.PaperOut)
+	code, out, stderr = runPosCmd(t, "--host", srv.Addr(), "--printer", url, "--terminal", "TERM0003",
+		"sale", "--card", acquirer.CardApprove, "1.00")
+	if code != ExitFailure || !strings.Contains(stderr, "not ready: paper out") {
+		t.Fatalf("paper out: exit %d, %q, %s", code, out, stderr)
+	}
+}

@@ -29,7 +29,14 @@ ASB, GS ( H) are answered on the stream they came on.
 When ready it prints one line per endpoint on stdout:
   pty /dev/pts/7
   tcp 127.0.0.1:9100
+  rfc2217 127.0.0.1:2217
   admin http://127.0.0.1:41234
+
+With --rfc2217 ADDR the printer is also a remote serial port (RFC 2217, as
+ser2net serves one; rfc2217://ADDR for hil and pyserial) whose modem lines
+follow the printer: DSR and CTS drop while it is BUSY (offline, paper out,
+receive buffer full; the profile's busyLines), and the client's flow control
+decides whether data is held or lost while it is.
 
 The admin API (--admin) sets the printer's sensors and lists its receipts:
   GET /status, POST /state {"paper":"out"}, GET /receipts, GET /receipts/1.png
@@ -64,6 +71,7 @@ func runPrinter(ctx context.Context, env *Env, args []string) int {
 type printerServe struct {
 	pty      string // "" = a pty without a link; "off" = no pty
 	tcp      string // "off" = no TCP
+	rfc2217  string // "" = no RFC 2217 endpoint
 	profile  string
 	admin    string // "" = no admin API
 	out      string // "" = receipts are not written
@@ -76,11 +84,12 @@ type printerServe struct {
 
 func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	fs := newFlagSet(env, "hil printer serve [flags]",
-		"Serves the emulated printer until SIGINT/SIGTERM. Prints 'pty PATH', 'tcp ADDR' and\n"+
+		"Serves the emulated printer until SIGINT/SIGTERM. Prints 'pty PATH', 'tcp ADDR', 'rfc2217 ADDR' and\n"+
 			"'admin http://ADDR' on stdout once each endpoint is ready. Profiles: "+profileNames()+".")
 	var cfg printerServe
 	fs.StringVar(&cfg.pty, "pty", "", "also make a symbolic link to the virtual serial port at `PATH`; 'off' for no pty (default: a pty without a link, where ptys exist)")
 	fs.StringVar(&cfg.tcp, "tcp", "127.0.0.1:0", "listen for TCP clients on `ADDR` (9100 is what real printers use); 'off' for no TCP")
+	fs.StringVar(&cfg.rfc2217, "rfc2217", "", "also serve the printer as an RFC 2217 remote serial port on `ADDR`, e.g. 127.0.0.1:0 (modem lines follow the printer's BUSY line)")
 	fs.StringVar(&cfg.profile, "profile", escpos.DefaultProfile, "printer profile `NAME`")
 	fs.StringVar(&cfg.admin, "admin", "", "serve the admin API (HTTP+JSON) on `ADDR`, e.g. 127.0.0.1:0")
 	fs.StringVar(&cfg.out, "out", "", "write each finished receipt into `DIR` as NNNN.bin, NNNN.txt and NNNN.png")
@@ -99,8 +108,8 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("printer serve: unexpected arguments %q", args)
 		return ExitUsage
 	}
-	if cfg.pty == "off" && cfg.tcp == "off" {
-		env.Errorf("printer serve: --pty off and --tcp off leave nothing to serve")
+	if cfg.pty == "off" && cfg.tcp == "off" && cfg.rfc2217 == "" {
+		env.Errorf("printer serve: --pty off and --tcp off leave nothing to serve (without --rfc2217)")
 		return ExitUsage
 	}
 	if cfg.pty != "" && cfg.pty != "off" && !pty.Supported {
@@ -146,6 +155,7 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 		PTY:         cfg.pty != "off" && pty.Supported,
 		TCP:         cfg.tcp != "off",
 		TCPAddr:     cfg.tcp,
+		RFC2217Addr: cfg.rfc2217,
 		Realtime:    cfg.realtime,
 		IdleTimeout: idle,
 		Logger:      log.With("part", "server"),
@@ -202,6 +212,9 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	}
 	if srv.Addr() != "" {
 		fmt.Fprintf(env.Stdout, "tcp %s\n", srv.Addr())
+	}
+	if srv.RFC2217Addr() != "" {
+		fmt.Fprintf(env.Stdout, "rfc2217 %s\n", srv.RFC2217Addr())
 	}
 	if admin != nil {
 		fmt.Fprintf(env.Stdout, "admin %s\n", admin.URL())

@@ -46,6 +46,9 @@ func startPrinterServe(t *testing.T, args ...string) (map[string]string, func() 
 	if argsHave(args, "--admin", "") {
 		want++
 	}
+	if argsHave(args, "--rfc2217", "") {
+		want++
+	}
 	ready := map[string]string{}
 	sc := bufio.NewScanner(outR)
 	for len(ready) < want && sc.Scan() {

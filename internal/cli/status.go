@@ -21,12 +21,15 @@ type statusJSON struct {
 	Paper   string `json:"paper"`
 	printer.Status
 	Raw string `json:"raw"`
+	// Modem is the remote serial port's modem lines (rfc2217:// only).
+	Modem *printer.ModemLines `json:"modem,omitempty"`
 }
 
 func runStatus(ctx context.Context, env *Env, args []string) int {
 	fs := newFlagSet(env, "hil status [--json] [--ready] [--timeout D] URL",
 		"Queries a receipt printer's real-time status (DLE EOT 1–4) and prints it decoded, one item per\n"+
-			"line. URL is serial:///dev/ttyUSB0?baud=19200 (also databits, parity, stopbits), tcp://host:9100\n"+
+			"line. URL is serial:///dev/ttyUSB0?baud=19200 (also databits, parity, stopbits), tcp://host:9100,\n"+
+			"rfc2217://host:port?baud=9600&flow=rtscts (a remote serial port; its modem lines are shown too)\n"+
 			"or file:///dev/usb/lp0. Exit status 0 when the status was read (and, with --ready, the printer\n"+
 			"is ready), 1 when it could not be read or --ready found the printer not ready, 2 on bad usage.")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
@@ -80,6 +83,10 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 		return ExitFailure
 	}
 
+	var modem *printer.ModemLines
+	if lines, _, err := p.ModemLines(); err == nil {
+		modem = &lines
+	}
 	reason := ""
 	if e := st.Err(); e != nil {
 		reason = strings.TrimPrefix(e.Error(), "printer: ")
@@ -92,6 +99,7 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 			Paper:   st.Paper(),
 			Status:  st,
 			Raw:     fmt.Sprintf("%02X %02X %02X %02X", st.Raw[0], st.Raw[1], st.Raw[2], st.Raw[3]),
+			Modem:   modem,
 		}
 		b, err := json.Marshal(out)
 		if err != nil {
@@ -104,6 +112,9 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(tw, "printer\t%s\n", url)
 		for _, it := range st.Items() {
 			fmt.Fprintf(tw, "%s\t%s\n", it.Name, it.Value)
+		}
+		if modem != nil {
+			fmt.Fprintf(tw, "modem lines\t%s\n", modem)
 		}
 		tw.Flush()
 	}

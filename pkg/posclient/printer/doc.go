@@ -16,8 +16,22 @@
 // On tcp:// the client also reads telnet: ser2net's telnet and RFC 2217
 // ports open with option negotiation (IAC DO/WILL …), which the client
 // strips from the replies and refuses (WONT/DONT), so status works through
-// them as through a raw port. Jobs are not telnet-escaped yet: send jobs
-// with 0xFF bytes (images) through a raw port.
+// them as through a raw port. Jobs are not telnet-escaped on tcp://: send
+// jobs with 0xFF bytes (images) through a raw port, or use rfc2217://.
+//
+// # Remote serial ports (RFC 2217)
+//
+// rfc2217://host:port?baud=9600&databits=8&parity=none&stopbits=1&flow=none
+// (the defaults) speaks the Telnet COM Port Control Option to an access
+// server (ser2net, labgrid, hil printer serve --rfc2217): it negotiates
+// BINARY, SGA and COM-PORT-OPTION, sets the line and flow control (none,
+// rtscts, xonxoff, dsrdtr) and waits for the server to confirm each
+// setting (a different value is a [SettingError] wrapping
+// [ErrSettingRefused]; a server without COM-PORT-OPTION gives
+// [ErrNotRFC2217]), escapes 0xFF both ways, and keeps the modem lines the
+// server reports: [Printer.ModemLines] returns them (CTS, DSR, RI, CD) and
+// a channel closed at their next change. Epson RS-232 printers drop DSR
+// and CTS while BUSY (offline, paper out, buffer full).
 //
 // # Status
 //

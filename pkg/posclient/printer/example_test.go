@@ -120,3 +120,39 @@ func ExampleFileSink() {
 	// 20261123T093000Z_612345678901_customer.txt
 	// <nil>
 }
+
+// A remote serial port: the emulated printer served as an RFC 2217 port
+// (as ser2net serves a real one). The open confirms the line settings;
+// the modem lines follow the printer, and a caller waits for their next
+// change on a channel.
+func ExampleOpen_rfc2217() {
+	emu, _ := escpos.NewPrinter(escpos.Options{})
+	defer emu.Close()
+	srv, _ := escpos.NewServer(emu, escpos.ServerOptions{RFC2217: true})
+	defer srv.Close()
+
+	ctx := context.Background()
+	p, err := printer.Open(ctx, srv.RFC2217URL()+"?baud=19200&flow=rtscts", &printer.Options{Name: "counter printer"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Close()
+	lines, _, _ := p.ModemLines()
+	fmt.Println("ready:", lines)
+
+	emu.SetPaper(escpos.PaperOut)
+	for {
+		lines, changed, err := p.ModemLines()
+		if err == nil && !lines.DSR {
+			fmt.Println("paper out:", lines)
+			break
+		}
+		<-changed
+	}
+	fmt.Println(p.Ready(ctx))
+	// Output:
+	// ready: CTS on, DSR on, CD on, RI off
+	// paper out: CTS off, DSR off, CD on, RI off
+	// printer: counter printer: not ready: paper out
+}

@@ -12,7 +12,8 @@ import "net"
 // once), as a plain network terminal does, so that the port stays a
 // plain byte pipe. A raw port-9100 printer never sends IAC and sees no
 // difference. Jobs are not escaped (a 0xFF in a job through a telnet
-// port is still taken as IAC by ser2net): full RFC 2217 is not done here.
+// port is still taken as IAC by ser2net): rfc2217:// (rfc2217.go) does the
+// full protocol.
 const (
 	telnetIAC  byte = 0xFF
 	telnetDONT byte = 0xFE

@@ -4,12 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 
 	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/internal/pty"
+	"github.com/poshil/hil/internal/ser2nettest"
 )
 
 func TestTelnetFilterStripsAndRefuses(t *testing.T) {
@@ -114,56 +111,10 @@ func TestStatusThroughATelnetPort(t *testing.T) {
 // pty: hil's status read works through it. Needs ser2net (apt-get install
 // ser2net); skipped without it outside CI, fails in CI.
 func TestStatusThroughSer2net(t *testing.T) {
-	bin, err := exec.LookPath("ser2net")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ser2net is not installed (apt-get install ser2net)")
-		}
-		t.Skip("ser2net is not installed (apt-get install ser2net)")
-	}
-	if !pty.Supported {
-		t.Skip("no ptys here")
-	}
 	emu := newEmulator(t, escpos.Options{})
-	srv, err := escpos.NewServer(emu, escpos.ServerOptions{PTYLink: filepath.Join(t.TempDir(), "ttyPRN")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	// A free loopback port for ser2net (it cannot report one it picked).
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	host, port, _ := net.SplitHostPort(addr)
-	cfg := fmt.Sprintf("connection: &prn#  accepter: telnet(rfc2217),tcp,%s,%s#  connector: serialdev,%s,38400n81,local", host, port, srv.PTY())
+	addr, ser2netLog := startSer2net(t, emu, "38400n81")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-d", "-u", "-Y", cfg)
-	logPath := filepath.Join(t.TempDir(), "ser2net.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	ser2netLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
-	// ser2net has no readiness signal. Dialling to probe would open and
-	// close the pty (ser2net opens the device per connection), so watch
-	// for its listening socket instead and connect once.
-	for !listening(t, port) {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("ser2net never listened on %s\n%s", addr, ser2netLog())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 	p, err := Open(ctx, "tcp://"+addr, &Options{ReplyTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +129,21 @@ func TestStatusThroughSer2net(t *testing.T) {
 			t.Errorf("round %d: status %v", round, st)
 		}
 	}
+}
+
+// startSer2net serves emu on a pty and starts Debian's ser2net with a
+// telnet(rfc2217) accepter in front of it (ser2nettest.Start).
+func startSer2net(t *testing.T, emu *escpos.Printer, settings string) (addr string, log func() string) {
+	t.Helper()
+	if !pty.Supported {
+		t.Skip("no ptys here")
+	}
+	srv, err := escpos.NewServer(emu, escpos.ServerOptions{PTYLink: filepath.Join(t.TempDir(), "ttyPRN")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return ser2nettest.Start(t, srv.PTY(), settings)
 }
 
 // FuzzTelnetFilter: any bytes, split anywhere, give the same data and the
@@ -207,23 +173,4 @@ func FuzzTelnetFilter(f *testing.F) {
 			t.Fatalf("more data out than in")
 		}
 	})
-}
-
-// listening reports whether a TCP socket listens on port (from
-// /proc/net/tcp: local address :PORT in hex, state 0A).
-func listening(t *testing.T, port string) bool {
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	fmt.Sscan(port, &n)
-	want := fmt.Sprintf(":%04X", n)
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
-			return true
-		}
-	}
-	return false
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.bug.st/serial"
+
+	"github.com/poshil/hil/pkg/rfc2217"
 )
 
 // DefaultBaud is the serial speed used when a serial URL gives none; it is
@@ -27,10 +29,17 @@ const DefaultTCPPort = "9100"
 //
 //	serial:///dev/ttyUSB0?baud=38400&databits=8&parity=none&stopbits=1
 //	tcp://10.0.0.5:9100            (port 9100 when left out)
+//	rfc2217://10.0.0.5:2000?baud=19200&flow=rtscts   (a remote serial port)
 //	file:///dev/usb/lp0            (a printer device or a plain file)
 //
 // Serial ports (ttyUSB, ttyACM, ttyS, ptys) go through go.bug.st/serial in
-// raw mode; modem lines are left alone, since ptys do not have them. A
+// raw mode; modem lines are left alone, since ptys do not have them. An
+// rfc2217:// URL is a remote serial port behind an RFC 2217 access server
+// (ser2net, labgrid, hil printer serve --rfc2217): the client negotiates
+// telnet BINARY, SGA and COM-PORT-OPTION, sets baud, databits, parity,
+// stopbits and flow (none, rtscts, xonxoff or dsrdtr; default 9600 8N1,
+// no flow control), waits for the server to confirm each, and reports the
+// modem lines it notifies ([Printer.ModemLines]). A
 // file:// URL is opened with plain os.OpenFile: a character device is opened
 // read-write when it allows it (bidirectional USB printers answer status),
 // else write-only; a regular file is appended to and has no status. On a
@@ -47,7 +56,7 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*Printer, error) {
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, &URLError{URL: rawURL, Reason: err.Error() + "; want serial:///dev/ttyUSB0, tcp://host:9100 or file:///dev/usb/lp0"}
+		return nil, &URLError{URL: rawURL, Reason: err.Error() + "; want serial:///dev/ttyUSB0, tcp://host:9100, rfc2217://host:port or file:///dev/usb/lp0"}
 	}
 	o := opts.withDefaults()
 	if opts == nil || opts.Name == "" {
@@ -58,12 +67,14 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*Printer, error) {
 		return openSerial(ctx, rawURL, u, &o)
 	case "tcp":
 		return openTCP(ctx, rawURL, u, &o)
+	case "rfc2217":
+		return openRFC2217(ctx, rawURL, u, &o) // rfc2217.go
 	case "file":
 		return openFile(ctx, rawURL, u, &o)
 	case "":
-		return nil, &URLError{URL: rawURL, Reason: "no scheme; want serial://, tcp:// or file://"}
+		return nil, &URLError{URL: rawURL, Reason: "no scheme; want serial://, tcp://, rfc2217:// or file://"}
 	}
-	return nil, &URLError{URL: rawURL, Reason: "unknown scheme " + strconv.Quote(u.Scheme) + "; want serial, tcp or file"}
+	return nil, &URLError{URL: rawURL, Reason: "unknown scheme " + strconv.Quote(u.Scheme) + "; want serial, tcp, rfc2217 or file"}
 }
 
 // urlPath returns the device path of a serial:// or file:// URL, accepting
@@ -87,48 +98,19 @@ func openSerial(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	mode := &serial.Mode{BaudRate: DefaultBaud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit}
-	for key, vals := range u.Query() {
-		v := vals[len(vals)-1]
-		bad := func(want string) error {
-			return &URLError{URL: rawURL, Reason: key + "=" + strconv.Quote(v) + ": want " + want}
-		}
-		switch key {
-		case "baud":
-			n, err := strconv.Atoi(v)
-			if err != nil || n <= 0 {
-				return nil, bad("a positive number such as 38400")
-			}
-			mode.BaudRate = n
-		case "databits":
-			n, err := strconv.Atoi(v)
-			if err != nil || (n != 7 && n != 8) {
-				return nil, bad("7 or 8")
-			}
-			mode.DataBits = n
-		case "parity":
-			switch strings.ToLower(v) {
-			case "none", "n":
-				mode.Parity = serial.NoParity
-			case "even", "e":
-				mode.Parity = serial.EvenParity
-			case "odd", "o":
-				mode.Parity = serial.OddParity
-			default:
-				return nil, bad("none, even or odd")
-			}
-		case "stopbits":
-			switch v {
-			case "1":
-				mode.StopBits = serial.OneStopBit
-			case "2":
-				mode.StopBits = serial.TwoStopBits
-			default:
-				return nil, bad("1 or 2")
-			}
-		default:
-			return nil, &URLError{URL: rawURL, Reason: "unknown parameter " + strconv.Quote(key) + "; want baud, databits, parity or stopbits"}
-		}
+	s, err := parseLineQuery(rawURL, u, lineSettings{baud: DefaultBaud, dataBits: 8, parity: rfc2217.ParityNone, stopBits: 1}, false)
+	if err != nil {
+		return nil, err
+	}
+	mode := &serial.Mode{BaudRate: s.baud, DataBits: s.dataBits, Parity: serial.NoParity, StopBits: serial.OneStopBit}
+	switch s.parity {
+	case rfc2217.ParityEven:
+		mode.Parity = serial.EvenParity
+	case rfc2217.ParityOdd:
+		mode.Parity = serial.OddParity
+	}
+	if s.stopBits == 2 {
+		mode.StopBits = serial.TwoStopBits
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

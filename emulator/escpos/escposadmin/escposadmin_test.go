@@ -13,6 +13,7 @@ import (
 	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/emulator/escpos/escposadmin"
 	"github.com/poshil/hil/emulator/escpos/escpostest"
+	"github.com/poshil/hil/emulator/escpos/paper"
 )
 
 func newAdmin(t *testing.T, p *escpos.Printer) *escposadmin.Server {
@@ -142,9 +143,18 @@ func TestAdminReceipts(t *testing.T) {
 	a := newAdmin(t, p)
 	// ESC @, two lines, GS V 0 (full cut), written by hand.
 	job := []byte("\x1b@COFFEE 3.50\nTOTAL 3.50\n\x1dV\x00")
+	// WaitIdle alone could run before the server has read the bytes:
+	// wait for the cut to finish the receipt, then for the hooks.
+	cut := make(chan struct{}, 1)
+	p.OnReceipt(func(*paper.Receipt) { cut <- struct{}{} })
 	c := dial(t, tp.Addr)
 	write(t, c, job)
 	c.Close()
+	select {
+	case <-cut:
+	case <-t.Context().Done():
+		t.Fatal("no receipt")
+	}
 	tp.MustWaitIdle(t)
 
 	code, body, _ := httpDo(t, "GET", a.URL()+"/receipts", "")

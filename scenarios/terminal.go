@@ -188,13 +188,17 @@ func (w *world) term(ts *testscript.TestScript) *termRig {
 	// they are closed.
 	ts.Defer(func() {
 		defer stderr.Close()
-		r.judge(ts)
+		if err := r.judge(ts); err != nil {
+			// ts.Fatalf is for script lines; at the end the script's T fails.
+			ts.Logf("FAIL: %v", err)
+			w.t.FailNow()
+		}
 	})
 	return r
 }
 
 // judge closes the terminal and decides the invariants from the world.
-func (r *termRig) judge(ts *testscript.TestScript) {
+func (r *termRig) judge(ts *testscript.TestScript) error {
 	cerr := r.proc.Close()
 	if cerr != nil {
 		r.proc.Kill()
@@ -208,8 +212,13 @@ func (r *termRig) judge(ts *testscript.TestScript) {
 		ev.Cards = append(ev.Cards, c)
 	}
 	r.mu.Unlock()
-	if rig := w.printers["main"]; rig != nil {
-		waitPrinted(ts, rig)
+	w.mu.Lock()
+	rig := w.printers["main"]
+	w.mu.Unlock()
+	if rig != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		rig.p.WaitIdle(ctx) // offline or not, what is on paper is the evidence
+		cancel()
 		for _, rc := range rig.p.Receipts() {
 			ev.Receipts = append(ev.Receipts, string(render.Text(rc)))
 		}
@@ -220,7 +229,9 @@ func (r *termRig) judge(ts *testscript.TestScript) {
 		for _, id := range l.Terminals() {
 			ev.Host = append(ev.Host, l.Transactions(id)...)
 			bs, err := l.Batches(id)
-			ts.Check(err)
+			if err != nil {
+				return err
+			}
 			ev.Batches = append(ev.Batches, bs...)
 		}
 		// settlement-mismatch books this sale at the host itself.
@@ -229,16 +240,19 @@ func (r *termRig) judge(ts *testscript.TestScript) {
 		}
 	}
 	vs, err := evidence.Check(ev)
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
 	for _, v := range vs {
 		ts.Logf("evidence: %s", v)
 	}
 	if len(vs) > 0 {
-		ts.Fatalf("evidence from the world's side: %d violation(s), the first: %s", len(vs), vs[0])
+		return fmt.Errorf("evidence from the world's side: %d violation(s), the first: %s", len(vs), vs[0])
 	}
 	if cerr != nil {
-		ts.Fatalf("terminal: %v", cerr)
+		return fmt.Errorf("terminal: %v", cerr)
 	}
+	return nil
 }
 
 func (r *termRig) asked(amount int64) bool {

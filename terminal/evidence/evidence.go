@@ -103,6 +103,14 @@ func MarkedCopy(receipt string) bool {
 	return false
 }
 
+// Cut reports whether a receipt's text (as render.Text lays it out) ends
+// in a cut: one that does not was cut short by a fault (paper out, cover
+// open) or came from a printer without a cutter.
+func Cut(receipt string) bool {
+	r := strings.TrimRight(receipt, "\n")
+	return strings.HasSuffix(r, "[CUT]") || strings.HasSuffix(r, "[PARTIAL CUT]")
+}
+
 // Violation is one broken invariant and what shows it.
 type Violation struct {
 	Invariant int
@@ -165,11 +173,21 @@ func Check(ev Evidence) ([]Violation, error) {
 			continue // its missing receipt follows from this; invariant 1 is the cause
 		}
 		// Invariant 2: exactly one original receipt, or visibly owed.
-		originals := 0
+		var found []string
 		for _, rc := range ev.Receipts {
 			if match(rc, t) && !isCopy(rc) {
-				originals++
+				found = append(found, rc)
 			}
+		}
+		originals, cutLater := 0, false
+		for i := len(found) - 1; i >= 0; i-- {
+			// A print cut short (no cut at its end) that a whole original
+			// follows was interrupted and printed again: one receipt.
+			if !Cut(found[i]) && cutLater {
+				continue
+			}
+			cutLater = cutLater || Cut(found[i])
+			originals++
 		}
 		switch {
 		case originals > 1:

@@ -153,6 +153,7 @@ def now7():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%m%d%H%M%S")
 
 # ---- printer: raw ESC/POS to the TCP port of the printer URL.
+POLL = 0.05
 PRINT_WAIT = max(TIMEOUT, 2.0)  # for the GS ( H answer: the receipt has printed
 
 def printer_conn():
@@ -161,8 +162,19 @@ def printer_conn():
         return None
     return socket.create_connection((u.hostname, u.port or 9100), timeout=PRINT_WAIT)
 
+READY_WAIT = 0.5  # a printer that recovers by itself (a new roll, the cover shut) gets this long
+
 def printer_not_ready():
-    """Why the printer cannot print now (DLE EOT 2 and 4), or "" when it can."""
+    """Why the printer cannot print (DLE EOT 2 and 4, asked until READY_WAIT
+    has passed), or "" when it can."""
+    deadline = time.monotonic() + READY_WAIT
+    while True:
+        why = printer_status()
+        if not why or time.monotonic() >= deadline:
+            return why
+        time.sleep(POLL)
+
+def printer_status():
     try:
         s = printer_conn()
         if s is None:
@@ -179,7 +191,6 @@ def printer_not_ready():
     return ""
 
 CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # DLE DC4 8: answered 37 25 00
-POLL = 0.05
 
 def print_receipt(t, title, mark=""):
     """Print t's receipt; True once the printer confirmed it had printed.

@@ -70,6 +70,9 @@ type acquirerRig struct {
 	log     []seenRequest
 	pending int // requests read and not yet through the ledger
 	hold    *heldAnswer
+	// longLived: the terminal is a long-running process (Options.Terminal)
+	// that may keep its connection open between operations.
+	longLived bool
 }
 
 // heldAnswer holds the host's answer to the next request of an MTI: seen
@@ -124,7 +127,9 @@ func (a *acquirerRig) quiesce() {
 		a.mu.Lock()
 		idle := a.pending <= 0
 		a.mu.Unlock()
-		if idle && a.srv.Connections() == 0 {
+		// A long-running terminal under test may keep its connection:
+		// its answer came back, so the host has had its request.
+		if idle && (a.longLived || a.srv.Connections() == 0) {
 			return
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -730,7 +735,7 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	in, err := faults.NewInjector(&faults.Plan{}, faults.Options{Evidence: evidenceFile(ts, "faults-acquirer.jsonl")})
 	ts.Check(err)
-	rig := &acquirerRig{srv: srv, in: in}
+	rig := &acquirerRig{srv: srv, in: in, longLived: len(w.opts.Terminal) > 0}
 	inner := acquirerfaults.Interceptor(in, srv.Ledger())
 	srv.SetIntercept(func(stage acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
 		var dump string

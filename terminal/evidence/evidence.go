@@ -92,9 +92,14 @@ func MatchRRN(receipt string, t acquirer.TxnView) bool {
 
 // MarkedCopy reports a receipt that is not the customer's original:
 // marked DUPLICATE, REPRINT, MERCHANT COPY (or 重印, 补打, 商户存根).
-// "CUSTOMER COPY" is the original.
+// "CUSTOMER COPY" is the original, and so is a receipt marked
+// InterruptedMark: the original printed again because the first print was
+// cut short (the customer never had it whole).
 func MarkedCopy(receipt string) bool {
 	u := strings.ToUpper(receipt)
+	if strings.Contains(u, InterruptedMark) {
+		return false
+	}
 	for _, m := range []string{"DUPLICATE", "REPRINT", "MERCHANT COPY", "重印", "补打", "商户存根"} {
 		if strings.Contains(u, m) {
 			return true
@@ -102,6 +107,11 @@ func MarkedCopy(receipt string) bool {
 	}
 	return false
 }
+
+// InterruptedMark is the line that marks a receipt printed again after an
+// interrupted print, as poshil's client and pyterm print it
+// (receipt.InterruptedMark).
+const InterruptedMark = "PRINTING WAS INTERRUPTED"
 
 // Cut reports whether a receipt's text (as render.Text lays it out) ends
 // in a cut: one that does not was cut short by a fault (paper out, cover

@@ -129,3 +129,26 @@ func TestBrokenTerminalsFailScenarios(t *testing.T) {
 		})
 	}
 }
+
+// TestBuiltinTerminalThroughTheContract: poshil's own client behind the
+// contract ("hil terminal serve") passes the scenarios through the same
+// path as a vendor's terminal and is judged clean from the world's side.
+func TestBuiltinTerminalThroughTheContract(t *testing.T) {
+	hil, err := exec.LookPath("hil") // testscript.Main put the test binary on PATH as hil
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{
+		"s1_paper_out_after_approval.txtar",
+		"s3_partial_refunds_up_to_original.txtar",
+		"s4_void_vs_refund.txtar",
+		"s6_crash_after_send_recover.txtar",
+		"s6_reversal_lost_twice.txtar",
+		"s8_settlement_unbalanced_batch_upload.txtar",
+	}
+	for _, r := range runOnTerminal(t, []string{hil, "terminal", "serve"}, 3, files...) {
+		if r.Outcome != scenarios.Passed {
+			t.Errorf("%s through the contract: %s %s\n%s", r.Name, r.Outcome, r.Reason, r.Log)
+		}
+	}
+}

@@ -57,7 +57,10 @@ func TestPytermPassesTheSuite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the whole suite against pyterm: not in -short")
 	}
-	results := runOnTerminal(t, pytermCmd(t, "pyterm.py"), 4)
+	// Its time is mostly the host's timeouts: it runs next to the other
+	// scenario tests, 8 scenarios at once.
+	t.Parallel()
+	results := runOnTerminal(t, pytermCmd(t, "pyterm.py"), 8)
 	pass := 0
 	for _, r := range results {
 		switch r.Outcome {
@@ -134,6 +137,7 @@ func TestBrokenTerminalsFailScenarios(t *testing.T) {
 // contract ("hil terminal serve") passes the scenarios through the same
 // path as a vendor's terminal and is judged clean from the world's side.
 func TestBuiltinTerminalThroughTheContract(t *testing.T) {
+	t.Parallel()
 	hil, err := exec.LookPath("hil") // testscript.Main put the test binary on PATH as hil
 	if err != nil {
 		t.Fatal(err)

@@ -266,7 +266,7 @@ func (r *termRig) asked(amount int64) bool {
 	return false
 }
 
-// posFlags are hil pos's flags a terminal under test takes: the response
+// posIgnored are hil pos's flags a terminal under test is given and ignores: the response
 // timeout and the reversal backoff are the terminal's own business.
 var posIgnored = []string{"--timeout", "--reversal-backoff"}
 

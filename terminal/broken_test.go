@@ -39,6 +39,33 @@ func TestBrokenTerminals(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"pyterm_refund_any_card.py", evidence.InvRefund, func(t *testing.T, ctx context.Context, w *world, p terminal.Terminal) {
+			sale, err := p.Sale(ctx, 1250, acquirer.CardApprove, "")
+			if err != nil || sale.Outcome != terminal.Approved {
+				t.Fatalf("sale: %+v %v", sale, err)
+			}
+			w.waitReceipts(t, ctx, 1)
+			// The bug: sent to the host, which refuses it; a terminal must not send it.
+			if res, err := p.Refund(ctx, sale.Ref, 500, acquirer.CardDecline); err != nil || res.Outcome == terminal.Refused {
+				t.Fatalf("refund to another card: %+v %v", res, err)
+			}
+		}},
+		{"pyterm_settle_blind.py", evidence.InvSettle, func(t *testing.T, ctx context.Context, w *world, p terminal.Terminal) {
+			if res, err := p.Sale(ctx, 1250, acquirer.CardApprove, ""); err != nil || res.Outcome != terminal.Approved {
+				t.Fatalf("sale: %+v %v", res, err)
+			}
+			w.waitReceipts(t, ctx, 1)
+			// The host finds the books unbalanced.
+			w.host.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
+				if st == acquirer.BeforeLedger && ex.MTI == hostproto.MTISettlementRequest {
+					return acquirer.Action{Respond: "95"}
+				}
+				return acquirer.Action{}
+			})
+			if res, err := p.Settle(ctx); err != nil || res.Outcome != terminal.OK {
+				t.Fatalf("settle: %+v %v (the bug: ok after 95)", res, err)
+			}
+		}},
 		{"pyterm_logs_card.py", evidence.InvPAN, func(t *testing.T, ctx context.Context, w *world, p terminal.Terminal) {
 			if res, err := p.Sale(ctx, 1250, acquirer.CardApprove, ""); err != nil || res.Outcome != terminal.Approved {
 				t.Fatalf("sale: %+v %v", res, err)

@@ -407,7 +407,7 @@ func (r *termRig) do(ts *testscript.TestScript, out, errs io.Writer, op string, 
 	}
 	switch op {
 	case "sale":
-		amount := posAmount(ts, a.pos, true)
+		amount := posAmount(ts, a.pos)
 		if a.card == "" {
 			ts.Fatalf("pos sale: --card missing")
 		}
@@ -427,7 +427,7 @@ func (r *termRig) do(ts *testscript.TestScript, out, errs io.Writer, op string, 
 		orig := r.known(a.pos[0])
 		var amount int64
 		if len(a.pos) > 1 {
-			amount = posAmount(ts, a.pos[1:], true)
+			amount = posAmount(ts, a.pos[1:])
 		} else if orig != nil {
 			amount = orig.amount - orig.refunded // all that is left, as hil pos does
 		}
@@ -777,12 +777,9 @@ func (r *termRig) settle(ts *testscript.TestScript, out, errs io.Writer) error {
 }
 
 // posAmount reads the amount argument as hil pos does (1250 or 12.50).
-func posAmount(ts *testscript.TestScript, args []string, required bool) int64 {
+func posAmount(ts *testscript.TestScript, args []string) int64 {
 	if len(args) == 0 {
-		if required {
-			ts.Fatalf("pos: amount missing")
-		}
-		return 0
+		ts.Fatalf("pos: amount missing")
 	}
 	s := args[0]
 	major, minor, dot := strings.Cut(s, ".")

@@ -40,6 +40,7 @@ type world struct {
 	mu       sync.Mutex
 	printers map[string]*printerRig
 	acq      *acquirerRig
+	terminal *termRig // the terminal under test (Options.Terminal), from the first pos
 }
 
 type worldKey struct{}
@@ -68,6 +69,52 @@ type acquirerRig struct {
 	mu      sync.Mutex
 	log     []seenRequest
 	pending int // requests read and not yet through the ledger
+	hold    *heldAnswer
+	// longLived: the terminal is a long-running process (Options.Terminal)
+	// that may keep its connection open between operations.
+	longLived bool
+}
+
+// heldAnswer holds the host's answer to the next request of an MTI: seen
+// is closed once the ledger has it, and the answer waits until release.
+type heldAnswer struct {
+	mti           hostproto.MTI
+	seen, release chan struct{}
+	taken         bool
+}
+
+// holdAnswer arms a hold on the answer to the next request of mti and
+// returns the channel closed when the host has that request.
+func (a *acquirerRig) holdAnswer(mti hostproto.MTI) <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.hold = &heldAnswer{mti: mti, seen: make(chan struct{}), release: make(chan struct{})}
+	return a.hold.seen
+}
+
+// releaseAnswer lets the held answer go (to a terminal that may be gone).
+func (a *acquirerRig) releaseAnswer() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.hold != nil {
+		close(a.hold.release)
+		a.hold = nil
+	}
+}
+
+// held is called after the ledger: it blocks the answer to a held
+// request until it is released.
+func (a *acquirerRig) held(ex *acquirer.Exchange) {
+	a.mu.Lock()
+	h := a.hold
+	if h == nil || h.taken || h.mti != ex.MTI {
+		a.mu.Unlock()
+		return
+	}
+	h.taken = true
+	a.mu.Unlock()
+	close(h.seen)
+	<-h.release
 }
 
 // quiesce waits until the host has read everything the terminals sent and
@@ -80,7 +127,9 @@ func (a *acquirerRig) quiesce() {
 		a.mu.Lock()
 		idle := a.pending <= 0
 		a.mu.Unlock()
-		if idle && a.srv.Connections() == 0 {
+		// A long-running terminal under test may keep its connection:
+		// its answer came back, so the host has had its request.
+		if idle && (a.longLived || a.srv.Connections() == 0) {
 			return
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -162,6 +211,17 @@ func init() {
 		{"Acquirer", "acquirer-ledger", "[--card PAN]",
 			"the host's transactions, one a line, or one card's balance",
 			cmdAcquirerLedger},
+		{"Terminal", "pos", "[FLAGS] OPERATION [ARGS]",
+			"drive the terminal: by default runs poshil's `hil pos` with these arguments (as `exec hil pos` does); with " +
+				"`hil run --terminal CMD`, sends the operation to the terminal under test through the terminal contract " +
+				"(docs/your-terminal.md) and prints its answer in `hil pos`'s line format. `--crash-at after-send` becomes a " +
+				"SIGKILL once the host has the sale, then a restart",
+			cmdPos},
+		{"Terminal", "needs", "CAPABILITY…",
+			"skip the scenario, with the reason, when the terminal under test lacks one: an operation of the contract " +
+				"(`void`, `settle`, `reprint`, …), `internals` (uses what only poshil's `hil pos` has) or `cup` (the host speaks " +
+				"China UnionPay). Always met by `hil pos`",
+			cmdNeeds},
 		{"Other", "capture", "NAME REGEXP",
 			"set `$NAME` from the first group of REGEXP in the last stdout (e.g. a sale's ref)",
 			cmdCapture},
@@ -675,7 +735,7 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	in, err := faults.NewInjector(&faults.Plan{}, faults.Options{Evidence: evidenceFile(ts, "faults-acquirer.jsonl")})
 	ts.Check(err)
-	rig := &acquirerRig{srv: srv, in: in}
+	rig := &acquirerRig{srv: srv, in: in, longLived: len(w.opts.Terminal) > 0}
 	inner := acquirerfaults.Interceptor(in, srv.Ledger())
 	srv.SetIntercept(func(stage acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
 		var dump string
@@ -685,6 +745,9 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 			dump = b.String()
 		}
 		act := inner(stage, ex)
+		if stage == acquirer.AfterLedger {
+			rig.held(ex)
+		}
 		rig.mu.Lock()
 		defer rig.mu.Unlock()
 		switch {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/poshil/hil/pkg/hostproto"
+	"github.com/poshil/hil/terminal"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -36,6 +37,13 @@ type Options struct {
 	// HilDir, when set, is put first on PATH so that "exec hil" runs this
 	// binary ("hil run"); under "go test" testscript.Main does this.
 	HilDir string
+	// Terminal is the command line of a terminal under test (hil run
+	// --terminal): the scenarios' pos commands drive it through the
+	// terminal contract, and the world-side checker judges it. Empty:
+	// pos runs poshil's hil pos. TerminalHello is its hello answer
+	// (ProbeTerminal), which needs decides from.
+	Terminal      []string
+	TerminalHello terminal.Response
 }
 
 // Params returns the testscript parameters shared by "go test ./scenarios"

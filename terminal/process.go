@@ -113,7 +113,10 @@ func (p *Process) start(ctx context.Context) error {
 		cmd.Wait()
 		close(done)
 	}()
-	p.cmd, p.stdin, p.lines, p.done = cmd, stdin, lines, done
+	p.mu.Lock()
+	p.cmd = cmd
+	p.mu.Unlock()
+	p.stdin, p.lines, p.done = stdin, lines, done
 	res, err := p.Do(ctx, Request{Op: OpHello})
 	if err != nil {
 		p.kill()
@@ -233,7 +236,22 @@ func (p *Process) kill() {
 	<-p.done
 	for range p.lines { // drain what it wrote before dying
 	}
+	p.mu.Lock()
 	p.cmd = nil
+	p.mu.Unlock()
+}
+
+// Crash sends SIGKILL to the running terminal and returns at once. Unlike
+// every other method it may be called from another goroutine while a
+// request waits for its answer (which then fails: the process ended
+// without answering): the harness crashes a terminal at a moment it sees
+// from outside, e.g. once the host has a request. Restart starts it again.
+func (p *Process) Crash() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd != nil {
+		p.cmd.Process.Signal(syscall.SIGKILL)
+	}
 }
 
 // CloseWait is how long Close waits for a terminal to exit after its input
@@ -259,7 +277,9 @@ func (p *Process) Close() error {
 	for range p.lines {
 	}
 	err := p.cmd.ProcessState
+	p.mu.Lock()
 	p.cmd = nil
+	p.mu.Unlock()
 	if err != nil && !err.Success() {
 		return fmt.Errorf("terminal: exit: %s", err)
 	}

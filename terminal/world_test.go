@@ -188,7 +188,9 @@ func (w *world) hostTxn(t *testing.T, kind string, amount int64) acquirer.TxnVie
 // evidence is what the world saw of the terminal.
 func (w *world) evidence(p *terminal.Process, rec *evidence.Recorder) evidence.Evidence {
 	out, _ := p.Transcript()
+	batches, _ := w.host.Ledger().Batches(termID)
 	return evidence.Evidence{
+		Batches:   batches,
 		Host:      w.host.Ledger().Transactions(termID),
 		Receipts:  w.receiptsNow(),
 		Exchanges: rec.Exchanges(),

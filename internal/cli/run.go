@@ -21,8 +21,10 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 			"With no arguments it runs the built-in suite (situations S1–S9) against the emulated printer\n"+
 			"and acquirer. With --printer it runs against a real printer: scenarios run one at a time, the\n"+
 			"printer is locked for the run, and scenarios that need a fault the printer cannot make skip\n"+
-			"with a reason (or ask the operator with --interactive). Work folders of failed scenarios are\n"+
-			"kept with their artifacts.\n\n"+
+			"with a reason (or ask the operator with --interactive). With --terminal the scenarios drive your\n"+
+			"terminal through the terminal contract instead of poshil's hil pos; scenarios that need what it does\n"+
+			"not have skip with the reason, and each scenario ends with the invariants decided from the world's\n"+
+			"side. Work folders of failed scenarios are kept with their artifacts.\n\n"+
 			"Exit status: 0 every scenario passed or skipped, 1 a scenario failed or the --printer could not be\n"+
 			"reached (checked once, before any scenario runs), 2 usage (a bad flag, or a malformed --printer URL).")
 	printerURL := fs.String("printer", "", "run against a real printer at `URL` (serial:///dev/ttyUSB0?baud=38400, tcp://host:9100)")
@@ -33,6 +35,8 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	caps := fs.String("caps", "cutter,drawer,near-end", "capabilities of the real printer, comma-separated: cutter, drawer, near-end")
 	interactive := fs.Bool("interactive", false, "on a real printer, ask the operator to make faults by hand instead of skipping")
 	profile := fs.String("profile", "", "run the suite on this host dialect: `iso87` or cup (default: iso87, or what each scenario asks for)")
+	term := fs.String("terminal", "", "run the scenarios against the terminal under test started by `CMD` (split at spaces, e.g. 'python3 pyterm.py'), "+
+		"driven through the terminal contract (docs/your-terminal.md) and judged from the world's side; scenarios that need what it lacks skip")
 	shard := fs.String("shard", "", "run only slice `K/N` of the scenarios (by file name; N runners with K = 1…N cover the suite once)")
 	args, code, ok := parseInterspersed(fs, args)
 	if !ok {
@@ -54,6 +58,16 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	opts := scenarios.Options{PrinterURL: *printerURL, Interactive: *interactive, Profile: *profile}
+	if *term != "" {
+		opts.Terminal = strings.Fields(*term)
+		hello, err := scenarios.ProbeTerminal(ctx, opts.Terminal)
+		if err != nil {
+			env.Errorf("run: --terminal %q: %v; no scenario was run", *term, err)
+			return ExitFailure
+		}
+		opts.TerminalHello = hello
+		fmt.Fprintf(env.Stdout, "terminal %s (contract version %d): %v\n", hello.Name, hello.Version, hello.Capabilities)
+	}
 	if *printerURL != "" {
 		for _, c := range strings.Split(*caps, ",") {
 			c = strings.TrimSpace(c)

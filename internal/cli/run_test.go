@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -144,4 +145,38 @@ func TestRunShards(t *testing.T) {
 		require.Equal(t, ExitUsage, Run(context.Background(), []string{"run", "--shard", bad, dir}, nil, &out, &errb), bad)
 		require.Contains(t, errb.String(), "--shard")
 	}
+}
+
+// TestRunTerminal: hil run --terminal drives pyterm through the terminal
+// contract: a scenario it can run passes, one that needs what pyterm
+// lacks (void) skips with the reason in the table and in the JUnit
+// report, and a terminal that cannot start fails before any scenario.
+func TestRunTerminal(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("python3 not installed (it is in CI): the Python reference terminal cannot run")
+		}
+		t.Fatal(err)
+	}
+	pyterm := filepath.Join("..", "..", "testdata", "terminals", "pyterm.py")
+	suite := filepath.Join("..", "..", "scenarios")
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"run", "--terminal", py + " " + pyterm, "--junit", junit,
+		filepath.Join(suite, "s3_partial_refunds_up_to_original.txtar"), filepath.Join(suite, "s4_void_vs_refund.txtar")}, nil, &out, &errb)
+	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	require.Contains(t, out.String(), "terminal pyterm (contract version 1)")
+	require.Regexp(t, regexp.MustCompile(`(?m)^s3_partial_refunds_up_to_original\s+pass\s`), out.String())
+	require.Regexp(t, regexp.MustCompile(`(?m)^s4_void_vs_refund\s+skip\s.*needs void: terminal pyterm does not list it`), out.String())
+	data, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	require.Regexp(t, regexp.MustCompile(`<testcase name="s4_void_vs_refund"[^>]*>\s*<skipped message="needs void: terminal pyterm`), string(data))
+
+	out.Reset()
+	errb.Reset()
+	code = Run(context.Background(), []string{"run", "--terminal", "/nonexistent/terminal", filepath.Join(suite, "s4_void_vs_refund.txtar")}, nil, &out, &errb)
+	require.Equal(t, ExitFailure, code)
+	require.Contains(t, errb.String(), `run: --terminal "/nonexistent/terminal"`)
+	require.Contains(t, errb.String(), "no scenario was run")
 }

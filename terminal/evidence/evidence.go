@@ -5,8 +5,11 @@
 // A terminal in any language is judged the same way (docs/your-terminal.md).
 //
 // Decided here: invariant 1 (no double charge, no charge left unknown),
-// invariant 2 (one receipt per approved sale, or one visibly owed) and
-// invariant 5 (no full card number on disk, in the output or on paper).
+// invariant 2 (one receipt per approved sale, or one visibly owed),
+// invariant 3 (a refund goes back to an approved original, on its card,
+// never more than remains of it), invariant 4 (settlement balances, or the
+// mismatch is reported transaction by transaction) and invariant 5 (no full
+// card number on disk, in the output or on paper).
 package evidence
 
 import (
@@ -27,6 +30,8 @@ import (
 const (
 	InvCharge  = 1 // no customer charged twice for one sale, no charge left unknown
 	InvReceipt = 2 // every approved sale ends with exactly one receipt, or one visibly owed
+	InvRefund  = 3 // every refund references an approved original on the same card, never more than remains
+	InvSettle  = 4 // terminal totals equal host totals, or the mismatch is reported transaction by transaction
 	InvPAN     = 5 // no full card number on disk, in a log or on a receipt
 )
 
@@ -42,6 +47,13 @@ type Evidence struct {
 	// Host is the host's ledger for the terminal (acquirer.Ledger's
 	// Transactions).
 	Host []acquirer.TxnView
+	// Batches are the host's batches for the terminal (acquirer.Ledger's
+	// Batches), for invariant 4; nil when the run settled nothing.
+	Batches []acquirer.Batch
+	// Ignore, when set, leaves host transactions out of invariants 1 and
+	// 2 that the world itself put in the ledger (a fault that books a
+	// phantom sale to unbalance the settlement).
+	Ignore func(acquirer.TxnView) bool
 	// Receipts is the text of every receipt the printer printed, in order.
 	Receipts []string
 	// Exchanges are the terminal's answers, in order.
@@ -80,15 +92,33 @@ func MatchRRN(receipt string, t acquirer.TxnView) bool {
 
 // MarkedCopy reports a receipt that is not the customer's original:
 // marked DUPLICATE, REPRINT, MERCHANT COPY (or 重印, 补打, 商户存根).
-// "CUSTOMER COPY" is the original.
+// "CUSTOMER COPY" is the original, and so is a receipt marked
+// InterruptedMark: the original printed again because the first print was
+// cut short (the customer never had it whole).
 func MarkedCopy(receipt string) bool {
 	u := strings.ToUpper(receipt)
+	if strings.Contains(u, InterruptedMark) {
+		return false
+	}
 	for _, m := range []string{"DUPLICATE", "REPRINT", "MERCHANT COPY", "重印", "补打", "商户存根"} {
 		if strings.Contains(u, m) {
 			return true
 		}
 	}
 	return false
+}
+
+// InterruptedMark is the line that marks a receipt printed again after an
+// interrupted print, as poshil's client and pyterm print it
+// (receipt.InterruptedMark).
+const InterruptedMark = "PRINTING WAS INTERRUPTED"
+
+// Cut reports whether a receipt's text (as render.Text lays it out) ends
+// in a cut: one that does not was cut short by a fault (paper out, cover
+// open) or came from a printer without a cutter.
+func Cut(receipt string) bool {
+	r := strings.TrimRight(receipt, "\n")
+	return strings.HasSuffix(r, "[CUT]") || strings.HasSuffix(r, "[PARTIAL CUT]")
 }
 
 // Violation is one broken invariant and what shows it.
@@ -106,7 +136,7 @@ func (v Violation) String() string {
 	return s + ": " + v.Msg
 }
 
-// Check decides invariants 1, 2 and 5 from ev. The error is for evidence
+// Check decides invariants 1 to 5 from ev. The error is for evidence
 // that cannot be read (the work directory).
 func Check(ev Evidence) ([]Violation, error) {
 	match, isCopy := ev.Match, ev.Copy
@@ -136,7 +166,7 @@ func Check(ev Evidence) ([]Violation, error) {
 	}
 	standing := map[string]int{}
 	for _, t := range ev.Host {
-		if t.Type != acquirer.KindSale || t.State != acquirer.StateApproved {
+		if t.Type != acquirer.KindSale || t.State != acquirer.StateApproved || (ev.Ignore != nil && ev.Ignore(t)) {
 			continue
 		}
 		standing[saleKey(t.Amount, last4(t.Card))]++
@@ -153,11 +183,21 @@ func Check(ev Evidence) ([]Violation, error) {
 			continue // its missing receipt follows from this; invariant 1 is the cause
 		}
 		// Invariant 2: exactly one original receipt, or visibly owed.
-		originals := 0
+		var found []string
 		for _, rc := range ev.Receipts {
 			if match(rc, t) && !isCopy(rc) {
-				originals++
+				found = append(found, rc)
 			}
+		}
+		originals, cutLater := 0, false
+		for i := len(found) - 1; i >= 0; i-- {
+			// A print cut short (no cut at its end) that a whole original
+			// follows was interrupted and printed again: one receipt.
+			if !Cut(found[i]) && cutLater {
+				continue
+			}
+			cutLater = cutLater || Cut(found[i])
+			originals++
 		}
 		switch {
 		case originals > 1:
@@ -178,6 +218,8 @@ func Check(ev Evidence) ([]Violation, error) {
 				"%d standing approved sales of %s at the host, %d asked of the terminal: charged twice", standing[k], k, asked[k])})
 		}
 	}
+	out = append(out, checkRefunds(ev)...)
+	out = append(out, checkSettlements(ev)...)
 	// Invariant 5: the card-number scan.
 	scan := newScanner(ev.Cards)
 	for i, rc := range ev.Receipts {
@@ -209,6 +251,113 @@ func Check(ev Evidence) ([]Violation, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Invariant < out[j].Invariant })
 	return out, nil
+}
+
+// checkRefunds decides invariant 3 from the host's ledger and the cards
+// the harness presented. The host's refusal does not excuse a refund: a
+// refund the terminal sent against no approved original, to another card
+// or for more than remains was the terminal's to refuse before any host
+// traffic (another host may not refuse it).
+func checkRefunds(ev Evidence) []Violation {
+	var out []Violation
+	byRRN := map[string]acquirer.TxnView{}
+	for _, t := range ev.Host {
+		byRRN[t.RRN] = t
+	}
+	host := append([]acquirer.TxnView(nil), ev.Host...)
+	sort.SliceStable(host, func(i, j int) bool { return host[i].Seq < host[j].Seq })
+	refunded := map[string]int64{} // original RRN -> approved refunds so far
+	flagged := map[string]bool{}   // refund RRNs already reported
+	for _, t := range host {
+		if t.Type != acquirer.KindRefund {
+			continue
+		}
+		orig, ok := byRRN[t.OrigRRN]
+		var msg string
+		switch {
+		case t.OrigRRN == "" || !ok:
+			msg = fmt.Sprintf("a refund of %d on %s references no transaction the host has", t.Amount, t.Card)
+		case orig.Type != acquirer.KindSale || orig.Code != "00":
+			msg = fmt.Sprintf("a refund of %d references %s %s, not an approved sale", t.Amount, orig.Type, orig.RRN)
+		case orig.State == acquirer.StateReversed || orig.State == acquirer.StateVoided:
+			msg = fmt.Sprintf("a refund of %d references sale %s, which is %s", t.Amount, orig.RRN, orig.State)
+		case t.Card != orig.Card:
+			msg = fmt.Sprintf("a refund of %d goes to card %s, the sale %s was on %s", t.Amount, t.Card, orig.RRN, orig.Card)
+		case t.Amount > orig.Amount-refunded[orig.RRN]:
+			msg = fmt.Sprintf("a refund of %d against sale %s of %d of which %d remained refundable", t.Amount, orig.RRN, orig.Amount, orig.Amount-refunded[orig.RRN])
+		}
+		if msg != "" {
+			flagged[t.RRN] = true
+			if t.State != acquirer.StateApproved {
+				msg += fmt.Sprintf(" (sent to the host, which declined it with %s)", t.Code)
+			}
+			out = append(out, Violation{InvRefund, t.RRN, msg})
+			continue
+		}
+		if t.State == acquirer.StateApproved {
+			refunded[orig.RRN] += t.Amount
+		}
+	}
+	// The cards the harness presented: a refund on another card than its
+	// sale's that the terminal did not refuse.
+	saleCard := map[string]string{} // terminal ref -> full card of the sale
+	for _, x := range ev.Exchanges {
+		if x.Request.Op == terminal.OpSale && x.Response.Ref != "" {
+			saleCard[x.Response.Ref] = x.Request.Card
+		}
+	}
+	for _, x := range ev.Exchanges {
+		card, ok := saleCard[x.Request.Ref]
+		if x.Request.Op != terminal.OpRefund || !ok || card == x.Request.Card {
+			continue
+		}
+		switch x.Response.Outcome {
+		case terminal.Refused, terminal.Error:
+			continue
+		}
+		if x.Response.RRN != "" && flagged[x.Response.RRN] {
+			continue
+		}
+		out = append(out, Violation{InvRefund, x.Response.RRN, fmt.Sprintf(
+			"the refund of %d against ref %s was presented with card *%s, the sale's card is *%s, and the terminal answered %s instead of refusing it",
+			x.Request.Amount, x.Request.Ref, last4(x.Request.Card), last4(card), x.Response.Outcome)})
+	}
+	return out
+}
+
+// checkSettlements decides invariant 4 from the host's batches and the
+// terminal's settle answers: every batch the host closed balanced, or
+// closed after the terminal uploaded its transactions (the host's
+// difference report is then the mismatch transaction by transaction); no
+// batch left waiting for an upload; and no settlement the terminal called
+// done that the host did not close.
+func checkSettlements(ev Evidence) []Violation {
+	var out []Violation
+	closed := 0
+	for _, b := range ev.Batches {
+		switch b.State {
+		case acquirer.BatchUploading:
+			out = append(out, Violation{Invariant: InvSettle, Msg: fmt.Sprintf(
+				"batch %d of %s: the host answered the settlement unbalanced (95) and the terminal never uploaded its transactions and closed it", b.Number, b.Terminal)})
+		case acquirer.BatchClosed:
+			closed++
+			if r := b.Report; r != nil && !r.Balanced && r.Uploaded == 0 && len(r.Differences) > 0 {
+				out = append(out, Violation{Invariant: InvSettle, Msg: fmt.Sprintf(
+					"batch %d of %s closed unbalanced (%d differences) without a single transaction uploaded: the mismatch was not reported", b.Number, b.Terminal, len(r.Differences))})
+			}
+		}
+	}
+	done := 0
+	for _, x := range ev.Exchanges {
+		if x.Request.Op == terminal.OpSettle && x.Response.Outcome == terminal.OK {
+			done++
+		}
+	}
+	if done > closed {
+		out = append(out, Violation{Invariant: InvSettle, Msg: fmt.Sprintf(
+			"the terminal answered %d settlements done, the host closed %d batches", done, closed)})
+	}
+	return out
 }
 
 func saleKey(amount int64, last4 string) string { return fmt.Sprintf("%d on *%s", amount, last4) }

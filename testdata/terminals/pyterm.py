@@ -4,21 +4,36 @@
 Independent of poshil's Go code: its own ISO 8583 packing of the iso87
 profile (docs/acquirer.md, "Wire profile"), raw ESC/POS bytes to the
 printer's TCP port, its own journal (HIL_WORK_DIR/journal.jsonl, written
-and fsynced before anything leaves the terminal). No void, no settle: the
-hello answer says so.
+and fsynced before anything leaves the terminal). No void: the hello answer
+says so.
+
+The printer: a sale is refused before any host traffic when DLE EOT 2 or 4
+says the cover is open or the paper is out; a receipt counts as printed
+only once the printer answers the GS ( H process ID sent after it (the
+answer comes when the data before it has printed), otherwise it is owed and
+recover or reprint prints it, marked as printed again after an interruption.
+A reprint of a receipt the customer had is marked DUPLICATE.
+
+Refunds go back to the sale's card (compared by a keyed hash, HMAC-SHA256)
+and never exceed what remains of the sale. A reversal the host did not
+acknowledge is repeated (0401) and sent before the next transaction.
+Settlement sends the batch totals (0500 920000); on 95 it uploads the batch
+(0320) and closes it (0500 960000).
 
 Standard library only. Card numbers are never written anywhere: the journal
-and the receipts hold the last four digits.
+and the receipts hold the first six and last four digits.
 
 PYTERM_BUG selects a deliberately broken terminal, for the checker's tests:
   print-twice   prints every receipt two times
   no-reversal   after a timeout answers in_doubt and never reverses
   log-card      writes the full card number to its log (stderr)
+  refund-any-card  refunds to any card, any amount (no same-card, no remaining check)
+  settle-blind  answers settle ok after a 95 without uploading the batch
 """
-import json, os, socket, sys, time, datetime, urllib.parse
+import datetime, hashlib, hmac, json, os, socket, sys, time, urllib.parse
 
 VERSION = 1
-CAPS = ["sale", "refund", "lookup", "recover", "restart", "reprint"]
+CAPS = ["sale", "refund", "settle", "lookup", "recover", "restart", "reprint"]
 BUG = os.environ.get("PYTERM_BUG", "")
 HOST = os.environ.get("HIL_ACQUIRER_ADDR", "")
 PRINTER = os.environ.get("HIL_PRINTER_URL", "")
@@ -28,6 +43,15 @@ def seconds(d):  # a Go duration: 2s, 500ms
     return float(d[:-2]) / 1000 if d.endswith("ms") else float(d.rstrip("s"))
 TIMEOUT = seconds(os.environ.get("HIL_RESPONSE_TIMEOUT") or "5s")
 JOURNAL = os.path.join(WORK, "journal.jsonl")
+BATCH = os.path.join(WORK, "batch.json")
+CARD_KEY = (os.environ.get("HIL_CARD_KEY") or "pyterm card-token key (not for production)").encode()
+INTERRUPTED = "PRINTING WAS INTERRUPTED"
+
+def card_token(card):
+    return hmac.new(CARD_KEY, card.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+def masked(card):
+    return card[:6] + "*" * (len(card) - 10) + card[-4:]
 
 # ---- ISO 8583, iso87 profile: (format, length, kind) per data element.
 # kind: "n" digits right-aligned zero-filled, "a" text left-aligned
@@ -129,43 +153,143 @@ def now7():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%m%d%H%M%S")
 
 # ---- printer: raw ESC/POS to the TCP port of the printer URL.
-def print_receipt(t, title):
+POLL = 0.05
+PRINT_WAIT = max(TIMEOUT, 2.0)  # for the GS ( H answer: the receipt has printed
+
+def printer_conn():
     u = urllib.parse.urlparse(PRINTER)
     if u.scheme != "tcp":
-        return False
-    lines = [title, "TERMINAL " + TID, "CARD ************" + t["last4"],
-             "AMOUNT %d.%02d" % divmod(t["amount"], 100), "REF " + t["ref"], "RRN " + t["rrn"],
-             "AUTH " + t.get("auth", ""), "APPROVED"]
-    data = b"\x1b@" + b"".join(l.encode("ascii") + b"\n" for l in lines) + b"\n\n\n\x1dV\x01"
+        return None
+    return socket.create_connection((u.hostname, u.port or 9100), timeout=PRINT_WAIT)
+
+READY_WAIT = 0.5  # a printer that recovers by itself (a new roll, the cover shut) gets this long
+
+def printer_not_ready():
+    """Why the printer cannot print (DLE EOT 2 and 4, asked until READY_WAIT
+    has passed), or "" when it can."""
+    deadline = time.monotonic() + READY_WAIT
+    while True:
+        why = printer_status()
+        if not why or time.monotonic() >= deadline:
+            return why
+        time.sleep(POLL)
+
+def printer_status():
     try:
-        with socket.create_connection((u.hostname, u.port or 9100), timeout=TIMEOUT) as s:
+        s = printer_conn()
+        if s is None:
+            return "no printer"
+        with s:
+            s.sendall(b"\x10\x04\x02\x10\x04\x04")
+            cause, paper = read_exact(s, 2)
+    except (OSError, ConnectionError):
+        return "the printer cannot be reached"
+    if cause & 0x04:
+        return "the printer's cover is open"
+    if paper & 0x60 or cause & 0x20:
+        return "the printer is out of paper"
+    return ""
+
+CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # DLE DC4 8: answered 37 25 00
+
+def print_receipt(t, title, mark=""):
+    """Print t's receipt; True once the printer confirmed it had printed.
+
+    While waiting for the GS ( H answer it polls DLE EOT 2; a printer that
+    stopped (cover open, paper out) gets its buffers cleared (DLE DC4 8), so
+    the rest of the receipt cannot print later unconfirmed."""
+    lines = ["PYTERM REFERENCE SHOP", "TERMINAL " + TID, title] + ([mark] if mark else []) + [
+             "REF " + t["ref"], "RRN " + t["rrn"], "AUTH " + t.get("auth", ""), "CARD " + t["card"],
+             "AMOUNT %d.%02d" % divmod(t["amount"], 100), "APPROVED"]
+    data = b"\x1b@" + b"".join(l.encode("ascii") + b"\n" for l in lines) + b"\n\n\n\x1dV\x01"
+    pid = ("%04d" % (int(time.monotonic() * 1000) % 10000)).encode("ascii")
+    try:
+        s = printer_conn()
+        if s is None:
+            return False
+        with s:
             for _ in range(2 if BUG == "print-twice" else 1):
                 s.sendall(data)
-        return True
-    except OSError:
+            s.sendall(b"\x1d(H\x06\x00\x30\x30" + pid)
+            deadline = time.monotonic() + PRINT_WAIT
+            while time.monotonic() < deadline:
+                s.sendall(b"\x10\x04\x02")
+                s.settimeout(POLL)
+                got = read_reply(s)
+                if got == pid:
+                    return True
+                if isinstance(got, int) and got & 0x24:  # cover open, or stopped at paper end
+                    s.settimeout(PRINT_WAIT)
+                    s.sendall(CLEAR_BUFFERS)
+                    while read_reply(s) != "cleared":
+                        pass
+                    return False
+                time.sleep(POLL)
+        return False
+    except (OSError, ConnectionError):
         return False
 
+def read_reply(s):
+    """One answer from the printer: a process ID (bytes), "cleared", a
+    status byte (int), or None when nothing came within the socket timeout."""
+    try:
+        b = read_exact(s, 1)
+    except socket.timeout:
+        return None
+    if b[0] != 0x37:
+        return b[0]
+    kind = read_exact(s, 1)[0]
+    if kind == 0x22:
+        return read_exact(s, 5)[:4]
+    if kind == 0x25:
+        read_exact(s, 1)
+        return "cleared"
+    return None
+
 def deliver(t, title):
-    t["receipt"] = "printed" if print_receipt(t, title) else "owed"
+    """Print the original receipt of t: printed, or owed until recover."""
+    mark = INTERRUPTED if t.get("print_tries", 0) > 0 else ""
+    t["print_tries"] = t.get("print_tries", 0) + 1
+    save(t)
+    t["receipt"] = "printed" if print_receipt(t, title, mark) else "owed"
     save(t)
 
+def title(t):
+    return "SALE" if t["proc"] == "000000" else "REFUND"
+
+REVERSAL_TRIES = 3
+
 def reverse(t):
-    """Send the 0400 for t until the host acknowledges it; True when it did."""
+    """Send the 0400 for t, then 0401 repeats, until the host acknowledges
+    it (at most REVERSAL_TRIES this time); True when it did."""
     if "rev_stan" not in t:
         t["rev_stan"] = next_stan()
         save(t)
-    rf = exchange("0400", {3: t["proc"], 4: t["amount"], 7: now7(), 11: "%06d" % t["rev_stan"],
-                           41: TID, 39: "98", 90: "0200%06d%s%022d" % (t["stan"], t["dt"], 0)})
-    if rf is not None and rf.get(39) in ("00", "25"):
-        t["state"] = "reversed"
+    for _ in range(REVERSAL_TRIES):
+        mti = "0401" if t.get("rev_tries", 0) > 0 else "0400"
+        t["rev_tries"] = t.get("rev_tries", 0) + 1
         save(t)
-        return True
+        rf = exchange(mti, {3: t["proc"], 4: t["amount"], 7: now7(), 11: "%06d" % t["rev_stan"],
+                            41: TID, 39: "98", 90: "0200%06d%s%022d" % (t["stan"], t["dt"], 0)})
+        if rf is not None and rf.get(39) in ("00", "25"):
+            t["state"] = "reversed"
+            save(t)
+            return True
     return False
 
+def pending():
+    return [t for t in TXNS.values() if t.get("proc") and t["state"] in ("sent", "in_doubt")]
+
 def financial(proc, amount, card, orig=None):
+    # Reverse before anything else with the host.
+    for p in pending():
+        if BUG != "no-reversal" and not reverse(p):
+            return {"outcome": "refused", "reason": "reversal_pending",
+                    "error": "the reversal of %s is still pending: the host does not acknowledge it" % p["ref"]}
     stan = next_stan()
     t = {"ref": "%06d" % stan, "stan": stan, "proc": proc, "amount": amount, "last4": card[-4:],
-         "dt": now7(), "state": "sent", "rrn": "", "receipt": "none"}
+         "card": masked(card), "tok": card_token(card), "dt": now7(), "state": "sent", "rrn": "",
+         "receipt": "none", "batch": current_batch()}
     save(t)  # before anything leaves the terminal
     if BUG == "log-card":
         print("pyterm: sale on card %s" % card, file=sys.stderr, flush=True)
@@ -180,6 +304,8 @@ def financial(proc, amount, card, orig=None):
             reverse(t)
         return {"outcome": "in_doubt", "ref": t["ref"], "reason": "in_doubt", "error": "no answer from the host"}
     t["rrn"], t["auth"] = rf.get(37, ""), rf.get(38, "")
+    if rf.get(60, "").isdigit():
+        t["batch"] = int(rf[60][:6])
     if rf.get(39) != "00":
         t["state"] = "declined"
         save(t)
@@ -187,8 +313,63 @@ def financial(proc, amount, card, orig=None):
                 "reason": "declined", "error": "declined by the host (response code %s)" % rf.get(39)}
     t["state"] = "approved"
     save(t)
-    deliver(t, "SALE" if proc == "000000" else "REFUND")
+    if orig:
+        orig["refunded"] = orig.get("refunded", 0) + amount
+        save(orig)
+    deliver(t, title(t))
     return {"outcome": "approved", "ref": t["ref"], "rrn": t["rrn"], "receipt": t["receipt"]}
+
+# ---- settlement (docs/acquirer.md, "Settlement flow").
+def current_batch():
+    if os.path.exists(BATCH):
+        with open(BATCH) as f:
+            return json.load(f)["batch"]
+    return 1
+
+def close_batch(n):
+    tmp = BATCH + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"batch": n + 1}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, BATCH)
+
+def settle():
+    for p in pending():
+        if not reverse(p):
+            return {"outcome": "error", "reason": "reversal_pending", "error": "settle: the reversal of %s is still pending" % p["ref"]}
+    batch = current_batch()
+    txns = [t for t in TXNS.values() if t.get("proc") and t["state"] == "approved" and t.get("batch", 1) == batch]
+    sales = [t for t in txns if t["proc"] == "000000"]
+    refunds = [t for t in txns if t["proc"] == "200000"]
+    debit, credit = sum(t["amount"] for t in sales), sum(t["amount"] for t in refunds)
+    net = debit - credit
+    stan = next_stan()
+    def req(proc, stan):
+        return {3: proc, 7: now7(), 11: "%06d" % stan, 41: TID, 60: "%06d" % batch,
+                74: len(refunds), 75: 0, 76: len(sales), 77: 0, 86: credit, 87: 0, 88: debit, 89: 0,
+                97: ("C" if net >= 0 else "D") + "%016d" % abs(net)}
+    rf = exchange("0500", req("920000", stan))
+    if rf is None:
+        return {"outcome": "error", "reason": "host", "error": "settle: no answer from the host"}
+    if rf.get(39) == "95" and BUG != "settle-blind":
+        chunks = [txns[i:i + 20] for i in range(0, len(txns), 20)] or [[]]
+        for i, chunk in enumerate(chunks):
+            stan += 1
+            recs = "".join("%06d%s%012d%-12s%-6s" % (t["stan"], t["proc"], t["amount"], t["rrn"], t.get("auth", ""))
+                           for t in chunk)
+            up = exchange("0320", {7: now7(), 11: "%06d" % stan, 41: TID, 48: "%02d" % len(chunk) + recs,
+                                   60: "%06d" % batch + ("202" if i == len(chunks) - 1 else "201")})
+            if up is None or up.get(39) != "00":
+                return {"outcome": "error", "reason": "host", "error": "settle: batch upload refused or unanswered"}
+        stan += 1
+        rf = exchange("0500", req("960000", stan))
+        if rf is None:
+            return {"outcome": "error", "reason": "host", "error": "settle: no answer to the final settlement"}
+    if rf.get(39) not in ("00", "95"):
+        return {"outcome": "error", "reason": "host", "error": "settle: the host answered %s" % rf.get(39)}
+    close_batch(batch)
+    return {"outcome": "ok"}
 
 def handle(req):
     op = req.get("op")
@@ -197,28 +378,48 @@ def handle(req):
     if op not in CAPS:
         return {"outcome": "refused", "reason": "unsupported", "error": "pyterm has no %s" % op}
     if op == "sale":
+        why = printer_not_ready()
+        if why:
+            return {"outcome": "refused", "reason": "printer_not_ready", "error": "sale refused, nothing sent: " + why}
         return financial("000000", req["amount"], req["card"])
     if op == "refund":
         orig = TXNS.get(req["ref"])
         if not orig or orig["state"] != "approved" or orig["proc"] != "000000":
             return {"outcome": "refused", "reason": "not_refundable", "error": "no approved sale has ref %s" % req["ref"]}
+        if BUG != "refund-any-card":
+            if not hmac.compare_digest(orig.get("tok", ""), card_token(req["card"])):
+                return {"outcome": "refused", "reason": "other_card",
+                        "error": "a refund goes back to the sale's card; this card is another one"}
+            left = orig["amount"] - orig.get("refunded", 0)
+            if req["amount"] > left:
+                return {"outcome": "refused", "reason": "exceeds_refundable",
+                        "error": "refund of %d: only %d remains refundable of sale %s" % (req["amount"], left, orig["ref"])}
         return financial("200000", req["amount"], req["card"], orig)
+    if op == "settle":
+        return settle()
     if op in ("lookup", "reprint"):
         t = TXNS.get(req.get("ref", ""))
-        if not t:
+        if not t or not t.get("proc"):
             return {"outcome": "refused", "reason": "not_found", "error": "no transaction has ref %s" % req.get("ref")}
         if op == "reprint":
-            deliver(t, "DUPLICATE")
+            if t["state"] != "approved":
+                return {"outcome": "refused", "reason": "no_receipt", "error": "%s has no receipt (%s)" % (t["ref"], t["state"])}
+            if t["receipt"] == "owed":
+                deliver(t, title(t))  # the customer never had it: the original
+            else:
+                print_receipt(t, "DUPLICATE " + title(t))
         state = {"sent": "in_doubt"}.get(t["state"], t["state"])
         return {"outcome": "ok", "ref": t["ref"], "rrn": t["rrn"] or None, "state": state,
                 "amount": t["amount"], "receipt": t["receipt"]}
     if op == "recover":
         reversed_, open_ = [], []
         for t in list(TXNS.values()):
+            if not t.get("proc"):
+                continue
             if t["state"] in ("sent", "in_doubt"):
                 (reversed_ if BUG != "no-reversal" and reverse(t) else open_).append(t["ref"])
             elif t["state"] == "approved" and t["receipt"] == "owed":
-                deliver(t, "SALE" if t["proc"] == "000000" else "REFUND")
+                deliver(t, title(t))
                 if t["receipt"] == "owed":
                     open_.append(t["ref"])
         if open_:

@@ -94,7 +94,7 @@ func ExampleLookupProfile() {
 	fmt.Println(err)
 	// Output:
 	// 384 32 42 false
-	// escpos: unknown printer profile "tm-x" (known: generic-58, tm-t88, zh-80)
+	// escpos: unknown printer profile "tm-x" (known: generic-58, sunmi-v2, tm-t20iii, tm-t88, zh-80, zj-5870)
 }
 
 func ExampleDecoder_codePages() {

@@ -348,7 +348,11 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 		rig.p, rig.bridge, rig.url = shadow, b, b.url()
 		ts.Defer(func() { b.close(); shadow.Close() })
 	} else {
-		p, err := escpos.NewPrinter(escpos.Options{Profile: profile, RollLengthMM: roll})
+		popts := escpos.Options{Profile: profile, RollLengthMM: roll}
+		if profile == "" {
+			popts.ProfileDef = w.opts.PrinterProfile // hil run --printer-profile
+		}
+		p, err := escpos.NewPrinter(popts)
 		ts.Check(err)
 		sopts := escpos.ServerOptions{
 			PTY: usePTY, TCP: !usePTY,

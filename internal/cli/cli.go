@@ -75,6 +75,7 @@ func init() {
 			examples: []string{
 				"hil printer serve --tcp 127.0.0.1:9100 --out receipts/ &",
 				"hil printer serve --pty /tmp/ttyPRN0 --profile zh-80",
+				"hil printer probe tcp://10.0.0.5:9100 -o my-printer.json   # clone a printer: serve --profile my-printer.json",
 			},
 			run: runPrinter},
 		{name: "render", synopsis: renderSynopsis,

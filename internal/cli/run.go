@@ -33,6 +33,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	caps := fs.String("caps", "cutter,drawer,near-end", "capabilities of the real printer, comma-separated: cutter, drawer, near-end")
 	interactive := fs.Bool("interactive", false, "on a real printer, ask the operator to make faults by hand instead of skipping")
 	profile := fs.String("profile", "", "run the suite on this host dialect: `iso87` or cup (default: iso87, or what each scenario asks for)")
+	printerProfile := fs.String("printer-profile", "", "emulate the printer of profile `NAME` or FILE.json (hil printer probe); --profile is the host's")
 	shard := fs.String("shard", "", "run only slice `K/N` of the scenarios (by file name; N runners with K = 1…N cover the suite once)")
 	args, code, ok := parseInterspersed(fs, args)
 	if !ok {
@@ -54,6 +55,14 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	opts := scenarios.Options{PrinterURL: *printerURL, Interactive: *interactive, Profile: *profile}
+	if *printerProfile != "" {
+		p, err := loadPrinterProfile(*printerProfile)
+		if err != nil {
+			env.Errorf("run: --printer-profile: %v", err)
+			return ExitUsage
+		}
+		opts.PrinterProfile = p
+	}
 	if *printerURL != "" {
 		for _, c := range strings.Split(*caps, ",") {
 			c = strings.TrimSpace(c)

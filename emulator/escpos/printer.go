@@ -16,12 +16,13 @@ import (
 // Options configures a Printer. The zero value is a TM-T88-class printer
 // with an endless roll, logging nowhere, on the wall clock.
 type Options struct {
-	Profile string // profile name; "" = DefaultProfile ("tm-t88")
+	Profile string           // profile name; "" = DefaultProfile ("tm-t88")
+	Logger  *slog.Logger     // nil = discard
+	Now     func() time.Time // clock for overheat recovery and timestamps; nil = time.Now
+
 	// ProfileDef, if set, is the profile itself (read from a file with
 	// ReadProfileFile); it is checked and takes the place of Profile.
 	ProfileDef *Profile
-	Logger     *slog.Logger     // nil = discard
-	Now        func() time.Time // clock for overheat recovery and timestamps; nil = time.Now
 
 	// RollLengthMM is the length of the paper roll in millimetres; printing
 	// and feeding consume it and the paper runs out at its end. 0 = endless.

@@ -16,6 +16,9 @@ import (
 )
 
 func runRun(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 && args[0] == "merge-junit" {
+		return runMergeJUnit(env, args[1:])
+	}
 	fs := newFlagSet(env, "hil run [flags] [SCENARIO.txtar|DIR ...]",
 		"Runs testscript scenarios and prints a table (scenario, result, time) and a summary line.\n"+
 			"With no arguments it runs the built-in suite (situations S1–S9) against the emulated printer\n"+
@@ -23,6 +26,8 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 			"printer is locked for the run, and scenarios that need a fault the printer cannot make skip\n"+
 			"with a reason (or ask the operator with --interactive). Work folders of failed scenarios are\n"+
 			"kept with their artifacts.\n\n"+
+			"'hil run merge-junit [-o OUT] FILE...' merges the --junit reports of the runs of --shard 1/N … N/N\n"+
+			"into the report of the whole suite (a shard missing or given twice is an error).\n\n"+
 			"Exit status: 0 every scenario passed or skipped, 1 a scenario failed or the --printer could not be\n"+
 			"reached (checked once, before any scenario runs), 2 usage (a bad flag, or a malformed --printer URL).")
 	printerURL := fs.String("printer", "", "run against a real printer at `URL` (serial:///dev/ttyUSB0?baud=38400, tcp://host:9100)")
@@ -139,7 +144,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	if *junit != "" {
 		f, err := os.Create(*junit)
 		if err == nil {
-			err = scenarios.WriteJUnit(f, results)
+			err = scenarios.NewJUnitReport(results, k, n).Write(f)
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -173,5 +174,51 @@ func TestChaosMergeErrors(t *testing.T) {
 	}
 	if code, _, errs := runMerge(t, "chaos", "--json", filepath.Join(dir, "no", "such", "dir.json")); code != ExitUsage || !strings.Contains(errs, "--json") {
 		t.Errorf("chaos --json into a missing folder: exit %d, %s", code, errs)
+	}
+}
+
+// TestRunMergeJUnit: 'hil run merge-junit' of the reports of --shard 1/3,
+// 2/3 and 3/3 is the unsharded run's report (times aside); a failing
+// scenario makes it exit 1, a missing shard is a usage error.
+func TestRunMergeJUnit(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		os.WriteFile(filepath.Join(dir, n+".txtar"), []byte("exists data.txt\n-- data.txt --\nok\n"), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "f.txtar"), []byte("exists missing.txt\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "g.txtar"), []byte("skip 'not here'\n"), 0o644)
+	out := t.TempDir()
+	junit := func(shard string) string {
+		f := filepath.Join(out, "junit-"+strings.ReplaceAll(shard, "/", "of")+".xml")
+		args := []string{"run", "--junit", f, "--keep", t.TempDir(), dir}
+		if shard != "" {
+			args = append(args, "--shard", shard)
+		}
+		runMerge(t, args...)
+		return f
+	}
+	whole := junit("")
+	files := []string{junit("2/3"), junit("3/3"), junit("1/3")}
+	merged := filepath.Join(out, "merged.xml")
+	code, stdout, errs := runMerge(t, append([]string{"run", "merge-junit", "-o", merged}, files...)...)
+	if code != ExitFailure || !strings.Contains(stdout, "merged 3 reports: 7 scenarios, 1 failed, 1 skipped") {
+		t.Fatalf("merge-junit: exit %d\n%s%s", code, stdout, errs)
+	}
+	strip := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Times and the work folders differ from run to run.
+		return regexp.MustCompile(` time="[0-9.]+"|WORK=[^&]*`).ReplaceAllString(string(b), "")
+	}
+	if got, want := strip(merged), strip(whole); got != want {
+		t.Errorf("merged:\n%s\nunsharded:\n%s", got, want)
+	}
+	if code, _, errs := runMerge(t, "run", "merge-junit", files[0], files[1]); code != ExitUsage || !strings.Contains(errs, "shard 1/3 missing") {
+		t.Errorf("two of three shards: exit %d, %s", code, errs)
+	}
+	if code, _, errs := runMerge(t, "run", "merge-junit"); code != ExitUsage || !strings.Contains(errs, "no reports") {
+		t.Errorf("no reports: exit %d, %s", code, errs)
 	}
 }

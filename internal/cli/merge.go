@@ -91,10 +91,10 @@ type chaosJSON struct {
 	Seed   int64  `json:"seed"`
 	Runs   int    `json:"runs"` // --runs: schedules of the whole run
 	// Shard is "K/N" for a shard, empty for the whole run.
-	Shard        string         `json:"shard,omitempty"`
-	Config       chaosConfig    `json:"config"`
-	Schedules    int            `json:"schedules"` // schedules run and checked
-	Ops          int            `json:"ops"`
+	Shard     string      `json:"shard,omitempty"`
+	Config    chaosConfig `json:"config"`
+	Schedules int         `json:"schedules"` // schedules run and checked
+	Ops       int         `json:"ops"`
 	// FaultsPlanned and PlannedByKind count the faults the schedules
 	// drew ("target kind"); Faults and FaultsByKind those that fired.
 	FaultsPlanned int            `json:"faultsPlanned"`
@@ -102,8 +102,8 @@ type chaosJSON struct {
 	Faults        int            `json:"faults"`
 	FaultsByKind  map[string]int `json:"faultsByKind"`
 	Violations    int            `json:"violations"` // schedules with a violation
-	Found        []chaosFound   `json:"found"`  // schedules with violations, by seed
-	Errors       []chaosFound   `json:"errors"` // schedules the rig failed to run, by seed
+	Found         []chaosFound   `json:"found"`      // schedules with violations, by seed
+	Errors        []chaosFound   `json:"errors"`     // schedules the rig failed to run, by seed
 }
 
 // chaosConfig is what makes the schedules of one seed what they are; the

@@ -14,6 +14,12 @@ import (
 	"github.com/poshil/hil/scenarios"
 )
 
+// Examples of hil chaos (the command table) for sharded runs.
+const (
+	chaosShardExample = "hil chaos --seed 7 --runs 3000 --shard 2/3 --json chaos-2.json   # one CI runner of three; then:"
+	chaosMergeExample = "hil chaos merge chaos-1.json chaos-2.json chaos-3.json"
+)
+
 // runMergeJUnit is 'hil run merge-junit [-o OUT] FILE...'.
 func runMergeJUnit(env *Env, args []string) int {
 	fs := newFlagSet(env, "hil run merge-junit [-o OUT] FILE...",

@@ -90,3 +90,33 @@ func TestReadJUnitErrors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMergeJUnit: any input is a report or an error from ReadJUnit, and
+// merging what it read never panics; a merge of one report has its cases.
+func FuzzMergeJUnit(f *testing.F) {
+	var b bytes.Buffer
+	scenarios.NewJUnitReport([]scenarios.Result{{Name: "a", Outcome: scenarios.Passed}, {Name: "b", Outcome: scenarios.Failed, Reason: "x", Log: "log"}}, 2, 3).Write(&b)
+	f.Add(b.Bytes())
+	f.Add([]byte(`<testsuite name="hil" time="0.5"><testcase name="a"/><testcase name="a"/></testsuite>`))
+	f.Add([]byte(`<testsuite time="x"><properties><property name="hil.shard" value="1/1"/></properties></testsuite>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := scenarios.ReadJUnit(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		m, err := scenarios.MergeJUnit([]*scenarios.JUnitReport{r}, []string{"in"})
+		if err != nil {
+			return
+		}
+		if m.Tests != len(r.Cases) {
+			t.Fatalf("merge of one report: %d cases, it has %d", m.Tests, len(r.Cases))
+		}
+		var out bytes.Buffer
+		if err := m.Write(&out); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := scenarios.ReadJUnit(&out); err != nil {
+			t.Fatalf("a merged report does not read back: %v\n%s", err, out.Bytes())
+		}
+	})
+}

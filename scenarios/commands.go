@@ -339,7 +339,11 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 	if w.opts.PrinterURL != "" && name == "main" {
 		// A bench rig: the real printer, behind a bridge that records the
 		// bytes and lays them out on a shadow emulator.
-		shadow, err := escpos.NewPrinter(escpos.Options{Profile: profile})
+		sopts := escpos.Options{Profile: profile}
+		if profile == "" {
+			sopts.ProfileDef = w.opts.PrinterProfile // the real printer's width and fonts
+		}
+		shadow, err := escpos.NewPrinter(sopts)
 		ts.Check(err)
 		b, err := startBridge(w.opts.PrinterURL, shadow, rig.rec)
 		if err != nil {

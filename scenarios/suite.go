@@ -37,6 +37,9 @@ type Options struct {
 	// PrinterProfile, if set, is the profile of the emulated printers
 	// that printer-start starts without a --profile of their own (hil run
 	// --printer-profile); their capabilities (cap:cutter, …) follow it.
+	// With PrinterURL it is the profile of the shadow emulator that lays
+	// out what the real printer was sent (the capabilities stay
+	// Capabilities).
 	PrinterProfile *escpos.Profile
 	// HilDir, when set, is put first on PATH so that "exec hil" runs this
 	// binary ("hil run"); under "go test" testscript.Main does this.

@@ -38,7 +38,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	caps := fs.String("caps", "cutter,drawer,near-end", "capabilities of the real printer, comma-separated: cutter, drawer, near-end")
 	interactive := fs.Bool("interactive", false, "on a real printer, ask the operator to make faults by hand instead of skipping")
 	profile := fs.String("profile", "", "run the suite on this host dialect: `iso87` or cup (default: iso87, or what each scenario asks for)")
-	printerProfile := fs.String("printer-profile", "", "emulate the printer of profile `NAME` or FILE.json (hil printer probe); --profile is the host's")
+	printerProfile := fs.String("printer-profile", "", "emulate the printer of profile `NAME` or FILE.json (hil printer probe); with --printer, lay out its receipts so. --profile is the host's")
 	shard := fs.String("shard", "", "run only slice `K/N` of the scenarios (by file name; N runners with K = 1…N cover the suite once)")
 	args, code, ok := parseInterspersed(fs, args)
 	if !ok {

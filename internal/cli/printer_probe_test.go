@@ -21,7 +21,7 @@ func probe(t *testing.T, url string, extra ...string) escpos.Profile {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "profile.json")
 	var stdout, stderr bytes.Buffer
-	args := append([]string{"printer", "probe", "-o", file, "--timeout", "300ms"}, extra...)
+	args := append([]string{"printer", "probe", "-o", file, "--timeout", "500ms"}, extra...)
 	if code := Run(t.Context(), append(args, url), nil, &stdout, &stderr); code != ExitOK {
 		t.Fatalf("probe %s: exit %d\n%s%s", url, code, stdout.String(), stderr.String())
 	}

@@ -399,7 +399,11 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 	if w.opts.PrinterURL != "" && name == "main" {
 		// A bench rig: the real printer, behind a bridge that records the
 		// bytes and lays them out on a shadow emulator.
-		shadow, err := escpos.NewPrinter(escpos.Options{Profile: profile})
+		sopts := escpos.Options{Profile: profile}
+		if profile == "" {
+			sopts.ProfileDef = w.opts.PrinterProfile // the real printer's width and fonts
+		}
+		shadow, err := escpos.NewPrinter(sopts)
 		ts.Check(err)
 		b, err := startBridge(w.opts.PrinterURL, shadow, rig.rec)
 		if err != nil {
@@ -408,7 +412,11 @@ func cmdPrinterStart(ts *testscript.TestScript, neg bool, args []string) {
 		rig.p, rig.bridge, rig.url = shadow, b, b.url()
 		ts.Defer(func() { b.close(); shadow.Close() })
 	} else {
-		p, err := escpos.NewPrinter(escpos.Options{Profile: profile, RollLengthMM: roll})
+		popts := escpos.Options{Profile: profile, RollLengthMM: roll}
+		if profile == "" {
+			popts.ProfileDef = w.opts.PrinterProfile // hil run --printer-profile
+		}
+		p, err := escpos.NewPrinter(popts)
 		ts.Check(err)
 		sopts := escpos.ServerOptions{
 			PTY: usePTY, TCP: !usePTY,

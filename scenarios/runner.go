@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -339,61 +338,6 @@ func WriteTable(w io.Writer, results []Result) {
 		fmt.Fprintf(w, "%-*s  %-6s  %7.2fs  %s\n", width, r.Name, r.Outcome, r.Duration.Seconds(), note)
 	}
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", pass, fail, skip)
-}
-
-// WriteJUnit writes the results as a JUnit XML report, one testsuite
-// "hil" with one testcase per scenario.
-func WriteJUnit(w io.Writer, results []Result) error {
-	type failure struct {
-		Message string `xml:"message,attr"`
-		Body    string `xml:",chardata"`
-	}
-	type skipped struct {
-		Message string `xml:"message,attr"`
-	}
-	type testcase struct {
-		Name      string   `xml:"name,attr"`
-		Classname string   `xml:"classname,attr"`
-		Time      string   `xml:"time,attr"`
-		Failure   *failure `xml:"failure,omitempty"`
-		Skipped   *skipped `xml:"skipped,omitempty"`
-		SystemOut string   `xml:"system-out,omitempty"`
-	}
-	type testsuite struct {
-		XMLName  xml.Name   `xml:"testsuite"`
-		Name     string     `xml:"name,attr"`
-		Tests    int        `xml:"tests,attr"`
-		Failures int        `xml:"failures,attr"`
-		Skipped  int        `xml:"skipped,attr"`
-		Time     string     `xml:"time,attr"`
-		Cases    []testcase `xml:"testcase"`
-	}
-	s := testsuite{Name: "hil", Tests: len(results)}
-	var total time.Duration
-	for _, r := range results {
-		total += r.Duration
-		c := testcase{Name: r.Name, Classname: "hil.scenarios", Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
-		switch r.Outcome {
-		case Failed:
-			s.Failures++
-			c.Failure = &failure{Message: r.Reason, Body: r.Log}
-		case Skipped:
-			s.Skipped++
-			c.Skipped = &skipped{Message: r.Reason}
-		}
-		s.Cases = append(s.Cases, c)
-	}
-	s.Time = fmt.Sprintf("%.3f", total.Seconds())
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(s); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
 }
 
 // maskTree masks every full card number in the files under dir, in place:

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/terminal"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -34,6 +35,13 @@ type Options struct {
 	// Empty: iso87, or what a scenario asks for (acquirer-start
 	// profile=cup).
 	Profile string
+	// PrinterProfile, if set, is the profile of the emulated printers
+	// that printer-start starts without a --profile of their own (hil run
+	// --printer-profile); their capabilities (cap:cutter, …) follow it.
+	// With PrinterURL it is the profile of the shadow emulator that lays
+	// out what the real printer was sent (the capabilities stay
+	// Capabilities).
+	PrinterProfile *escpos.Profile
 	// HilDir, when set, is put first on PATH so that "exec hil" runs this
 	// binary ("hil run"); under "go test" testscript.Main does this.
 	HilDir string
@@ -104,6 +112,9 @@ func condition(opts Options) func(cond string) (bool, error) {
 				return false, fmt.Errorf("unknown capability %q (want cutter, drawer or near-end)", capname)
 			}
 			if opts.PrinterURL == "" {
+				if p := opts.PrinterProfile; p != nil {
+					return map[string]bool{"cutter": p.Cutter, "drawer": p.Drawer, "near-end": p.NearEndSensor}[capname], nil
+				}
 				// The default emulated profile (tm-t88) has all three.
 				return true, nil
 			}

@@ -72,6 +72,11 @@
 // # Profiles
 //
 // Profiles are embedded JSON files (emulator/escpos/profiles): tm-t88 (the
-// default, Epson TM-T88-class 80 mm), generic-58 (58 mm, no cutter) and
-// zh-80 (Chinese 80 mm starting in GB18030 double-byte mode).
+// default, Epson TM-T88-class 80 mm), generic-58 (58 mm, no cutter), zh-80
+// (Chinese 80 mm starting in GB18030 double-byte mode), and tm-t20iii,
+// zj-5870 and sunmi-v2, written from public specifications that each file
+// cites. Any other profile is a file in the same format ([ParseProfile],
+// [ReadProfileFile], Options.ProfileDef), such as "hil printer probe"
+// writes from a real printer; its [Answers] say which status requests the
+// printer answers. docs/printer-profiles.md documents the format.
 package escpos

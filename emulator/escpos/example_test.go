@@ -3,6 +3,8 @@ package escpos_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -94,7 +96,7 @@ func ExampleLookupProfile() {
 	fmt.Println(err)
 	// Output:
 	// 384 32 42 false
-	// escpos: unknown printer profile "tm-x" (known: generic-58, tm-t88, zh-80)
+	// escpos: unknown printer profile "tm-x" (known: generic-58, sunmi-v2, tm-t20iii, tm-t88, zh-80, zj-5870)
 }
 
 func ExampleDecoder_codePages() {
@@ -110,4 +112,33 @@ func ExampleDecoder_codePages() {
 	// TEXT "€"
 	// LF
 	// Python codecs cp857; 0xD5 is the euro sign on Epson's page 13 chart (unassigned in cp857)
+}
+
+func ExampleParseProfile() {
+	// A profile file as "hil printer probe" writes it, or as written by
+	// hand: here one whose Font B is misspelt.
+	base, err := escpos.LookupProfile("generic-58")
+	if err != nil {
+		panic(err)
+	}
+	base.Name = "my-58"
+	base.Fonts[1].Height = 0
+	data, err := json.Marshal(base)
+	if err != nil {
+		panic(err)
+	}
+	_, err = escpos.ParseProfile(data)
+	var fe *escpos.ProfileFieldError
+	fmt.Println(errors.As(err, &fe), fe.Field)
+	fmt.Println(err)
+
+	base.Fonts[1].Height = 17
+	base.Answers = &escpos.Answers{RealtimeStatus: []int{1, 2, 3, 4}, IDs: []int{1, 2, 3}}
+	data, _ = json.Marshal(base)
+	p, err := escpos.ParseProfile(data)
+	fmt.Println(p.Name, p.Columns(0), p.Answers.IDs, err)
+	// Output:
+	// true fonts[1]
+	// escpos: profile "my-58": fonts[1]: font "B" 9x0: want a width of 1–widthDots and a height of 1–255 dots
+	// my-58 32 [1 2 3] <nil>
 }

@@ -20,6 +20,10 @@ type Options struct {
 	Logger  *slog.Logger     // nil = discard
 	Now     func() time.Time // clock for overheat recovery and timestamps; nil = time.Now
 
+	// ProfileDef, if set, is the profile itself (read from a file with
+	// ReadProfileFile); it is checked and takes the place of Profile.
+	ProfileDef *Profile
+
 	// RollLengthMM is the length of the paper roll in millimetres; printing
 	// and feeding consume it and the paper runs out at its end. 0 = endless.
 	RollLengthMM int
@@ -165,7 +169,14 @@ var (
 
 // NewPrinter returns a running printer in its power-on state.
 func NewPrinter(opts Options) (*Printer, error) {
-	prof, err := LookupProfile(opts.Profile)
+	var prof Profile
+	var err error
+	if opts.ProfileDef != nil {
+		prof = cloneProfile(*opts.ProfileDef)
+		err = prof.validate()
+	} else {
+		prof, err = LookupProfile(opts.Profile)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -411,6 +422,10 @@ func (p *Printer) realtimeLocked(c Command) {
 	p.log.Debug("real-time command", "cmd", c)
 	switch c := c.(type) {
 	case RealtimeStatus:
+		if !p.prof.Answers.answersRealtime(c.N) {
+			p.log.Debug("DLE EOT not answered: the profile does not answer it", "n", c.N)
+			return
+		}
 		if b, ok := p.sensorsLocked().dleEOT(c.N); ok {
 			p.sendLocked([]byte{b})
 		}
@@ -1214,6 +1229,10 @@ func (p *Printer) execLocked(c Command) {
 	case DrawerPulse:
 		p.drawerKickLocked(paper.Drawer{Pin: c.Pin, OnMS: c.OnMS, OffMS: c.OffMS})
 	case ASBEnable:
+		if !p.prof.Answers.answersASB() {
+			err = ignored("GS a: profile %s sends no ASB", p.prof.Name)
+			break
+		}
 		p.asbMask = c.Mask & 0x4F
 		if p.asbMask != 0 {
 			a := p.sensorsLocked().asb()
@@ -1221,13 +1240,17 @@ func (p *Printer) execLocked(c Command) {
 			p.sendLocked(a[:])
 		}
 	case TransmitStatus:
-		if b, ok := p.sensorsLocked().gsR(c.N); ok {
+		if !p.prof.Answers.answersGSr(c.N) {
+			err = ignored("GS r %d: profile %s does not answer it", c.N, p.prof.Name)
+		} else if b, ok := p.sensorsLocked().gsR(c.N); ok {
 			p.sendLocked([]byte{b})
 		} else {
 			err = ignored("GS r %d: no such status", c.N)
 		}
 	case TransmitID:
-		if b := gsI(p.prof.ID, p.prof.KanjiEncoding != "" && p.prof.ID.Type&1 != 0, c.N); b != nil {
+		if !p.prof.Answers.answersGSI(c.N) {
+			err = ignored("GS I %d: profile %s does not answer it", c.N, p.prof.Name)
+		} else if b := gsI(p.prof.ID, p.prof.KanjiEncoding != "" && p.prof.ID.Type&1 != 0, c.N); b != nil {
 			p.sendLocked(b)
 		} else {
 			err = ignored("GS I %d: no such information", c.N)

@@ -33,12 +33,12 @@ func TestLookupProfile(t *testing.T) {
 	if !z.KanjiAtPowerOn || z.KanjiCell != (Cell{24, 24}) || z.WidthDots != 576 {
 		t.Errorf("zh-80: kanji at power-on %v, cell %v", z.KanjiAtPowerOn, z.KanjiCell)
 	}
-	if names := len(Profiles()); names != 3 {
-		t.Errorf("Profiles() lists %d profiles, want 3", names)
+	if names := len(Profiles()); names != 6 {
+		t.Errorf("Profiles() lists %d profiles, want 6", names)
 	}
 	_, err = LookupProfile("tm-x")
 	var pe *ProfileError
-	if !errors.Is(err, ErrUnknownProfile) || !errors.As(err, &pe) || pe.Name != "tm-x" || len(pe.Known) != 3 {
+	if !errors.Is(err, ErrUnknownProfile) || !errors.As(err, &pe) || pe.Name != "tm-x" || len(pe.Known) != 6 {
 		t.Errorf("LookupProfile(tm-x) = %v", err)
 	}
 	if _, err := NewPrinter(Options{Profile: "nope"}); !errors.Is(err, ErrUnknownProfile) {

@@ -2,7 +2,6 @@ package escpos
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -42,9 +41,15 @@ type PrinterID struct {
 	Fonts     string `json:"fonts"`     // GS I 69
 }
 
-// Profile describes one emulated printer model. Profiles are embedded data
-// (emulator/escpos/profiles/*.json); see [Profiles] and [LookupProfile].
+// Profile describes one emulated printer model. Built-in profiles are
+// embedded data (emulator/escpos/profiles/*.json; see [Profiles] and
+// [LookupProfile]); a profile file written by "hil printer probe" or by
+// hand is read with [ParseProfile] or [ReadProfileFile] and given to
+// [NewPrinter] in Options.ProfileDef. The file format is documented in
+// docs/printer-profiles.md.
 type Profile struct {
+	// Version is the profile file format, [ProfileFormat].
+	Version     int           `json:"version"`
 	Name        string        `json:"name"`
 	Description string        `json:"description"`
 	WidthDots   int           `json:"widthDots"`   // printable width in dots
@@ -89,6 +94,19 @@ type Profile struct {
 	Baud          int       `json:"baud"`
 	SpeedMMPerSec int       `json:"speedMMPerSec"`
 	ID            PrinterID `json:"id"`
+	// Answers says which status and identity requests the printer
+	// answers; nil: all of them, as Epson TM printers do.
+	Answers *Answers `json:"answers,omitempty"`
+	// Sources name the documents the values come from (a specification,
+	// a probe of a printer).
+	Sources []string `json:"sources,omitempty"`
+	// Unknown lists the fields (JSON names) whose values are not known
+	// from the sources: they hold the defaults the emulator needs to run
+	// and describe no real printer.
+	Unknown []string `json:"unknown,omitempty"`
+	// Probe records what "hil printer probe" observed; absent in
+	// profiles written from specifications.
+	Probe *ProbeRecord `json:"probe,omitempty"`
 }
 
 // Columns returns the number of characters of font f (0 = A) on a line.
@@ -116,43 +134,6 @@ func (p *Profile) font(f int) FontMetrics {
 	return p.Fonts[0]
 }
 
-func (p Profile) validate() error {
-	switch {
-	case p.Name == "":
-		return fmt.Errorf("profile without a name")
-	case p.WidthDots <= 0 || p.DPI <= 0 || p.LineSpacing <= 0:
-		return fmt.Errorf("profile %s: widthDots, dpi and lineSpacing must be positive", p.Name)
-	case len(p.Fonts) == 0:
-		return fmt.Errorf("profile %s: no fonts", p.Name)
-	case p.BufferSize <= 0 || p.BusyFree < 0 || p.ReleaseFree < p.BusyFree || p.ReleaseFree > p.BufferSize:
-		return fmt.Errorf("profile %s: bad buffer thresholds", p.Name)
-	case p.KanjiCell.Width <= 0 || p.KanjiCell.Height <= 0:
-		return fmt.Errorf("profile %s: no kanjiCell", p.Name)
-	}
-	if (p.ID.Model|p.ID.Type|p.ID.ROM)&0x90 != 0 {
-		return fmt.Errorf("profile %s: GS I 1–3 IDs must have bits 4 and 7 clear (0xx0xxxx)", p.Name)
-	}
-	for _, l := range p.BusyLines {
-		if l != "dsr" && l != "cts" && l != "none" {
-			return fmt.Errorf("profile %s: busyLines: %q is not a line (want dsr, cts or none)", p.Name, l)
-		}
-	}
-	for _, f := range p.Fonts {
-		if f.Width <= 0 || f.Height <= 0 {
-			return fmt.Errorf("profile %s: font %s has no size", p.Name, f.Name)
-		}
-	}
-	for n, name := range p.CodePages {
-		if n < 0 || n > 255 || pageRunes(name) == nil {
-			return fmt.Errorf("profile %s: codePages %d: %q is not a code page (ESC t 0–255; known: %v)", p.Name, n, name, CodePageNames())
-		}
-	}
-	if _, ok := p.CodePages[p.CodeTable]; !ok {
-		return fmt.Errorf("profile %s: codeTable %d is not in codePages", p.Name, p.CodeTable)
-	}
-	return nil
-}
-
 var loadProfiles = sync.OnceValues(func() (map[string]Profile, error) {
 	files, err := fs.Glob(profileFS, "profiles/*.json")
 	if err != nil {
@@ -164,11 +145,8 @@ var loadProfiles = sync.OnceValues(func() (map[string]Profile, error) {
 		if err != nil {
 			return nil, err
 		}
-		var p Profile
-		if err := json.Unmarshal(b, &p); err != nil {
-			return nil, fmt.Errorf("escpos: profile file %s: %w", f, err)
-		}
-		if err := p.validate(); err != nil {
+		p, err := ParseProfile(b)
+		if err != nil {
 			return nil, fmt.Errorf("escpos: profile file %s: %w", f, err)
 		}
 		m[p.Name] = p
@@ -221,5 +199,16 @@ func cloneProfile(p Profile) Profile {
 	p.Fonts = slices.Clone(p.Fonts)
 	p.BusyLines = slices.Clone(p.BusyLines)
 	p.CodePages = maps.Clone(p.CodePages)
+	p.Sources = slices.Clone(p.Sources)
+	p.Unknown = slices.Clone(p.Unknown)
+	if p.Answers != nil {
+		a := p.Answers.clone()
+		p.Answers = &a
+	}
+	if p.Probe != nil {
+		r := *p.Probe
+		r.Observed = maps.Clone(r.Observed)
+		p.Probe = &r
+	}
 	return p
 }

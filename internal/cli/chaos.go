@@ -33,6 +33,9 @@ and the exit status is 1 when any schedule violated an invariant.`
 var ChaosMutation *chaos.Mutation
 
 func runChaos(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return runChaosMerge(ctx, env, args[1:]) // merge.go
+	}
 	fs := newFlagSet(env, "hil chaos [flags]", chaosHelp)
 	seed := fs.Int64("seed", 0, "first seed `N` (schedules use N, N+1, …); 0: from the clock, printed")
 	runs := fs.Int("runs", 100, "number of schedules `K`")
@@ -49,9 +52,14 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 	shrinkRuns := fs.Int("shrink-runs", 300, "at most this many runs to shrink one failing schedule")
 	maxShrink := fs.Int("max-shrink", 3, "shrink at most this many failing schedules (the rest are written as found)")
 	shard := fs.String("shard", "", "run only slice `K/N` of the --runs schedules (every N-th from seed+K-1; N runners with one --seed cover them once)")
+	jsonOut := fs.String("json", "", "also write the summary as JSON to `FILE`, for hil chaos merge (merge.go)")
 	args, code, ok := parseInterspersed(fs, args)
 	if !ok {
 		return code
+	}
+	if err := chaosJSONPath(*jsonOut); err != nil {
+		env.Errorf("chaos: --json: %v", err)
+		return ExitUsage
 	}
 	if len(args) != 0 {
 		env.Errorf("chaos: unexpected argument %q", args[0])
@@ -136,6 +144,12 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 		kinds := slices.Sorted(maps.Keys(sum.FaultsByKind))
 		for _, k := range kinds {
 			fmt.Fprintf(env.Stdout, "fired %-28s %d\n", k, sum.FaultsByKind[k])
+		}
+	}
+	if *jsonOut != "" {
+		if err := writeChaosJSON(*jsonOut, newChaosJSON(cfg, *nfaults, sum)); err != nil {
+			env.Errorf("chaos: --json: %v", err)
+			return ExitFailure
 		}
 	}
 	fmt.Fprintf(env.Stdout, "chaos: %d runs, %d operations, %d faults, %d violations\n", sum.Runs, sum.Ops, sum.Faults, sum.Violations)

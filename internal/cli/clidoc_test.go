@@ -51,6 +51,9 @@ func cliDoc(t *testing.T) string {
 		default:
 			section("hil "+c.name, c.name, "--help")
 		}
+		if sub, ok := map[string]string{"printer": "probe", "run": "merge-junit", "chaos": "merge"}[c.name]; ok {
+			section("hil "+c.name+" "+sub, c.name, sub, "--help")
+		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

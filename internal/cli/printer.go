@@ -20,6 +20,7 @@ import (
 )
 
 const printerHelp = `Usage: hil printer serve [flags]
+       hil printer probe [-o FILE] URL
 
 Serves an emulated ESC/POS receipt printer until interrupted (SIGINT or SIGTERM):
 on a virtual serial port (a pty, which clients open like /dev/ttyUSB0) and on
@@ -48,7 +49,10 @@ MiB) stay in memory for the admin API; older ones are served from --out, or
 dropped and counted in /status without it. A TCP connection that sends nothing
 for --idle-timeout (default 5m, as Epson's port-9100 interfaces) is closed.
 
-Run 'hil printer serve --help' for the flags.
+"hil printer probe URL -o FILE" asks a printer (real, or any URL) for its
+identity and status answers and writes a profile that --profile FILE loads.
+
+Run 'hil printer serve --help' and 'hil printer probe --help' for the flags.
 `
 
 func runPrinter(ctx context.Context, env *Env, args []string) int {
@@ -62,8 +66,10 @@ func runPrinter(ctx context.Context, env *Env, args []string) int {
 		return ExitOK
 	case "serve":
 		return runPrinterServe(ctx, env, args[1:])
+	case "probe":
+		return runPrinterProbe(ctx, env, args[1:])
 	}
-	env.Errorf("printer: unknown subcommand %q (want serve)", args[0])
+	env.Errorf("printer: unknown subcommand %q (want serve or probe)", args[0])
 	return ExitUsage
 }
 
@@ -90,7 +96,7 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	fs.StringVar(&cfg.pty, "pty", "", "also make a symbolic link to the virtual serial port at `PATH`; 'off' for no pty (default: a pty without a link, where ptys exist)")
 	fs.StringVar(&cfg.tcp, "tcp", "127.0.0.1:0", "listen for TCP clients on `ADDR` (9100 is what real printers use); 'off' for no TCP")
 	fs.StringVar(&cfg.rfc2217, "rfc2217", "", "also serve the printer as an RFC 2217 remote serial port on `ADDR`, e.g. 127.0.0.1:0 (modem lines follow the printer's BUSY line)")
-	fs.StringVar(&cfg.profile, "profile", escpos.DefaultProfile, "printer profile `NAME`")
+	fs.StringVar(&cfg.profile, "profile", escpos.DefaultProfile, "printer profile `NAME`, or a profile file (FILE.json, as hil printer probe writes; docs/printer-profiles.md)")
 	fs.StringVar(&cfg.admin, "admin", "", "serve the admin API (HTTP+JSON) on `ADDR`, e.g. 127.0.0.1:0")
 	fs.StringVar(&cfg.out, "out", "", "write each finished receipt into `DIR` as NNNN.bin, NNNN.txt and NNNN.png")
 	fs.IntVar(&cfg.keep, "keep", escpos.DefaultKeepReceipts, "keep the last `N` receipts in memory (admin API); older ones are served from --out, or dropped and counted without it")
@@ -116,7 +122,8 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("printer serve: --pty: virtual serial ports are not supported on this platform; use --tcp")
 		return ExitFailure
 	}
-	if _, err := escpos.LookupProfile(cfg.profile); err != nil {
+	prof, err := loadPrinterProfile(cfg.profile)
+	if err != nil {
 		env.Errorf("printer serve: --profile: %v", err)
 		return ExitUsage
 	}
@@ -149,7 +156,7 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: env.Stderr}, &slog.HandlerOptions{Level: level}))
 
-	popts := escpos.Options{Profile: cfg.profile, Logger: log.With("part", "printer"),
+	popts := escpos.Options{ProfileDef: prof, Logger: log.With("part", "printer"),
 		KeepReceipts: cfg.keep, KeepBytes: int64(cfg.keepMB) << 20}
 	sopts := escpos.ServerOptions{
 		PTY:         cfg.pty != "off" && pty.Supported,

@@ -128,7 +128,7 @@ func TestRenderErrors(t *testing.T) {
 		want  string // in stderr
 	}{
 		{"bad format", renderStream(1), []string{"--format", "pdf"}, ExitUsage, `unknown format "pdf" (want text, html or png)`},
-		{"bad profile", renderStream(1), []string{"--profile", "tm-xx"}, ExitUsage, `unknown printer profile "tm-xx" (known: generic-58, tm-t88, zh-80)`},
+		{"bad profile", renderStream(1), []string{"--profile", "tm-xx"}, ExitUsage, `unknown printer profile "tm-xx" (known: generic-58, sunmi-v2, tm-t20iii, tm-t88, zh-80, zj-5870)`},
 		{"missing file", nil, []string{filepath.Join(dir, "nope.bin")}, ExitFailure, "nope.bin: no such file or directory"},
 		{"two files", nil, []string{"a.bin", "b.bin"}, ExitUsage, "one input file at most, got 2"},
 		{"bad flag", nil, []string{"--colour"}, ExitUsage, "flag provided but not defined"},

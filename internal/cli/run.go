@@ -16,6 +16,9 @@ import (
 )
 
 func runRun(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 && args[0] == "merge-junit" {
+		return runMergeJUnit(env, args[1:])
+	}
 	fs := newFlagSet(env, "hil run [flags] [SCENARIO.txtar|DIR ...]",
 		"Runs testscript scenarios and prints a table (scenario, result, time) and a summary line.\n"+
 			"With no arguments it runs the built-in suite (situations S1–S9) against the emulated printer\n"+
@@ -25,6 +28,8 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 			"terminal through the terminal contract instead of poshil's hil pos; scenarios that need what it does\n"+
 			"not have skip with the reason, and each scenario ends with the invariants decided from the world's\n"+
 			"side. Work folders of failed scenarios are kept with their artifacts.\n\n"+
+			"'hil run merge-junit [-o OUT] FILE...' merges the --junit reports of the runs of --shard 1/N … N/N\n"+
+			"into the report of the whole suite (a shard missing or given twice is an error).\n\n"+
 			"Exit status: 0 every scenario passed or skipped, 1 a scenario failed or the --printer could not be\n"+
 			"reached (checked once, before any scenario runs), 2 usage (a bad flag, or a malformed --printer URL).")
 	printerURL := fs.String("printer", "", "run against a real printer at `URL` (serial:///dev/ttyUSB0?baud=38400, tcp://host:9100)")
@@ -37,6 +42,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	profile := fs.String("profile", "", "run the suite on this host dialect: `iso87` or cup (default: iso87, or what each scenario asks for)")
 	term := fs.String("terminal", "", "run the scenarios against the terminal under test started by `CMD` (split at spaces, e.g. 'python3 pyterm.py'), "+
 		"driven through the terminal contract (docs/your-terminal.md) and judged from the world's side; scenarios that need what it lacks skip")
+	printerProfile := fs.String("printer-profile", "", "emulate the printer of profile `NAME` or FILE.json (hil printer probe); with --printer, lay out its receipts so. --profile is the host's")
 	shard := fs.String("shard", "", "run only slice `K/N` of the scenarios (by file name; N runners with K = 1…N cover the suite once)")
 	args, code, ok := parseInterspersed(fs, args)
 	if !ok {
@@ -58,6 +64,14 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	opts := scenarios.Options{PrinterURL: *printerURL, Interactive: *interactive, Profile: *profile}
+	if *printerProfile != "" {
+		p, err := loadPrinterProfile(*printerProfile)
+		if err != nil {
+			env.Errorf("run: --printer-profile: %v", err)
+			return ExitUsage
+		}
+		opts.PrinterProfile = p
+	}
 	if *term != "" {
 		opts.Terminal = strings.Fields(*term)
 		hello, err := scenarios.ProbeTerminal(ctx, opts.Terminal)
@@ -144,7 +158,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	if *junit != "" {
 		f, err := os.Create(*junit)
 		if err == nil {
-			err = scenarios.WriteJUnit(f, results)
+			err = scenarios.NewJUnitReport(results, k, n).Write(f)
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}

@@ -89,6 +89,7 @@ type Printer struct {
 
 	idNext atomic.Uint32
 	asb    atomic.Pointer[[4]byte]
+	tap    atomic.Pointer[chan Reply] // set by Query: every reply goes there
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -191,6 +192,13 @@ func (p *Printer) readLoop() {
 }
 
 func (p *Printer) dispatch(r Reply) {
+	if t := p.tap.Load(); t != nil {
+		select {
+		case *t <- Reply{Kind: r.Kind, Bytes: append([]byte(nil), r.Bytes...)}:
+		default:
+		}
+		return
+	}
 	switch r.Kind {
 	case ReplyStatus, ReplyUnknown:
 		rep := Reply{Kind: r.Kind, Bytes: append([]byte(nil), r.Bytes...)}

@@ -43,7 +43,8 @@
 //
 // The [Journal] interface documents what must be durable when each method
 // returns. journal.NewMemory is the in-memory implementation; the SQLite one
-// (journal.OpenSQLite) implements the same contract. Cards are kept as a
+// (sqlitejournal.Open, a package of its own so that a client without it
+// links no SQLite) implements the same contract. Cards are kept as a
 // masked PAN plus an HMAC-SHA256 token under Config.CardKey ([NewCard]), so
 // a refund can check "same card" without any card number on disk.
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -40,6 +41,34 @@ const DefaultTCPPort = "9100"
 // ctx bounds the connection attempt. Errors are a *URLError (ErrBadURL) or
 // a *TransportError wrapping the cause.
 func Open(ctx context.Context, rawURL string, opts *Options) (*Printer, error) {
+	o := opts.withDefaults()
+	if opts == nil || opts.Name == "" {
+		o.Name = rawURL
+	}
+	rwc, err := dial(ctx, rawURL, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	if w, ok := rwc.(writeOnly); ok {
+		return NewWriteOnly(w.WriteCloser, &o), nil
+	}
+	return New(rwc, &o), nil
+}
+
+// Dial opens the connection to the printer named by url, as Open does,
+// and returns it raw: bytes both ways and nothing parsed, for a program
+// that speaks ESC/POS itself (a conformance check, a bridge). A serial
+// port's reads block until bytes arrive or the port is closed. On a
+// connection that cannot be read (a regular file, a write-only device),
+// Read fails with ErrStatusUnsupported. Errors are those of Open.
+func Dial(ctx context.Context, rawURL string) (io.ReadWriteCloser, error) {
+	return dial(ctx, rawURL, nil)
+}
+
+func dial(ctx context.Context, rawURL string, log *slog.Logger) (io.ReadWriteCloser, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if !strings.Contains(rawURL, "://") {
 		if _, _, err := net.SplitHostPort(rawURL); err == nil {
 			return nil, &URLError{URL: rawURL, Reason: "no scheme; write tcp://" + rawURL + " for a network printer"}
@@ -49,17 +78,13 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*Printer, error) {
 	if err != nil {
 		return nil, &URLError{URL: rawURL, Reason: err.Error() + "; want serial:///dev/ttyUSB0, tcp://host:9100 or file:///dev/usb/lp0"}
 	}
-	o := opts.withDefaults()
-	if opts == nil || opts.Name == "" {
-		o.Name = rawURL
-	}
 	switch u.Scheme {
 	case "serial":
-		return openSerial(ctx, rawURL, u, &o)
+		return openSerial(ctx, rawURL, u)
 	case "tcp":
-		return openTCP(ctx, rawURL, u, &o)
+		return openTCP(ctx, rawURL, u)
 	case "file":
-		return openFile(ctx, rawURL, u, &o)
+		return openFile(ctx, rawURL, u, log)
 	case "":
 		return nil, &URLError{URL: rawURL, Reason: "no scheme; want serial://, tcp:// or file://"}
 	}
@@ -82,7 +107,7 @@ func urlPath(rawURL string, u *url.URL) (string, error) {
 	return p, nil
 }
 
-func openSerial(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+func openSerial(ctx context.Context, rawURL string, u *url.URL) (io.ReadWriteCloser, error) {
 	path, err := urlPath(rawURL, u)
 	if err != nil {
 		return nil, err
@@ -137,7 +162,7 @@ func openSerial(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Pr
 	if err != nil {
 		return nil, &TransportError{Printer: rawURL, Op: "open", Err: wrapSerial(err)}
 	}
-	return New(serialPort{port}, o), nil
+	return serialPort{port}, nil
 }
 
 var (
@@ -199,7 +224,7 @@ func wrapSerial(err error) error {
 	return err
 }
 
-func openTCP(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+func openTCP(ctx context.Context, rawURL string, u *url.URL) (io.ReadWriteCloser, error) {
 	if u.Host == "" {
 		return nil, &URLError{URL: rawURL, Reason: "no host; want tcp://host:9100"}
 	}
@@ -215,10 +240,10 @@ func openTCP(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Print
 	if err != nil {
 		return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
 	}
-	return New(&telnetConn{Conn: conn}, o), nil // telnet.go: works through ser2net's telnet ports
+	return &telnetConn{Conn: conn}, nil // telnet.go: works through ser2net's telnet ports
 }
 
-func openFile(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+func openFile(ctx context.Context, rawURL string, u *url.URL, log *slog.Logger) (io.ReadWriteCloser, error) {
 	path, err := urlPath(rawURL, u)
 	if err != nil {
 		return nil, err
@@ -239,18 +264,18 @@ func openFile(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Prin
 		if err != nil {
 			return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
 		}
-		return NewWriteOnly(f, o), nil
+		return writeOnly{f}, nil
 	case fi.Mode()&fs.ModeDevice != 0:
 		f, err := os.OpenFile(path, os.O_RDWR, 0)
 		if err == nil {
-			return newPrinter(&deviceFile{f}, true, o), nil
+			return &deviceFile{f}, nil
 		}
 		f, err2 := os.OpenFile(path, os.O_WRONLY, 0)
 		if err2 != nil {
 			return nil, &TransportError{Printer: rawURL, Op: "open", Err: err2}
 		}
-		o.Logger.Debug("printer device opened write-only", "printer", rawURL, "read-write error", err)
-		return NewWriteOnly(f, o), nil
+		log.Debug("printer device opened write-only", "printer", rawURL, "read-write error", err)
+		return writeOnly{f}, nil
 	}
 	return nil, &URLError{URL: rawURL, Reason: "not a device or a regular file: " + fi.Mode().String()}
 }

@@ -20,6 +20,7 @@ import (
 )
 
 const printerHelp = `Usage: hil printer serve [flags]
+       hil printer check [flags] URL
 
 Serves an emulated ESC/POS receipt printer until interrupted (SIGINT or SIGTERM):
 on a virtual serial port (a pty, which clients open like /dev/ttyUSB0) and on
@@ -41,7 +42,11 @@ MiB) stay in memory for the admin API; older ones are served from --out, or
 dropped and counted in /status without it. A TCP connection that sends nothing
 for --idle-timeout (default 5m, as Epson's port-9100 interfaces) is closed.
 
-Run 'hil printer serve --help' for the flags.
+hil printer check URL runs the ESC/POS conformance suite on any printer (the
+emulator or a real one, by the URLs of hil pos --printer) and prints which
+checks pass and which fail.
+
+Run 'hil printer serve --help' or 'hil printer check --help' for the flags.
 `
 
 func runPrinter(ctx context.Context, env *Env, args []string) int {
@@ -55,8 +60,10 @@ func runPrinter(ctx context.Context, env *Env, args []string) int {
 		return ExitOK
 	case "serve":
 		return runPrinterServe(ctx, env, args[1:])
+	case "check":
+		return runPrinterCheck(ctx, env, args[1:])
 	}
-	env.Errorf("printer: unknown subcommand %q (want serve)", args[0])
+	env.Errorf("printer: unknown subcommand %q (want serve or check)", args[0])
 	return ExitUsage
 }
 

@@ -104,4 +104,3 @@ func TestPrinterCheckUsage(t *testing.T) {
 		}
 	}
 }
-

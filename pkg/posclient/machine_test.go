@@ -280,7 +280,9 @@ func TestStepSettlement(t *testing.T) {
 
 func TestStepSettlementRefusesOutOfOrder(t *testing.T) {
 	var te *TransitionError
-	settle := func() *Machine { return NewMachine(Txn{Ref: "settle-000001", Kind: KindSettlement, Batch: 1}, Policy{}) }
+	settle := func() *Machine {
+		return NewMachine(Txn{Ref: "settle-000001", Kind: KindSettlement, Batch: 1}, Policy{})
+	}
 	m := settle()
 	if _, err := m.Step(Event{Type: EvSettleAnswer, At: t0, Code: "00"}); !errors.As(err, &te) {
 		t.Errorf("answer before the 0500: %v, want a TransitionError", err)

@@ -16,9 +16,10 @@ var linksHeavy = []string{
 
 // TestClientLinksNoEmulator: every package of ./pkg/posclient/... but
 // posclienttest and sqlitejournal links no emulator, renderer, font,
-// barcode or image code, no HTTP and no SQLite (STYLE.md item 19), so a
-// vendor's binary that imports the client, its printer transport, its
-// receipts and the memory journal carries none of it.
+// barcode or image code, no HTTP, no SQLite and no moov-io/iso8583
+// (hostproto's own codec is enough; moovspec is for tools) (STYLE.md
+// item 19), so a vendor's binary that imports the client, its printer
+// transport, its receipts and the memory journal carries none of it.
 func TestClientLinksNoEmulator(t *testing.T) {
 	out, err := exec.Command("go", "list", "github.com/poshil/hil/pkg/posclient/...").CombinedOutput()
 	if err != nil {
@@ -46,7 +47,8 @@ func TestClientLinksNoEmulator(t *testing.T) {
 			t.Errorf("the client links %s", p)
 		}
 		for _, bad := range []string{"github.com/poshil/hil/emulator/", "github.com/poshil/hil/internal/", "modernc.org/sqlite",
-			"github.com/boombuler/barcode", "github.com/makiuchi-d/gozxing", "net/http", "image", "database/sql"} {
+			"github.com/boombuler/barcode", "github.com/makiuchi-d/gozxing", "net/http", "image", "database/sql",
+			"github.com/moov-io/iso8583"} {
 			if p == strings.TrimSuffix(bad, "/") || strings.HasPrefix(p, bad) && (strings.HasSuffix(bad, "/") || len(p) == len(bad) || p[len(bad)] == '/') {
 				t.Errorf("the client links %s", p)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/faults/acquirerfaults"
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/receipt"
 )
@@ -147,7 +148,7 @@ func (c *checker) charges() {
 		sort.Strings(stans)
 		for _, s := range stans {
 			v := host[s]
-			standing := v.Code == acquirer.CodeApproved && (v.State == acquirer.StateApproved || v.State == acquirer.StateVoided)
+			standing := v.Code == hostproto.RCApproved && (v.State == acquirer.StateApproved || v.State == acquirer.StateVoided)
 			tx, ok := mine[s]
 			switch {
 			case standing && !ok:
@@ -166,8 +167,8 @@ func (c *checker) charges() {
 			switch {
 			case !ok:
 				c.add(InvCharge, tr.ID, tx.Ref, "approved in the journal, unknown at the host")
-			case v.Code != acquirer.CodeApproved || v.State == acquirer.StateReversed || v.State == acquirer.StateDeclined:
-				c.add(InvCharge, tr.ID, tx.Ref, "approved in the journal, %s (code %s) at the host", v.State, v.Code)
+			case v.Code != hostproto.RCApproved || v.State == acquirer.StateReversed || v.State == acquirer.StateDeclined:
+				c.add(InvCharge, tr.ID, tx.Ref, "approved in the journal, %s (code %s) at the host", v.State, string(v.Code))
 			case v.Amount != tx.Amount:
 				c.add(InvCharge, tr.ID, tx.Ref, "amount %d in the journal, %d at the host", tx.Amount, v.Amount)
 			}
@@ -188,7 +189,7 @@ func (c *checker) charges() {
 			if tx.Ref != r.Ref {
 				continue
 			}
-			if v, ok := c.hostFinancial(tr.ID)[stanOf(tx.STAN)]; ok && v.Code == acquirer.CodeApproved {
+			if v, ok := c.hostFinancial(tr.ID)[stanOf(tx.STAN)]; ok && v.Code == hostproto.RCApproved {
 				c.add(InvCharge, tr.ID, tx.Ref, "op %d was reported as nothing charged (%s), yet the host approved it (now %s)", r.Op.ID, r.Err, v.State)
 			}
 		}
@@ -484,7 +485,7 @@ func (c *checker) bounds() {
 		}
 	}
 	for _, v := range c.h.Host {
-		if phantom(v) && v.Code == acquirer.CodeApproved && v.State == acquirer.StateApproved {
+		if phantom(v) && v.Code == hostproto.RCApproved && v.State == acquirer.StateApproved {
 			d := get(CardA)
 			d.lo -= v.Amount
 			d.hi -= v.Amount

@@ -30,7 +30,7 @@ func CrashHook(in *Injector, crash func(step string)) func(step string) {
 var ErrDiskFull = errors.New("database or disk is full (injected: client disk-full)")
 
 // JournalFault returns a function the journal calls before each write
-// commits (journal.SQLiteOptions.FailWrite, or a journal decorator), with
+// commits (sqlitejournal.Options.FailWrite, or a journal decorator), with
 // the write's name: it returns ErrDiskFull for every write a client
 // disk-full rule fires on, recording the evidence, and nil otherwise.
 func JournalFault(in *Injector) func(op string) error {

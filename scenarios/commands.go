@@ -28,6 +28,7 @@ import (
 	"github.com/poshil/hil/faults/acquirerfaults"
 	"github.com/poshil/hil/faults/printerfaults"
 	"github.com/poshil/hil/pkg/hostproto"
+	"github.com/poshil/hil/pkg/hostproto/moovspec"
 	"github.com/poshil/hil/pkg/posclient/printer"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -749,7 +750,7 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 		var dump string
 		if stage == acquirer.BeforeLedger {
 			var b strings.Builder
-			hostproto.DumpWith(profile, &b, ex.Request)
+			moovspec.DumpWith(profile, &b, ex.Request)
 			dump = b.String()
 		}
 		act := inner(stage, ex)

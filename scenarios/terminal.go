@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -478,7 +479,7 @@ func (r *termRig) do(ts *testscript.TestScript, out, errs io.Writer, op string, 
 		if k.receipt == terminal.ReceiptPrinted {
 			k.copies++ // a copy of a receipt the customer had
 		}
-		k.receipt = cmpOr(res.Receipt, k.receipt)
+		k.receipt = cmp.Or(res.Receipt, k.receipt)
 		r.line(out, k)
 		return nil
 	case "lookup":
@@ -500,14 +501,6 @@ func (r *termRig) do(ts *testscript.TestScript, out, errs io.Writer, op string, 
 	}
 	ts.Fatalf("pos %s: not an operation hil pos has", op)
 	return nil
-}
-
-func cmpOr[T comparable](a, b T) T {
-	var zero T
-	if a != zero {
-		return a
-	}
-	return b
 }
 
 // restart is the contract's restart as a harness makes it: the process is
@@ -614,11 +607,11 @@ func (r *termRig) line(out io.Writer, k *knownTxn) {
 	code, auth := "-", "-"
 	if r.w.acq != nil && k.rrn != "" {
 		if t, ok := r.w.acq.srv.Ledger().Transaction(k.rrn); ok {
-			code, auth = cmpOr(t.Code, "-"), cmpOr(t.AuthCode, "-")
+			code, auth = cmp.Or(string(t.Code), "-"), cmp.Or(t.AuthCode, "-")
 		}
 	}
 	fmt.Fprintf(out, "%s %s ref=%s amount=%d code=%s rrn=%s auth=%s card=%s receipt=%s",
-		k.state, k.kind, k.ref, k.amount, code, cmpOr(k.rrn, "-"), auth, cmpOr(k.card, "-"), cmpOr(string(k.receipt), "-"))
+		k.state, k.kind, k.ref, k.amount, code, cmp.Or(k.rrn, "-"), auth, cmp.Or(k.card, "-"), cmp.Or(string(k.receipt), "-"))
 	if k.orig != "" {
 		fmt.Fprintf(out, " orig=%s", k.orig)
 	}
@@ -635,9 +628,9 @@ func (r *termRig) refresh(k *knownTxn) error {
 		return err
 	}
 	if res.Outcome == terminal.OK {
-		k.state = cmpOr(res.State, k.state)
-		k.receipt = cmpOr(res.Receipt, k.receipt)
-		k.rrn = cmpOr(res.RRN, k.rrn)
+		k.state = cmp.Or(res.State, k.state)
+		k.receipt = cmp.Or(res.Receipt, k.receipt)
+		k.rrn = cmp.Or(res.RRN, k.rrn)
 	}
 	return nil
 }

@@ -60,28 +60,28 @@ type Card struct {
 	// Force, when set, is the response code every sale on this card gets
 	// (for example "05", "91", "96"). Refunds, voids and reversals are not
 	// affected.
-	Force string
+	Force hostproto.ResponseCode
 }
 
 // CardView is a card as the admin API shows it: the PAN masked.
 type CardView struct {
-	Card    string     `json:"card"` // masked PAN, first 6 and last 4
-	Balance int64      `json:"balance"`
-	Limit   int64      `json:"limit,omitempty"`
-	Expiry  string     `json:"expiry,omitempty"`
-	Status  CardStatus `json:"status"`
-	Force   string     `json:"force,omitempty"`
+	Card    string                 `json:"card"` // masked PAN, first 6 and last 4
+	Balance int64                  `json:"balance"`
+	Limit   int64                  `json:"limit,omitempty"`
+	Expiry  string                 `json:"expiry,omitempty"`
+	Status  CardStatus             `json:"status"`
+	Force   hostproto.ResponseCode `json:"force,omitempty"`
 }
 
 // CardUpdate is the body of POST /cards: it creates a card or updates
 // the fields that are present.
 type CardUpdate struct {
-	PAN     string      `json:"pan"`
-	Balance *int64      `json:"balance,omitempty"`
-	Limit   *int64      `json:"limit,omitempty"`
-	Expiry  *string     `json:"expiry,omitempty"`
-	Status  *CardStatus `json:"status,omitempty"`
-	Force   *string     `json:"force,omitempty"`
+	PAN     string                  `json:"pan"`
+	Balance *int64                  `json:"balance,omitempty"`
+	Limit   *int64                  `json:"limit,omitempty"`
+	Expiry  *string                 `json:"expiry,omitempty"`
+	Status  *CardStatus             `json:"status,omitempty"`
+	Force   *hostproto.ResponseCode `json:"force,omitempty"`
 }
 
 func (c *Card) view() CardView {
@@ -142,7 +142,7 @@ func Luhn(pan string) bool {
 // (hostproto.PAN.Masked): first 6 and last 4 digits at most, the rest '*'.
 func MaskPAN(pan string) string { return hostproto.PAN(pan).Masked() }
 
-func validCode(s string) bool {
+func validCode(s hostproto.ResponseCode) bool {
 	if len(s) != 2 {
 		return false
 	}
@@ -164,7 +164,7 @@ func (c *Card) validate() error {
 		return &CardError{PAN: MaskPAN(c.PAN), Reason: fmt.Sprintf("expiry %q is not YYMM", c.Expiry)}
 	}
 	if c.Force != "" && !validCode(c.Force) {
-		return &CardError{PAN: MaskPAN(c.PAN), Reason: fmt.Sprintf("force %q is not a two-character response code", c.Force)}
+		return &CardError{PAN: MaskPAN(c.PAN), Reason: fmt.Sprintf("force %q is not a two-character response code", string(c.Force))}
 	}
 	if c.Limit < 0 {
 		return &CardError{PAN: MaskPAN(c.PAN), Reason: "negative limit"}

@@ -76,7 +76,7 @@ func TestCUPLedgerEndToEnd(t *testing.T) {
 	}
 	// A second refund above what is left is refused, like on iso87.
 	if r := cupFin(t, c, &hostproto.FinancialRequest{ProcessingCode: hostproto.ProcRefund, PAN: pan, Amount: 1600, STAN: 6, Batch: 1,
-		RRN: sale2.RRN, Original: hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: 4, Batch: 1}}); r.ResponseCode != acquirer.CodeInvalidAmount {
+		RRN: sale2.RRN, Original: hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: 4, Batch: 1}}); r.ResponseCode != hostproto.RCInvalidAmount {
 		t.Fatalf("refund above the rest: %s", r.ResponseCode)
 	}
 	if got := cupBalance(t, srv); got != start-2000+500 {
@@ -112,7 +112,7 @@ func TestCUPLedgerEndToEnd(t *testing.T) {
 		t.Fatalf("completion: %s", comp.ResponseCode)
 	}
 	if r := cupFin(t, c, &hostproto.FinancialRequest{ProcessingCode: hostproto.ProcPreAuthComplete, PAN: pan, Amount: 100, STAN: 10,
-		AuthCode: pa.AuthCode, Batch: 1, Original: hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: 8, Batch: 1}}); r.ResponseCode != acquirer.CodeNoAction {
+		AuthCode: pa.AuthCode, Batch: 1, Original: hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: 8, Batch: 1}}); r.ResponseCode != hostproto.RCNoActionTaken {
 		t.Fatalf("second completion: %s, want 21", r.ResponseCode)
 	}
 	if got := cupBalance(t, srv); got != start-1500-25000 {
@@ -120,7 +120,7 @@ func TestCUPLedgerEndToEnd(t *testing.T) {
 	}
 	pa2 := cupFin(t, c, &hostproto.FinancialRequest{ProcessingCode: hostproto.ProcPreAuth, PAN: pan, Amount: 4000, STAN: 11, Batch: 1})
 	if r := cupFin(t, c, &hostproto.FinancialRequest{ProcessingCode: hostproto.ProcPreAuthCancel, Amount: 4000, STAN: 12, AuthCode: "A99999",
-		Batch: 1, Original: hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: 11, Batch: 1}}); r.ResponseCode != acquirer.CodeNotFound {
+		Batch: 1, Original: hostproto.OriginalData{MTI: hostproto.MTIFinancialRequest, STAN: 11, Batch: 1}}); r.ResponseCode != hostproto.RCOriginalNotFound {
 		t.Fatalf("cancel with a wrong approval code: %s, want 25", r.ResponseCode)
 	}
 	if r := cupFin(t, c, &hostproto.FinancialRequest{ProcessingCode: hostproto.ProcPreAuthCancel, Amount: 4000, STAN: 13, AuthCode: pa2.AuthCode,

@@ -25,9 +25,9 @@ func ExampleLedger() {
 	card, _ := l.Card(acquirer.CardApprove)
 	fmt.Println("balance", card.Balance)
 	// Output:
-	// sale 00 000000000001
-	// refund 00
-	// refund to another card 57
+	// sale 00 approved 000000000001
+	// refund 00 approved
+	// refund to another card 57 transaction not permitted to cardholder
 	// balance 998500
 }
 
@@ -39,9 +39,9 @@ func ExampleLedger_magicAmount() {
 		fmt.Println(amount, res.Code)
 	}
 	// Output:
-	// 900051 51
-	// 900005 05
-	// 900091 91
+	// 900051 51 insufficient funds
+	// 900005 05 do not honour
+	// 900091 91 issuer or switch inoperative
 }
 
 // A reversal is applied once; a second one for the same original answers
@@ -57,9 +57,9 @@ func ExampleLedger_reversal() {
 	res, _ := l.Process(acquirer.Request{Kind: acquirer.KindReversal, Terminal: "T1", STAN: "000004", OrigSTAN: "000099"})
 	fmt.Println("unknown original:", res.Code)
 	// Output:
-	// 00 1000000
-	// 00 1000000
-	// unknown original: 25
+	// 00 approved 1000000
+	// 00 approved 1000000
+	// unknown original: 25 unable to locate original transaction
 }
 
 func ExampleMaskPAN() {

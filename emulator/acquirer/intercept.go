@@ -50,7 +50,7 @@ type Exchange struct {
 	// Response is the response about to be sent; nil before the ledger.
 	Response hostproto.Message
 	// Code is the response code about to be sent; "" before the ledger.
-	Code string
+	Code hostproto.ResponseCode
 }
 
 // Action is what an [Interceptor] asks the server to do with an
@@ -67,11 +67,11 @@ type Exchange struct {
 // does not verify if BadMAC, and twice if Duplicate.
 type Action struct {
 	Drop      bool
-	Delay     time.Duration // waited with Options.After, so tests control it
-	Respond   string        // before the ledger only: answer with this DE39 code
-	Duplicate bool          // after the ledger only
-	Malform   bool          // after the ledger only
-	WrongSTAN bool          // after the ledger only
+	Delay     time.Duration          // waited with Options.After, so tests control it
+	Respond   hostproto.ResponseCode // before the ledger only: answer with this DE39 code
+	Duplicate bool                   // after the ledger only
+	Malform   bool                   // after the ledger only
+	WrongSTAN bool                   // after the ledger only
 	// BadMAC sends the response with its MAC (field 64) altered, on a
 	// profile that MACs it; after the ledger only. The terminal cannot
 	// trust the answer and reverses with reason A0.

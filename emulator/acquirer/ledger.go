@@ -6,32 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
-)
 
-// Response codes the ledger answers with (ISO 8583:1987 DE39). The
-// reasons behind each decline are listed in docs/acquirer.md ("Ledger
-// rules").
-const (
-	CodeApproved          = "00"
-	CodeDoNotHonour       = "05"
-	CodeInvalidTxn        = "12" // original is not an approved sale; a refunded sale cannot be voided
-	CodeInvalidAmount     = "13" // zero amount; refund above what remains; void not for the full amount
-	CodeInvalidCard       = "14" // PAN fails the Luhn check, or card flagged invalid
-	CodeNoAction          = "21" // original already voided or reversed
-	CodeNotFound          = "25" // original not found
-	CodeFormatError       = "30" // request missing a required field
-	CodeLost              = "41"
-	CodeStolen            = "43"
-	CodeNoFunds           = "51"
-	CodeExpired           = "54"
-	CodeNotPermittedCard  = "57" // refund or void on another card than the original
-	CodeNotPermittedTerm  = "58" // void outside the original's terminal and open batch
-	CodeLimitExceeded     = "61"
-	CodeTooLate           = "68" // a 0200 arriving after a reversal that named its STAN
-	CodeIssuerInoperative = "91"
-	CodeDuplicate         = "94" // same terminal and STAN, different content
-	CodeReconcileError    = "95" // settlement totals do not balance
-	CodeSystemMalfunction = "96"
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 // Kind is what a request asks the ledger to do.
@@ -157,9 +133,9 @@ type Request struct {
 
 // Result is the ledger's answer.
 type Result struct {
-	Code     string // DE39
-	RRN      string // DE37, assigned to every recorded transaction
-	AuthCode string // DE38, approvals of sales, refunds and voids
+	Code     hostproto.ResponseCode // DE39
+	RRN      string                 // DE37, assigned to every recorded transaction
+	AuthCode string                 // DE38, approvals of sales, refunds and voids
 	// Duplicate: the request repeated an earlier one (same terminal,
 	// STAN and content); this is the first answer and nothing was
 	// applied again.
@@ -185,7 +161,7 @@ type Txn struct {
 	AuthCode string
 	Kind     Kind
 	Amount   int64
-	Code     string
+	Code     hostproto.ResponseCode
 	State    TxnState
 	Batch    int
 	Orig     *Txn  // the original of a refund, void or reversal
@@ -196,20 +172,20 @@ type Txn struct {
 
 // TxnView is a transaction as Transactions and GET /transactions show it.
 type TxnView struct {
-	Seq      int       `json:"seq"`
-	Time     time.Time `json:"time"`
-	Terminal string    `json:"terminal"`
-	STAN     string    `json:"stan"`
-	RRN      string    `json:"rrn"`
-	AuthCode string    `json:"auth_code,omitempty"`
-	Type     Kind      `json:"type"`
-	Amount   int64     `json:"amount"`
-	Code     string    `json:"code"`
-	State    TxnState  `json:"state"`
-	Card     string    `json:"card"` // masked
-	Batch    int       `json:"batch"`
-	OrigRRN  string    `json:"original_rrn,omitempty"`
-	Refunded int64     `json:"refunded,omitempty"`
+	Seq      int                    `json:"seq"`
+	Time     time.Time              `json:"time"`
+	Terminal string                 `json:"terminal"`
+	STAN     string                 `json:"stan"`
+	RRN      string                 `json:"rrn"`
+	AuthCode string                 `json:"auth_code,omitempty"`
+	Type     Kind                   `json:"type"`
+	Amount   int64                  `json:"amount"`
+	Code     hostproto.ResponseCode `json:"code"`
+	State    TxnState               `json:"state"`
+	Card     string                 `json:"card"` // masked
+	Batch    int                    `json:"batch"`
+	OrigRRN  string                 `json:"original_rrn,omitempty"`
+	Refunded int64                  `json:"refunded,omitempty"`
 }
 
 func (t *Txn) view() TxnView {
@@ -461,7 +437,7 @@ func (l *Ledger) Transaction(rrn string) (TxnView, bool) {
 // ErrInvalidRequest); declines are results.
 func (l *Ledger) Process(req Request) (Result, error) {
 	if err := req.check(); err != nil {
-		return Result{Code: CodeFormatError}, err
+		return Result{Code: hostproto.RCFormatError}, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -482,7 +458,7 @@ func (l *Ledger) Process(req Request) (Result, error) {
 				r.Duplicate = true
 				return r, nil
 			}
-			return Result{Code: CodeDuplicate}, nil
+			return Result{Code: hostproto.RCDuplicateTransmission}, nil
 		}
 	}
 	// A reversal that carries its original's STAN (cup) steps back by design.
@@ -494,7 +470,7 @@ func (l *Ledger) Process(req Request) (Result, error) {
 	switch req.Kind {
 	case KindSale, KindRefund, KindVoid, KindPreAuth, KindPreAuthCancel, KindCompletion:
 		if _, late := t.early[req.STAN]; late {
-			res = result(l.record(t, req, CodeTooLate, nil))
+			res = result(l.record(t, req, hostproto.RCResponseTooLate, nil))
 			break
 		}
 		switch req.Kind {
@@ -582,7 +558,7 @@ func (l *Ledger) terminal(id string) *terminal {
 }
 
 // record appends a transaction with the next sequence number and RRN.
-func (l *Ledger) record(t *terminal, req Request, code string, orig *Txn) *Txn {
+func (l *Ledger) record(t *terminal, req Request, code hostproto.ResponseCode, orig *Txn) *Txn {
 	l.seq++
 	seq := l.seq
 	var rrn [12]byte
@@ -595,7 +571,7 @@ func (l *Ledger) record(t *terminal, req Request, code string, orig *Txn) *Txn {
 		Kind: req.Kind, Amount: req.Amount, Code: code, State: StateDeclined, Batch: t.cur.Number,
 		Orig: orig, pan: req.PAN,
 	}
-	if code == CodeApproved {
+	if code == hostproto.RCApproved {
 		x.State = StateApproved
 		if req.Kind != KindReversal {
 			x.AuthCode = "A" + strconv.Itoa(100000 + seq%100000)[1:]
@@ -640,16 +616,16 @@ func (l *Ledger) expired(expiry string) bool {
 
 func (l *Ledger) sale(t *terminal, req Request) Result {
 	code := l.saleCode(req)
-	if code == CodeApproved {
+	if code == hostproto.RCApproved {
 		l.cards[req.PAN].Balance -= req.Amount
 	}
 	return result(l.record(t, req, code, nil))
 }
 
 // saleCode decides a sale, in the order documented in docs/acquirer.md.
-func (l *Ledger) saleCode(req Request) string {
+func (l *Ledger) saleCode(req Request) hostproto.ResponseCode {
 	if !Luhn(req.PAN) {
-		return CodeInvalidCard
+		return hostproto.RCInvalidCardNumber
 	}
 	c, ok := l.cards[req.PAN]
 	if !ok {
@@ -658,25 +634,25 @@ func (l *Ledger) saleCode(req Request) string {
 	}
 	switch {
 	case c.Status == CardInvalid:
-		return CodeInvalidCard
+		return hostproto.RCInvalidCardNumber
 	case c.Status == CardLost:
-		return CodeLost
+		return hostproto.RCLostCard
 	case c.Status == CardStolen:
-		return CodeStolen
+		return hostproto.RCStolenCard
 	case c.Force != "":
 		return c.Force
 	case l.expired(c.Expiry) || l.expired(req.Expiry):
-		return CodeExpired
+		return hostproto.RCExpiredCard
 	case req.Amount >= MagicAmountMin && req.Amount <= MagicAmountMax && req.Amount%100 != 0:
-		return fmt.Sprintf("%02d", req.Amount%100)
+		return hostproto.ResponseCode(fmt.Sprintf("%02d", req.Amount%100))
 	case req.Amount == 0:
-		return CodeInvalidAmount
+		return hostproto.RCInvalidAmount
 	case c.Limit > 0 && req.Amount > c.Limit:
-		return CodeLimitExceeded
+		return hostproto.RCExceedsAmountLimit
 	case req.Amount > c.Balance:
-		return CodeNoFunds
+		return hostproto.RCInsufficientFunds
 	}
-	return CodeApproved
+	return hostproto.RCApproved
 }
 
 // original finds the original of a refund or void: by RRN, or by the
@@ -693,22 +669,22 @@ func (l *Ledger) original(t *terminal, req Request) *Txn {
 
 func (l *Ledger) refund(t *terminal, req Request) Result {
 	orig := l.original(t, req)
-	code := CodeApproved
+	code := hostproto.RCApproved
 	switch {
 	case !Luhn(req.PAN):
-		code = CodeInvalidCard
+		code = hostproto.RCInvalidCardNumber
 	case orig == nil:
-		code = CodeNotFound
-	case orig.Kind != KindSale || orig.Code != CodeApproved:
-		code = CodeInvalidTxn
+		code = hostproto.RCOriginalNotFound
+	case orig.Kind != KindSale || orig.Code != hostproto.RCApproved:
+		code = hostproto.RCInvalidTransaction
 	case orig.State != StateApproved:
-		code = CodeNoAction
+		code = hostproto.RCNoActionTaken
 	case orig.pan != req.PAN:
-		code = CodeNotPermittedCard
+		code = hostproto.RCNotPermittedCardholder
 	case req.Amount == 0 || req.Amount > orig.Amount-orig.Refunded:
-		code = CodeInvalidAmount
+		code = hostproto.RCInvalidAmount
 	}
-	if code == CodeApproved {
+	if code == hostproto.RCApproved {
 		l.cards[req.PAN].Balance += req.Amount
 		orig.Refunded += req.Amount
 	}
@@ -720,26 +696,26 @@ func (l *Ledger) void(t *terminal, req Request) Result {
 	if req.PAN == "" && orig != nil {
 		req.PAN = orig.pan // a void need not carry the card number
 	}
-	code := CodeApproved
+	code := hostproto.RCApproved
 	switch {
 	case req.PAN != "" && !Luhn(req.PAN):
-		code = CodeInvalidCard
+		code = hostproto.RCInvalidCardNumber
 	case orig == nil:
-		code = CodeNotFound
-	case orig.Kind != KindSale && orig.Kind != KindRefund || orig.Code != CodeApproved:
-		code = CodeInvalidTxn
+		code = hostproto.RCOriginalNotFound
+	case orig.Kind != KindSale && orig.Kind != KindRefund || orig.Code != hostproto.RCApproved:
+		code = hostproto.RCInvalidTransaction
 	case orig.State != StateApproved:
-		code = CodeNoAction
+		code = hostproto.RCNoActionTaken
 	case orig.pan != req.PAN:
-		code = CodeNotPermittedCard
+		code = hostproto.RCNotPermittedCardholder
 	case orig.Terminal != t.id || orig.Batch != t.cur.Number:
-		code = CodeNotPermittedTerm
+		code = hostproto.RCNotPermittedTerminal
 	case orig.Refunded > 0:
-		code = CodeInvalidTxn
+		code = hostproto.RCInvalidTransaction
 	case req.Amount != orig.Amount:
-		code = CodeInvalidAmount
+		code = hostproto.RCInvalidAmount
 	}
-	if code == CodeApproved {
+	if code == hostproto.RCApproved {
 		if orig.Kind == KindSale {
 			l.cards[req.PAN].Balance += req.Amount
 		} else {
@@ -761,7 +737,7 @@ func (l *Ledger) reverse(t *terminal, req Request) Result {
 	orig := t.fin[stan]
 	if orig == nil {
 		t.early[stan] = t.cur.Number
-		return result(l.record(t, req, CodeNotFound, nil))
+		return result(l.record(t, req, hostproto.RCOriginalNotFound, nil))
 	}
 	if orig.State == StateApproved {
 		card := l.cards[orig.pan]
@@ -792,7 +768,7 @@ func (l *Ledger) reverse(t *terminal, req Request) Result {
 		orig.State = StateReversed
 	}
 	// Declined, voided or already reversed: nothing (more) to undo.
-	res := result(l.record(t, req, CodeApproved, orig))
+	res := result(l.record(t, req, hostproto.RCApproved, orig))
 	res.AuthCode = ""
 	return res
 }

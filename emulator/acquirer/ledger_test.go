@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 var fixedNow = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -16,7 +17,7 @@ func newLedger(t *testing.T) *acquirer.Ledger {
 }
 
 // step applies req and checks the response code.
-func step(t *testing.T, l *acquirer.Ledger, req acquirer.Request, want string) acquirer.Result {
+func step(t *testing.T, l *acquirer.Ledger, req acquirer.Request, want hostproto.ResponseCode) acquirer.Result {
 	t.Helper()
 	if req.Terminal == "" {
 		req.Terminal = "T1"
@@ -48,7 +49,7 @@ func TestTestCards(t *testing.T) {
 	tests := []struct {
 		pan    string
 		amount int64
-		want   string
+		want   hostproto.ResponseCode
 	}{
 		{acquirer.CardApprove, 1000, "00"},
 		{acquirer.CardApprove, 1_000_001, "51"},

@@ -1,12 +1,14 @@
 package acquirer
 
+import "github.com/poshil/hil/pkg/hostproto"
+
 // preAuth holds the amount on the card: it is decided like a sale (test
 // cards and amounts included) and, when approved, the amount leaves the
 // available balance until the completion or the cancellation. A
 // pre-authorization is not counted in the batch totals.
 func (l *Ledger) preAuth(t *terminal, req Request) Result {
 	code := l.saleCode(req)
-	if code == CodeApproved {
+	if code == hostproto.RCApproved {
 		l.cards[req.PAN].Balance -= req.Amount
 	}
 	return result(l.record(t, req, code, nil))
@@ -22,26 +24,26 @@ func (l *Ledger) preAuthFollowUp(t *terminal, req Request) Result {
 	if req.PAN == "" && orig != nil {
 		req.PAN = orig.pan // a cancellation need not carry the card number
 	}
-	code := CodeApproved
+	code := hostproto.RCApproved
 	switch {
 	case req.PAN != "" && !Luhn(req.PAN):
-		code = CodeInvalidCard
+		code = hostproto.RCInvalidCardNumber
 	case orig == nil:
-		code = CodeNotFound
-	case orig.Kind != KindPreAuth || orig.Code != CodeApproved:
-		code = CodeInvalidTxn
+		code = hostproto.RCOriginalNotFound
+	case orig.Kind != KindPreAuth || orig.Code != hostproto.RCApproved:
+		code = hostproto.RCInvalidTransaction
 	case orig.State != StateApproved:
-		code = CodeNoAction // already completed, cancelled or reversed
+		code = hostproto.RCNoActionTaken // already completed, cancelled or reversed
 	case req.OrigAuthCode != "" && req.OrigAuthCode != orig.AuthCode:
-		code = CodeNotFound
+		code = hostproto.RCOriginalNotFound
 	case orig.pan != req.PAN:
-		code = CodeNotPermittedCard
+		code = hostproto.RCNotPermittedCardholder
 	case req.Kind == KindCompletion && (req.Amount == 0 || req.Amount > orig.Amount):
-		code = CodeInvalidAmount
+		code = hostproto.RCInvalidAmount
 	case req.Kind == KindPreAuthCancel && req.Amount != 0 && req.Amount != orig.Amount:
-		code = CodeInvalidAmount
+		code = hostproto.RCInvalidAmount
 	}
-	if code == CodeApproved {
+	if code == hostproto.RCApproved {
 		card := l.cards[req.PAN]
 		card.Balance += orig.Amount
 		if req.Kind == KindCompletion {

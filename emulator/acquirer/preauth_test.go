@@ -19,33 +19,33 @@ func TestPreAuthReversals(t *testing.T) {
 	l := newLedger(t)
 	pan := acquirer.CardApprove
 	start := balance(t, l, pan)
-	pa := step(t, l, acquirer.Request{Kind: acquirer.KindPreAuth, STAN: "000001", PAN: pan, Amount: 10000}, acquirer.CodeApproved)
-	step(t, l, acquirer.Request{Kind: acquirer.KindCompletion, STAN: "000002", PAN: pan, Amount: 7000, OrigSTAN: "000001", OrigAuthCode: pa.AuthCode}, acquirer.CodeApproved)
+	pa := step(t, l, acquirer.Request{Kind: acquirer.KindPreAuth, STAN: "000001", PAN: pan, Amount: 10000}, hostproto.RCApproved)
+	step(t, l, acquirer.Request{Kind: acquirer.KindCompletion, STAN: "000002", PAN: pan, Amount: 7000, OrigSTAN: "000001", OrigAuthCode: pa.AuthCode}, hostproto.RCApproved)
 	if b := balance(t, l, pan); b != start-7000 {
 		t.Fatalf("after completion: %d", b)
 	}
 	// Reverse the completion, twice: the charge comes back and the hold returns, once.
 	for range 2 {
-		step(t, l, acquirer.Request{Kind: acquirer.KindReversal, STAN: "000002", Amount: 7000}, acquirer.CodeApproved)
+		step(t, l, acquirer.Request{Kind: acquirer.KindReversal, STAN: "000002", Amount: 7000}, hostproto.RCApproved)
 	}
 	if b := balance(t, l, pan); b != start-10000 {
 		t.Fatalf("after reversing the completion: %d, want the hold again (%d)", b, start-10000)
 	}
 	// The hold stands again: it can be cancelled, and the cancellation reversed.
-	step(t, l, acquirer.Request{Kind: acquirer.KindPreAuthCancel, STAN: "000003", PAN: pan, Amount: 10000, OrigSTAN: "000001"}, acquirer.CodeApproved)
+	step(t, l, acquirer.Request{Kind: acquirer.KindPreAuthCancel, STAN: "000003", PAN: pan, Amount: 10000, OrigSTAN: "000001"}, hostproto.RCApproved)
 	if b := balance(t, l, pan); b != start {
 		t.Fatalf("after cancel: %d", b)
 	}
-	step(t, l, acquirer.Request{Kind: acquirer.KindReversal, STAN: "000003", Amount: 10000}, acquirer.CodeApproved)
+	step(t, l, acquirer.Request{Kind: acquirer.KindReversal, STAN: "000003", Amount: 10000}, hostproto.RCApproved)
 	if b := balance(t, l, pan); b != start-10000 {
 		t.Fatalf("after reversing the cancel: %d", b)
 	}
 	// Reversing the pre-authorization itself releases the hold; a completion then finds nothing to charge.
-	step(t, l, acquirer.Request{Kind: acquirer.KindReversal, STAN: "000001", Amount: 10000}, acquirer.CodeApproved)
+	step(t, l, acquirer.Request{Kind: acquirer.KindReversal, STAN: "000001", Amount: 10000}, hostproto.RCApproved)
 	if b := balance(t, l, pan); b != start {
 		t.Fatalf("after reversing the hold: %d", b)
 	}
-	step(t, l, acquirer.Request{Kind: acquirer.KindCompletion, STAN: "000004", PAN: pan, Amount: 100, OrigSTAN: "000001"}, acquirer.CodeNoAction)
+	step(t, l, acquirer.Request{Kind: acquirer.KindCompletion, STAN: "000004", PAN: pan, Amount: 100, OrigSTAN: "000001"}, hostproto.RCNoActionTaken)
 	// Holds are not in the totals; only completions are.
 	batches, err := l.Batches("T1")
 	if err != nil {

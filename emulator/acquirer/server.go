@@ -497,10 +497,10 @@ func (c *conn) apply(in *inbound, ex *Exchange, act Action, f Interceptor) error
 	var out *outbound
 	if in.badMAC != nil && act.Respond == "" {
 		log.Warn("MAC does not verify; answering A0 without the ledger", "err", in.badMAC)
-		act.Respond = string(hostproto.RCMACError)
+		act.Respond = hostproto.RCMACError
 	}
 	if act.Respond != "" {
-		log.Info("interceptor: answering without the ledger", "code", act.Respond)
+		log.Info("interceptor: answering without the ledger", "code", string(act.Respond))
 		out = in.respond(Result{Code: act.Respond})
 	} else {
 		res, err := in.process(c.s)
@@ -512,7 +512,7 @@ func (c *conn) apply(in *inbound, ex *Exchange, act Action, f Interceptor) error
 		}
 		out = in.respond(res)
 		if log.Enabled(c.ctx, slog.LevelDebug) {
-			log.Debug("processed", "code", res.Code, "rrn", res.RRN, "duplicate", res.Duplicate)
+			log.Debug("processed", "code", string(res.Code), "rrn", res.RRN, "duplicate", res.Duplicate)
 		}
 	}
 	ex.Response = out.msg

@@ -3,6 +3,8 @@ package acquirer
 import (
 	"fmt"
 	"time"
+
+	"github.com/poshil/hil/pkg/hostproto"
 )
 
 // BatchState is where a terminal's batch is in settlement.
@@ -140,14 +142,14 @@ func (b *Batch) view() Batch {
 func (l *Ledger) settle(t *terminal, req Request) Result {
 	b := t.cur
 	host := b.hostTotals()
-	res := Result{Code: CodeApproved, Host: host, Batch: b.Number}
+	res := Result{Code: hostproto.RCApproved, Host: host, Batch: b.Number}
 	switch {
 	case !req.Final:
 		b.terminal = req.Totals
 		b.uploads = nil
 		if req.Folded && req.Totals.folded() != host.folded() || !req.Folded && req.Totals != host {
 			b.State = BatchUploading
-			res.Code = CodeReconcileError
+			res.Code = hostproto.RCReconcileError
 			return res
 		}
 		l.close(t, &Settlement{Balanced: true, Terminal: req.Totals, Host: host, Differences: []Difference{}})
@@ -156,7 +158,7 @@ func (l *Ledger) settle(t *terminal, req Request) Result {
 		res.Diffs = rep.Differences
 		l.close(t, rep)
 	default:
-		res.Code = CodeInvalidTxn
+		res.Code = hostproto.RCInvalidTransaction
 	}
 	return res
 }
@@ -226,10 +228,10 @@ func (l *Ledger) drop(t *terminal, old []*Batch) {
 // batch waits for them (after a 95), and answered 12 otherwise.
 func (l *Ledger) upload(t *terminal, req Request) Result {
 	if t.cur.State != BatchUploading {
-		return Result{Code: CodeInvalidTxn, Batch: t.cur.Number}
+		return Result{Code: hostproto.RCInvalidTransaction, Batch: t.cur.Number}
 	}
 	t.cur.uploads = append(t.cur.uploads, req.Records...)
-	return Result{Code: CodeApproved, Batch: t.cur.Number}
+	return Result{Code: hostproto.RCApproved, Batch: t.cur.Number}
 }
 
 // diff compares the uploads with the batch's transactions, by STAN.

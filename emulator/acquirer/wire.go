@@ -193,11 +193,11 @@ func lastDigits(p hostproto.PAN) string {
 // working keys).
 func (in *inbound) process(s *Server) (Result, error) {
 	if !in.ledger {
-		res := Result{Code: CodeApproved, Batch: s.ledger.SignOn(in.req.Terminal)}
+		res := Result{Code: hostproto.RCApproved, Batch: s.ledger.SignOn(in.req.Terminal)}
 		if nr, ok := in.msg.(*hostproto.NetworkRequest); ok && nr.Code == hostproto.NetSignOn && s.profile.Rules().MAC {
 			k, err := hostproto.NewWorkingKeys()
 			if err != nil {
-				return Result{Code: CodeSystemMalfunction}, err
+				return Result{Code: hostproto.RCSystemMalfunction}, err
 			}
 			s.setTerminalKeys(in.req.Terminal, k)
 			in.keys = k
@@ -210,13 +210,13 @@ func (in *inbound) process(s *Server) (Result, error) {
 // outbound is a response ready to send.
 type outbound struct {
 	msg  hostproto.Message
-	code string
+	code hostproto.ResponseCode
 	keys *hostproto.WorkingKeys // MAC it (profiles with a MAC)
 }
 
 // respond builds the response to in carrying res.
 func (in *inbound) respond(res Result) *outbound {
-	rc := hostproto.ResponseCode(res.Code)
+	rc := res.Code
 	batch := hostproto.BatchNumber(res.Batch)
 	var out hostproto.Message
 	switch m := in.msg.(type) {
@@ -232,7 +232,7 @@ func (in *inbound) respond(res Result) *outbound {
 		out = r
 	case *hostproto.SettlementRequest:
 		r := m.Response(rc)
-		if res.Code == CodeReconcileError || res.Host != (Totals{}) {
+		if res.Code == hostproto.RCReconcileError || res.Host != (Totals{}) {
 			ht := totalsToWire(res.Host)
 			r.HostTotals = &ht
 		}

@@ -8,10 +8,6 @@ import (
 	"github.com/poshil/hil/pkg/hostproto"
 )
 
-// CodeReconcileError is the response code settlement-mismatch answers a
-// 0500 with when the interceptor has no ledger: totals out of balance.
-const CodeReconcileError = "95"
-
 // PhantomAmount is the amount (minor units) of the sale settlement-mismatch
 // adds to the host's books, and PhantomSTAN its STAN.
 const (
@@ -54,7 +50,7 @@ func event(stage acquirer.Stage, ex *acquirer.Exchange) faults.Event {
 		ev.PAN = ex.PANLast4 // last-digit rules still match
 	}
 	if stage == acquirer.AfterLedger {
-		ev.Note = "after ledger, code " + ex.Code
+		ev.Note = "after ledger, code " + string(ex.Code)
 	} else {
 		ev.Note = "before ledger"
 	}
@@ -77,7 +73,7 @@ func itoa(n uint64) string {
 // Interceptor returns an acquirer.Interceptor that asks in, for each
 // request, which acquirer rules fire and turns them into an Action.
 // With a ledger (the server's), settlement-mismatch records a phantom sale
-// in it; without, it answers the 0500 with CodeReconcileError instead.
+// in it; without, it answers the 0500 with hostproto.RCReconcileError instead.
 func Interceptor(in *faults.Injector, ledger *acquirer.Ledger) acquirer.Interceptor {
 	return func(stage acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
 		ev := event(stage, ex)
@@ -100,10 +96,12 @@ func Interceptor(in *faults.Injector, ledger *acquirer.Ledger) acquirer.Intercep
 				case faults.DropRequest, faults.ReversalLost:
 					act.Drop = true
 				case faults.Decline:
-					act.Respond = f.Rule.Code
+					act.Respond = hostproto.ResponseCode(f.Rule.Code)
 				case faults.SettlementMismatch:
 					if ledger == nil {
-						act.Respond = CodeReconcileError
+						// No ledger to unbalance: answer the 0500 "totals
+						// out of balance" instead.
+						act.Respond = hostproto.RCReconcileError
 						continue
 					}
 					ledger.Process(acquirer.Request{Kind: acquirer.KindSale, Terminal: ex.Terminal,

@@ -73,11 +73,12 @@ func init() {
 			},
 			run: runRun},
 		{name: "printer", synopsis: "hil printer serve [--pty PATH] [--tcp ADDR] [--profile NAME] [--admin ADDR] [--out DIR] [--faults FILE] …",
-			summary: "serve the emulated ESC/POS printer on a virtual serial port and TCP",
+			summary: "serve the emulated ESC/POS printer on a virtual serial port and TCP; check a printer (hil printer check URL)",
 			examples: []string{
 				"hil printer serve --tcp 127.0.0.1:9100 --out receipts/ &",
 				"hil printer serve --pty /tmp/ttyPRN0 --profile zh-80",
 				"hil printer probe tcp://10.0.0.5:9100 -o my-printer.json   # clone a printer: serve --profile my-printer.json",
+				"hil printer check serial:///dev/ttyUSB0?baud=38400 --interactive   # the conformance suite",
 			},
 			run: runPrinter},
 		{name: "render", synopsis: renderSynopsis,

@@ -46,8 +46,11 @@ func cliDoc(t *testing.T) string {
 	for _, c := range commands {
 		switch c.name {
 		case "help":
-		case "acquirer", "printer":
+		case "acquirer":
 			section("hil "+c.name+" serve", c.name, "serve", "--help")
+		case "printer":
+			section("hil "+c.name+" serve", c.name, "serve", "--help")
+			section("hil "+c.name+" check", c.name, "check", "--help")
 		default:
 			section("hil "+c.name, c.name, "--help")
 		}

@@ -4,14 +4,14 @@ import (
 	"time"
 
 	"github.com/poshil/hil/pkg/posclient"
-	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 )
 
-// hil pos keeps its journal in SQLite (journal.OpenSQLiteWith): durable
+// hil pos keeps its journal in SQLite (sqlitejournal.OpenWith): durable
 // commits, one owner at a time, and a corrupt file is refused rather than
 // replaced. Read-only commands open it beside its owner.
 func init() {
 	posOpenJournal = func(path string, readOnly bool, wait time.Duration, failWrite func(string) error) (posclient.Journal, error) {
-		return journal.OpenSQLiteWith(path, journal.SQLiteOptions{ReadOnly: readOnly, Wait: wait, FailWrite: failWrite})
+		return sqlitejournal.OpenWith(path, sqlitejournal.Options{ReadOnly: readOnly, Wait: wait, FailWrite: failWrite})
 	}
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/poshil/hil/emulator/escpos/escpostest"
 	"github.com/poshil/hil/emulator/escpos/render"
 	"github.com/poshil/hil/pkg/posclient"
-	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
 
@@ -77,7 +77,7 @@ func TestPosTwoProcessesOneJournal(t *testing.T) {
 	base := []string{"pos", "--journal", jpath, "--host", acq.Addr(), "--printer", prn.URL, "--timeout", "10s"}
 
 	// The journal held by another owner: refused at once, the holder named.
-	held, err := journal.OpenSQLiteWith(jpath, journal.SQLiteOptions{Holder: "back-office recover (test)"})
+	held, err := sqlitejournal.OpenWith(jpath, sqlitejournal.Options{Holder: "back-office recover (test)"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestPosTwoProcessesOneJournal(t *testing.T) {
 	if sales != 40 || reversals != 0 {
 		t.Errorf("host: %d sales, %d not standing; want 40 standing", sales, reversals)
 	}
-	j, err := journal.OpenSQLiteWith(jpath, journal.SQLiteOptions{ReadOnly: true})
+	j, err := sqlitejournal.OpenWith(jpath, sqlitejournal.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestPosProcessesCreateOneJournal(t *testing.T) {
 			t.Errorf("process %d: exit %d, %q %s", i, r.code, r.stdout, r.stderr)
 		}
 	}
-	j, err := journal.OpenSQLiteWith(jpath, journal.SQLiteOptions{ReadOnly: true})
+	j, err := sqlitejournal.OpenWith(jpath, sqlitejournal.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 
 const printerHelp = `Usage: hil printer serve [flags]
        hil printer probe [-o FILE] URL
+       hil printer check [flags] URL
 
 Serves an emulated ESC/POS receipt printer until interrupted (SIGINT or SIGTERM):
 on a virtual serial port (a pty, which clients open like /dev/ttyUSB0) and on
@@ -52,7 +53,12 @@ for --idle-timeout (default 5m, as Epson's port-9100 interfaces) is closed.
 "hil printer probe URL -o FILE" asks a printer (real, or any URL) for its
 identity and status answers and writes a profile that --profile FILE loads.
 
-Run 'hil printer serve --help' and 'hil printer probe --help' for the flags.
+hil printer check URL runs the ESC/POS conformance suite on any printer (the
+emulator or a real one, by the URLs of hil pos --printer) and prints which
+checks pass and which fail.
+
+Run 'hil printer serve --help', 'hil printer probe --help' or 'hil printer check --help'
+for the flags.
 `
 
 func runPrinter(ctx context.Context, env *Env, args []string) int {
@@ -68,8 +74,10 @@ func runPrinter(ctx context.Context, env *Env, args []string) int {
 		return runPrinterServe(ctx, env, args[1:])
 	case "probe":
 		return runPrinterProbe(ctx, env, args[1:])
+	case "check":
+		return runPrinterCheck(ctx, env, args[1:])
 	}
-	env.Errorf("printer: unknown subcommand %q (want serve or probe)", args[0])
+	env.Errorf("printer: unknown subcommand %q (want serve, probe or check)", args[0])
 	return ExitUsage
 }
 

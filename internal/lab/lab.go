@@ -412,7 +412,7 @@ func (s *Server) tap(inner acquirer.Interceptor) acquirer.Interceptor {
 
 func (s *Server) record(stage acquirer.Stage, ex *acquirer.Exchange, act acquirer.Action) {
 	m := MessageView{Time: time.Now().UTC(), Conn: ex.Conn, Terminal: ex.Terminal, MTI: string(ex.MTI),
-		Proc: string(ex.Proc), STAN: ex.STAN, Amount: ex.Amount, Code: ex.Code}
+		Proc: string(ex.Proc), STAN: ex.STAN, Amount: ex.Amount, Code: string(ex.Code)}
 	switch r := ex.Request.(type) {
 	case *hostproto.FinancialRequest:
 		m.Card = r.PAN.Masked()
@@ -431,8 +431,8 @@ func (s *Server) record(stage acquirer.Stage, ex *acquirer.Exchange, act acquire
 	case act.Drop:
 		fault = append(fault, "response dropped")
 	case act.Respond != "":
-		fault = append(fault, "answered "+act.Respond)
-		m.Code = act.Respond
+		fault = append(fault, "answered "+string(act.Respond))
+		m.Code = string(act.Respond)
 	}
 	if act.Delay > 0 {
 		fault = append(fault, "delayed "+act.Delay.String())

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/moov-io/iso8583"
 )
 
 func benchSale() *FinancialRequest {
@@ -39,51 +37,6 @@ func BenchmarkDecodeSale(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Decode(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkMoovUnpackSale measures the same bytes through moov's Unpack
-// with Spec, for comparison with Decode.
-func BenchmarkMoovUnpackSale(b *testing.B) {
-	raw, err := Encode(benchSale())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		m := iso8583.NewMessage(Spec)
-		if err := m.Unpack(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkMoovPackSale measures moov's Pack of the same sale.
-func BenchmarkMoovPackSale(b *testing.B) {
-	raw, err := Encode(benchSale())
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := iso8583.NewMessage(Spec)
-	if err := m.Unpack(raw); err != nil {
-		b.Fatal(err)
-	}
-	fields := map[int]string{}
-	for id := range m.GetFields() {
-		if id > 1 {
-			fields[id], _ = m.GetString(id)
-		}
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		m := iso8583.NewMessage(Spec)
-		m.MTI("0200")
-		for id, v := range fields {
-			m.Field(id, v)
-		}
-		if _, err := m.Pack(); err != nil {
 			b.Fatal(err)
 		}
 	}

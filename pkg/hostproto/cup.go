@@ -34,7 +34,7 @@ var (
 )
 
 // Field formats of the cup table besides fmtN, fmtAN and fmtANS.
-const fmtB = "b" // binary
+const fmtB = FormatB
 
 // cupDef is one row of the cup field table. n fields are BCD (fixed ones
 // right-aligned, variable ones left-aligned with a 0 nibble of padding);

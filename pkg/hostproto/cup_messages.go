@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-
-	"github.com/moov-io/iso8583"
 )
 
 // CUP is the China UnionPay POS profile: TPDU and message header inside
@@ -33,9 +31,8 @@ var CUP Profile = cupProfile{}
 
 type cupProfile struct{}
 
-func (cupProfile) Name() string               { return ProfileCUP }
-func (cupProfile) Spec() *iso8583.MessageSpec { return CUPSpec }
-func (cupProfile) BitmapOffset() int          { return cupEnvLen + 2 }
+func (cupProfile) Name() string      { return ProfileCUP }
+func (cupProfile) BitmapOffset() int { return cupEnvLen + 2 }
 
 func (cupProfile) Rules() Rules {
 	return Rules{ReversalKeepsSTAN: true, MAC: true, PreAuth: true, FoldedTotals: true, MaxBatchRecords: CUPMaxBatchRecords, MaxCount: 999}

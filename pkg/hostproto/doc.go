@@ -21,7 +21,7 @@
 // ISO 8583:1987 with an ASCII MTI (n4), an 8-byte binary primary bitmap, a
 // secondary bitmap only when a field above 64 is present, and ASCII
 // fields. A secondary bitmap is accepted on input even when no field above
-// 64 follows. The field table (formats, lengths) is [Spec] and
+// 64 follows. The field table (formats, lengths) is [Fields] and
 // docs/acquirer.md, "Wire profile". In short:
 //
 //	 2 n..19 LLVAR  card number          41 ans8   terminal id
@@ -92,17 +92,19 @@
 // # Card data
 //
 // [PAN] prints masked (first 6, last 4) through fmt, log/slog and
-// encoding/json; [PAN.Reveal] returns the digits. [Dump] describes a
-// message field by field with the card number masked, for logs and
-// scenario artifacts. Only DE2 carries card data; batch upload records and
+// encoding/json; [PAN.Reveal] returns the digits. moovspec.Dump (package
+// pkg/hostproto/moovspec) describes a message field by field with the
+// card number masked, for logs and scenario artifacts. Only DE2 carries card data; batch upload records and
 // difference lines carry none. (fmt cannot call methods on unexported
 // struct fields, so keep a PAN in an exported field or print it directly.)
 //
 // # Speed
 //
-// Encode and Decode are a small table-driven codec over the same field
-// table as [Spec], with a few allocations per message and no reflection;
-// the tests check that moov-io/iso8583 with Spec reads and writes exactly
-// the same bytes. Dump goes through moov and is not meant for the hot
-// path.
+// Encode and Decode are a small table-driven codec over the field table
+// ([Fields]), with a few allocations per message and no reflection. This
+// package does not import moov-io/iso8583, so a terminal linking it
+// carries none of it: package moovspec builds moov-io/iso8583 specs from
+// the same tables (moovspec.ISO87, moovspec.CUP) for tools and dumps, and
+// the tests check that moov reads and writes exactly the bytes this codec
+// does. moovspec.Dump is not meant for the hot path.
 package hostproto

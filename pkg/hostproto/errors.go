@@ -38,8 +38,8 @@ var (
 // a whole), Raw the bytes of that field as received (nil when unknown), and
 // Err the cause, which wraps one of the package's sentinels.
 //
-// Error never prints Raw: field 2 holds a card number. Use [Dump] on the
-// message bytes to look at them masked.
+// Error never prints Raw: field 2 holds a card number. Use moovspec.Dump on
+// the message bytes to look at them masked.
 type UnpackError struct {
 	Field int
 	Raw   []byte

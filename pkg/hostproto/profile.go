@@ -3,11 +3,8 @@ package hostproto
 import (
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
-
-	"github.com/moov-io/iso8583"
 )
 
 // A Profile is one host's dialect of ISO 8583: its framing inside the
@@ -38,9 +35,6 @@ import (
 type Profile interface {
 	// Name is the name the profile is selected by: "iso87" or "cup".
 	Name() string
-	// Spec is the profile's field specification as a moov-io/iso8583
-	// message spec: MTI, bitmap and fields, without the framing.
-	Spec() *iso8583.MessageSpec
 	// Rules are the profile's behaviour that callers must follow.
 	Rules() Rules
 	// AppendEncode packs m after dst's contents, framing included (TPDU
@@ -145,19 +139,9 @@ func ProfileNames() []string {
 	return out
 }
 
-// DumpWith is [Dump] for a profile: it describes v (a Message or a frame
-// body) field by field with the card number masked.
-func DumpWith(p Profile, w io.Writer, v any) error {
-	if p == nil || p.Name() == ProfileISO87 {
-		return Dump(w, v)
-	}
-	return dumpCUP(w, v)
-}
-
 type iso87 struct{}
 
-func (iso87) Name() string               { return ProfileISO87 }
-func (iso87) Spec() *iso8583.MessageSpec { return Spec }
+func (iso87) Name() string { return ProfileISO87 }
 func (iso87) Rules() Rules {
 	return Rules{MaxBatchRecords: MaxBatchRecords, MaxCount: 9_999_999_999}
 }

@@ -2,23 +2,64 @@ package hostproto
 
 import (
 	"fmt"
-
-	"github.com/moov-io/iso8583"
-	"github.com/moov-io/iso8583/encoding"
-	"github.com/moov-io/iso8583/field"
-	"github.com/moov-io/iso8583/prefix"
 )
 
-// Field formats of the profile, as written in ISO 8583 field tables.
+// Field formats, as written in ISO 8583 field tables ([FieldDef.Format]).
 const (
-	fmtN   = "n"   // digits 0-9
-	fmtAN  = "an"  // letters, digits and space
-	fmtANS = "ans" // printable ASCII (0x20-0x7E)
-	fmtXN  = "x+n" // 'C' or 'D' followed by digits
+	FormatN   = "n"   // digits 0-9 (BCD on the cup profile)
+	FormatAN  = "an"  // letters, digits and space
+	FormatANS = "ans" // printable ASCII (0x20-0x7E)
+	FormatXN  = "x+n" // 'C' or 'D' followed by digits
+	FormatB   = "b"   // binary (cup profile)
 )
+
+const (
+	fmtN   = FormatN
+	fmtAN  = FormatAN
+	fmtANS = FormatANS
+	fmtXN  = FormatXN
+)
+
+// FieldDef is one row of a profile's field table (docs/profiles.md), as
+// the codec packs and checks it: for tools that describe the same wire
+// format another way (package moovspec builds moov-io/iso8583 specs from
+// these rows).
+type FieldDef struct {
+	ID        int
+	Name      string
+	Format    string // FormatN, FormatAN, FormatANS, FormatXN or FormatB
+	Length    int    // fixed length, or the maximum when LenDigits > 0
+	LenDigits int    // 0 fixed, 2 LLVAR, 3 LLLVAR
+}
+
+// Fields returns the field table of profile p (nil: iso87), in field
+// order, without MTI and bitmap.
+func Fields(p Profile) []FieldDef {
+	var out []FieldDef
+	if p != nil && p.Name() == ProfileCUP {
+		for _, d := range cupTable {
+			out = append(out, FieldDef{ID: d.id, Name: d.name, Format: d.format, Length: d.length, LenDigits: d.lenDigits})
+		}
+		return out
+	}
+	for _, d := range fieldTable {
+		out = append(out, FieldDef{ID: d.id, Name: d.name, Format: d.format, Length: d.length, LenDigits: d.lenDigits})
+	}
+	return out
+}
+
+// CheckFormat reports the first byte of b that does not belong to format
+// (an error matching [ErrBadField] that names the byte and its position,
+// never the value), or nil. Binary fields take any byte.
+func CheckFormat(format string, b []byte) error {
+	if i := badByte(format, b); i >= 0 {
+		return &charsetError{format: format, pos: i, b: b[i]}
+	}
+	return nil
+}
 
 // fieldDef is one row of the profile's field table. The same table drives
-// the moov spec ([Spec]), the fast codec and the documentation tests.
+// the fast codec, [Fields] and the documentation tests.
 type fieldDef struct {
 	id     int
 	name   string
@@ -73,81 +114,6 @@ func init() {
 	for i := range fieldTable {
 		defs[fieldTable[i].id] = &fieldTable[i]
 	}
-}
-
-// Spec is the profile as a moov-io/iso8583 message spec: ISO 8583:1987,
-// ASCII MTI, an 8-byte binary primary bitmap that grows a secondary bitmap
-// only when a field above 64 is present, and ASCII fields as listed in
-// the package documentation.
-//
-// Every field uses a validating encoder, so moov rejects a non-digit in an
-// n field or a control character in an ans field while packing or
-// unpacking. [Encode] and [Decode] do not go through moov on the hot path;
-// Spec serves [Dump], tools and tests, and the test suite checks that both
-// codecs produce and accept the same bytes.
-var Spec = buildSpec()
-
-func buildSpec() *iso8583.MessageSpec {
-	fields := map[int]field.Field{
-		0: field.NewString(&field.Spec{
-			Length:      4,
-			Description: "Message type indicator",
-			Enc:         charsetEncoder{fmtN},
-			Pref:        prefix.ASCII.Fixed,
-		}),
-		1: field.NewBitmap(&field.Spec{
-			Length:      8,
-			Description: "Bitmap",
-			Enc:         encoding.Binary,
-			Pref:        prefix.Binary.Fixed,
-		}),
-	}
-	for _, d := range fieldTable {
-		pref := prefix.ASCII.Fixed
-		switch d.lenDigits {
-		case 2:
-			pref = prefix.ASCII.LL
-		case 3:
-			pref = prefix.ASCII.LLL
-		}
-		fields[d.id] = field.NewString(&field.Spec{
-			Length:      d.length,
-			Description: d.name,
-			Enc:         charsetEncoder{d.format},
-			Pref:        pref,
-		})
-	}
-	return &iso8583.MessageSpec{
-		Name:   "poshil host profile (ISO 8583:1987, ASCII, binary bitmap)",
-		Fields: fields,
-	}
-}
-
-// charsetEncoder is an ASCII moov encoder that refuses bytes outside the
-// field's format.
-type charsetEncoder struct{ format string }
-
-var _ encoding.Encoder = charsetEncoder{}
-
-func (e charsetEncoder) Encode(data []byte) ([]byte, error) {
-	if i := badByte(e.format, data); i >= 0 {
-		return nil, &charsetError{format: e.format, pos: i, b: data[i]}
-	}
-	return append([]byte(nil), data...), nil
-}
-
-func (e charsetEncoder) Decode(data []byte, length int) ([]byte, int, error) {
-	if length < 0 {
-		return nil, 0, fmt.Errorf("hostproto: negative length %d", length)
-	}
-	if len(data) < length {
-		return nil, 0, fmt.Errorf("%w: need %d bytes, have %d", ErrShortMessage, length, len(data))
-	}
-	data = data[:length]
-	if i := badByte(e.format, data); i >= 0 {
-		return nil, 0, &charsetError{format: e.format, pos: i, b: data[i]}
-	}
-	return append([]byte(nil), data...), length, nil
 }
 
 // charsetError reports a byte that does not belong to a field's format. It

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/moov-io/iso8583"
 )
 
 // The expected bytes in this file are written by hand from the field
@@ -352,40 +351,6 @@ func TestDecodeHandWrittenBytes(t *testing.T) {
 			}
 			if got.MTI() != MTI(tc.wire[:4]) {
 				t.Errorf("MTI() = %s, wire says %s", got.MTI(), tc.wire[:4])
-			}
-		})
-	}
-}
-
-// TestMoovSpecAgrees unpacks every hand-written message with moov and
-// [Spec] and checks it reads the same fields, then packs them back with
-// moov and compares with the hand-written bytes.
-func TestMoovSpecAgrees(t *testing.T) {
-	for _, tc := range wireCases(t) {
-		t.Run(tc.name, func(t *testing.T) {
-			m := iso8583.NewMessage(Spec)
-			if err := m.Unpack(tc.wire); err != nil {
-				t.Fatalf("moov Unpack: %v", err)
-			}
-			var u unpacked
-			if err := u.split(tc.wire); err != nil {
-				t.Fatalf("split: %v", err)
-			}
-			for id := 2; id <= maxField; id++ {
-				got, err := m.GetString(id)
-				if err != nil && defs[id] != nil {
-					t.Fatalf("moov field %d: %v", id, err)
-				}
-				if got != u.vals[id] {
-					t.Errorf("field %d: moov %q, hostproto %q", id, got, u.vals[id])
-				}
-			}
-			packed, err := m.Pack()
-			if err != nil {
-				t.Fatalf("moov Pack: %v", err)
-			}
-			if string(packed) != string(tc.wire) {
-				t.Errorf("moov Pack mismatch\n got %x\nwant %x", packed, tc.wire)
 			}
 		})
 	}

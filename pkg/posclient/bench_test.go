@@ -10,7 +10,7 @@ import (
 
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/pkg/posclient"
-	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
 
@@ -26,7 +26,7 @@ func BenchmarkSale(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			cfg := posclient.Config{Logger: slog.New(slog.DiscardHandler)}
 			if tc.sqlite {
-				j, err := journal.OpenSQLite(filepath.Join(b.TempDir(), "j.db"))
+				j, err := sqlitejournal.Open(filepath.Join(b.TempDir(), "j.db"))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -27,6 +27,14 @@
 // ActWait gives EvReversalDue; ActPrint gives EvPrinted or EvPrintFailed —
 // and the actions that outcome returns run before the rest. A request is
 // journaled with the first row of the step that sends it, before it leaves.
+// A settlement is a machine too (a Txn of KindSettlement): EvSettle, then
+// ActSettleNext gives EvSettleDue (the next message's STAN),
+// ActSendSettlement gives EvSettleAnswer, ActSendUpload gives EvUploadAck,
+// and ActCloseBatch closes the batch once the host answered 00.
+//
+//	settlement: created ─settle─▶ sent ─0500─▶ answered 00 ─▶ approved (batch closed)
+//	                                     └─95─▶ 0320 … 0320 ─▶ final 0500 ─00─▶ approved
+//	                                     any other refusal ─▶ declined (the batch stays open)
 //
 //	created ─begin─▶ journaled ─sent─▶ sent ─response 00─▶ approved ─▶ receipt printing ─▶ printed
 //	   (intent persisted         │          └─response ≠00─▶ declined           └─failed─▶ owed ─▶ printed | e-receipt
@@ -43,7 +51,8 @@
 //
 // The [Journal] interface documents what must be durable when each method
 // returns. journal.NewMemory is the in-memory implementation; the SQLite one
-// (journal.OpenSQLite) implements the same contract. Cards are kept as a
+// (sqlitejournal.Open, a package of its own so that a client without it
+// links no SQLite) implements the same contract. Cards are kept as a
 // masked PAN plus an HMAC-SHA256 token under Config.CardKey ([NewCard]), so
 // a refund can check "same card" without any card number on disk.
 //

@@ -21,6 +21,10 @@ import (
 //	ActPrint        print the receipt → EvPrinted | EvPrintFailed
 //	ActEReceipt     hand it to the sink → EvEReceiptSent | EvEReceiptFailed
 //	ActNotify       log for the operator
+//	ActSettleNext   draw the STAN of the settlement's next message → EvSettleDue
+//	ActSendSettlement  write the 0500, await the 0510 → EvSettleAnswer
+//	ActSendUpload   write the next 0320, await the 0330 → EvUploadAck
+//	ActCloseBatch   close the batch in the journal
 //
 // The actions an outcome returns run before the rest of the step that
 // caused it. Crash points are keyed by action: after-persist after every
@@ -46,6 +50,24 @@ type exchange struct {
 
 	cause   error // the host failure the operation reports (nil: answered)
 	inDoubt bool  // the request may have reached the host unanswered
+
+	settle *settling // Settle only
+}
+
+// settling is the driver's side of a settlement: what the messages carry
+// and what the host answered.
+type settling struct {
+	totals   BatchTotals
+	chunks   [][]hostproto.BatchRecord // the 0320s of a batch upload
+	next     int                       // the next chunk to send
+	uploaded int                       // records the host acknowledged
+
+	req *hostproto.SettlementRequest  // the 0500 of ActSendSettlement
+	up  *hostproto.BatchUploadRequest // the 0320 of ActSendUpload
+
+	first, final *hostproto.SettlementResponse
+	refused      error  // the last answer that was not 00, as Settle reports it if the machine declines
+	nextBatch    uint32 // after ActCloseBatch
 }
 
 // queued is one action waiting in the loop: the event that returned it and,
@@ -88,6 +110,15 @@ func (t *Terminal) run(ctx context.Context, m *Machine, x *exchange, ev Event, i
 			case ActSendReversal:
 				x.rev = t.reversalRequest(a.Txn, a.Repeat)
 				msg = journalMsg(x.rev)
+			case ActSendSettlement:
+				x.settle.req = t.settlementRequest(a.Txn, a.Final, x.settle)
+				msg = journalMsg(x.settle.req)
+			case ActSendUpload:
+				s := x.settle
+				s.up = &hostproto.BatchUploadRequest{Times: hostproto.TimesAt(t.cfg.Now()), STAN: hostproto.STAN(a.Txn.STAN),
+					TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID, Records: s.chunks[s.next],
+					Batch: hostproto.BatchNumber(a.Txn.Batch), Last: s.next == len(s.chunks)-1}
+				msg = journalMsg(s.up)
 			}
 		}
 		head := make([]queued, 0, len(acts)+len(more)+len(queue))
@@ -137,6 +168,9 @@ func (t *Terminal) do(ctx context.Context, m *Machine, x *exchange, a queued, fe
 	case ActPersist:
 		e := Entry{At: a.Txn.Updated, Txn: a.Txn, Note: a.Note, Message: a.msg}
 		if err := t.j.Append(context.WithoutCancel(ctx), e); err != nil {
+			if a.Txn.Kind == KindSettlement {
+				return err // no charge hangs on a settlement row
+			}
 			return &StorageError{Ref: a.Txn.Ref, State: a.Txn.State, Receipt: a.Txn.Receipt, Err: err}
 		}
 		t.crash(CrashAfterPersist)
@@ -225,6 +259,62 @@ func (t *Terminal) do(ctx context.Context, m *Machine, x *exchange, a queued, fe
 
 	case ActNotify:
 		t.log.Warn(a.Note, "ref", a.Txn.Ref, "state", a.Txn.State, "receipt", a.Txn.Receipt)
+		return nil
+
+	case ActSettleNext:
+		stan, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
+		if err != nil {
+			return err
+		}
+		return feed(Event{Type: EvSettleDue, At: t.cfg.Now(), STAN: stan}, nil)
+
+	case ActSendSettlement:
+		// No answer leaves the settlement unfinished (nothing is charged
+		// by it): the error is the operation's, and Settle starts over.
+		s := x.settle
+		if _, err := t.write(s.req); err != nil {
+			return err
+		}
+		msg, err := t.await(ctx, hostproto.MTISettlementResponse, s.req.STAN)
+		if err != nil {
+			return err
+		}
+		resp := msg.(*hostproto.SettlementResponse)
+		what := "settlement"
+		if a.Final {
+			s.final, what = resp, "final settlement"
+		} else {
+			s.first = resp
+		}
+		if resp.ResponseCode != hostproto.RCApproved {
+			s.refused = &HostError{Op: "settle", MTI: "0500", Err: fmt.Errorf("%s refused: %s", what, resp.ResponseCode)}
+		}
+		return feed(Event{Type: EvSettleAnswer, At: t.cfg.Now(), Code: string(resp.ResponseCode)}, resp)
+
+	case ActSendUpload:
+		s := x.settle
+		if _, err := t.write(s.up); err != nil {
+			return err
+		}
+		msg, err := t.await(ctx, hostproto.MTIBatchUploadResponse, s.up.STAN)
+		if err != nil {
+			return err
+		}
+		rc := msg.(*hostproto.BatchUploadResponse).ResponseCode
+		if rc == hostproto.RCApproved {
+			s.uploaded += len(s.up.Records)
+			s.next++
+		} else {
+			s.refused = &HostError{Op: "batch upload", MTI: "0320", Err: fmt.Errorf("refused: %s", rc)}
+		}
+		return feed(Event{Type: EvUploadAck, At: t.cfg.Now(), Code: string(rc)}, nil)
+
+	case ActCloseBatch:
+		next, err := t.j.CloseBatch(ctx, t.cfg.TerminalID, a.Txn.Batch)
+		if err != nil {
+			return err
+		}
+		x.settle.nextBatch = next
 		return nil
 	}
 	return fmt.Errorf("posclient: the driver has no way to carry out action %q", a.Type)

@@ -32,8 +32,8 @@ import (
 // # Implementations
 //
 // journal.NewMemory() (package pkg/posclient/journal) keeps everything in
-// memory, for tests. journal.OpenSQLite(path string) (*SQLite, error), in
-// the same package, is the durable one: modernc.org/sqlite in WAL mode with
+// memory, for tests. sqlitejournal.Open(path string) (*Journal, error),
+// in package pkg/posclient/journal/sqlitejournal, is the durable one: modernc.org/sqlite in WAL mode with
 // synchronous=FULL, one SQL transaction per Append/NextSTAN, a versioned
 // schema migrated on open, and `PRAGMA quick_check` on open mapped to
 // ErrCorruptJournal. Tables that fit this interface: txns (one row per

@@ -31,6 +31,13 @@ const (
 	EvPrintOwed      EventType = "print-owed"       // Recover/Reprint: try the owed receipt again
 	EvReprinted      EventType = "reprinted"        // a duplicate was printed (Reprint)
 	EvRecoverInDoubt EventType = "recover"          // Recover found the transaction journaled/sent with no outcome
+
+	// Settlement (a Txn of KindSettlement): the first 0500, on 95 the
+	// batch upload (0320s) and a final 0500, then the batch closes.
+	EvSettle       EventType = "settle"        // start (Chunks: the 0320s a batch upload would take)
+	EvSettleDue    EventType = "settle-due"    // the driver is ready to send the next message (STAN: its STAN)
+	EvSettleAnswer EventType = "settle-answer" // a 0510 arrived (Code)
+	EvUploadAck    EventType = "upload-ack"    // a 0330 arrived (Code)
 )
 
 // Event is one input to the state machine.
@@ -48,7 +55,8 @@ type Event struct {
 	// PrinterStopped: EvPrintFailed: the printer's status showed a fault
 	// (paper out, cover open, an error) while it had the job.
 	PrinterStopped bool
-	STAN           uint32 // EvReversalDue: a fresh STAN for the reversal (used if it has none yet)
+	STAN           uint32 // EvReversalDue: a fresh STAN for the reversal (used if it has none yet); EvSettleDue: the next message's
+	Chunks         int    // EvSettle: how many 0320s the batch upload takes (0: nothing to upload)
 }
 
 // ActionType names what the driver must do.
@@ -64,6 +72,11 @@ const (
 	ActEReceipt     ActionType = "e-receipt"     // deliver the receipt to the e-receipt sink
 	ActWait         ActionType = "wait"          // nothing to do before Action.Until (reversal backoff)
 	ActNotify       ActionType = "notify"        // tell the operator (Action.Note): unresolved, owed, late answer
+
+	ActSettleNext     ActionType = "settle-next"     // draw a STAN for the settlement's next message, then EvSettleDue
+	ActSendSettlement ActionType = "send-settlement" // send the 0500 (Action.Final: the one after the upload), await the 0510
+	ActSendUpload     ActionType = "send-upload"     // send the next 0320 of the batch upload, await the 0330
+	ActCloseBatch     ActionType = "close-batch"     // close the settled batch in the journal and open the next
 )
 
 // Action is one output of the state machine.
@@ -72,6 +85,7 @@ type Action struct {
 	Txn    Txn       // the transaction after the step (a copy)
 	Note   string    // event row text / operator message
 	Repeat bool      // ActSendReversal: this is a repeat (0401)
+	Final  bool      // ActSendSettlement: the 0500 after the batch upload
 	Until  time.Time // ActWait
 }
 
@@ -122,7 +136,25 @@ func (p Policy) backoff(n int) time.Duration {
 type Machine struct {
 	t Txn
 	p Policy
+	s settlement // KindSettlement only
 }
+
+// settlement is where a settlement stands. It is not journaled: a
+// settlement cut short is started again from the first 0500, never
+// resumed.
+type settlement struct {
+	phase  settlePhase
+	chunks int // 0320s the upload takes
+	sent   int // 0320s acknowledged
+}
+
+type settlePhase int
+
+const (
+	settleFirst  settlePhase = iota // the first 0500, with the terminal's totals
+	settleUpload                    // the host answered 95: the 0320s
+	settleFinal                     // the 0500 after the upload
+)
 
 // NewMachine returns a machine for t (a new transaction in StateCreated, or
 // one read back from the journal).
@@ -190,6 +222,11 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 		t.Receipt = ReceiptPrinting
 		persist("approved " + t.AuthCode + "; printing receipt")
 		emit(ActPrint, "")
+	}
+
+	settling := ev.Type == EvSettle || ev.Type == EvSettleDue || ev.Type == EvSettleAnswer || ev.Type == EvUploadAck
+	if settling != (t.Kind == KindSettlement) {
+		return bad()
 	}
 
 	switch ev.Type {
@@ -397,6 +434,75 @@ func (m *Machine) Step(ev Event) ([]Action, error) {
 		}
 		t.Copies++
 		persist("duplicate " + itoa(t.Copies) + " printed")
+
+	case EvSettle:
+		if t.State != StateCreated {
+			return bad()
+		}
+		t.Created = ev.At
+		t.State = StateSent
+		m.s = settlement{phase: settleFirst, chunks: ev.Chunks}
+		emit(ActSettleNext, "")
+
+	case EvSettleDue:
+		if t.State != StateSent {
+			return bad()
+		}
+		t.STAN = ev.STAN
+		// Each message is journaled before it is sent, as a request is.
+		switch m.s.phase {
+		case settleFirst:
+			persist("settlement " + string(hostproto.ProcSettle))
+			emit(ActSendSettlement, "")
+		case settleUpload:
+			persist("batch upload")
+			emit(ActSendUpload, "")
+		case settleFinal:
+			persist("settlement " + string(hostproto.ProcSettleAfterUpload))
+			out = append(out, Action{Type: ActSendSettlement, Txn: *t, Final: true})
+		}
+
+	case EvSettleAnswer:
+		if t.State != StateSent || m.s.phase == settleUpload {
+			return bad()
+		}
+		t.ResponseCode = ev.Code
+		persist("settlement answered " + ev.Code)
+		switch {
+		case ev.Code == Approved:
+			t.State = StateApproved
+			persist("batch " + strconv.FormatUint(uint64(t.Batch), 10) + " settled, balanced " + strconv.FormatBool(m.s.phase == settleFirst))
+			emit(ActCloseBatch, "")
+		case ev.Code == string(hostproto.RCReconcileError) && m.s.phase == settleFirst:
+			// Totals out of balance: every approved transaction goes up,
+			// then a final 0500 closes the batch.
+			m.s.phase = settleUpload
+			if m.s.chunks == 0 {
+				m.s.phase = settleFinal
+			}
+			emit(ActSettleNext, "")
+		default:
+			t.State = StateDeclined
+			what := "settlement"
+			if m.s.phase == settleFinal {
+				what = "final settlement"
+			}
+			persist(what + " refused: " + ev.Code)
+		}
+
+	case EvUploadAck:
+		if t.State != StateSent || m.s.phase != settleUpload {
+			return bad()
+		}
+		if ev.Code != Approved {
+			t.State, t.ResponseCode = StateDeclined, ev.Code
+			persist("batch upload refused: " + ev.Code)
+			break
+		}
+		if m.s.sent++; m.s.sent >= m.s.chunks {
+			m.s.phase = settleFinal
+		}
+		emit(ActSettleNext, "")
 
 	default:
 		return bad()

@@ -184,3 +184,119 @@ func TestCardToken(t *testing.T) {
 		t.Error("two empty cards count as the same")
 	}
 }
+
+// A settlement goes through the machine like a sale: every message is
+// journaled before it is sent, and the batch closes only after the host
+// answered 00.
+func TestStepSettlement(t *testing.T) {
+	type step struct {
+		ev    Event
+		state State
+		acts  []ActionType
+		notes []string
+	}
+	P, N := ActPersist, ActSettleNext
+	due := func(stan uint32) Event { return Event{Type: EvSettleDue, At: t0, STAN: stan} }
+	answer := func(code string) Event { return Event{Type: EvSettleAnswer, At: t0, Code: code} }
+	ack := func(code string) Event { return Event{Type: EvUploadAck, At: t0, Code: code} }
+	begin := func(chunks int) Event { return Event{Type: EvSettle, At: t0, Chunks: chunks} }
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"balanced", []step{
+			{begin(2), StateSent, []ActionType{N}, nil},
+			{due(7), StateSent, []ActionType{P, ActSendSettlement}, []string{"settlement 920000"}},
+			{answer("00"), StateApproved, []ActionType{P, P, ActCloseBatch}, []string{"settlement answered 00", "batch 3 settled, balanced true"}},
+		}},
+		{"unbalanced uploads then settles", []step{
+			{begin(2), StateSent, []ActionType{N}, nil},
+			{due(7), StateSent, []ActionType{P, ActSendSettlement}, nil},
+			{answer("95"), StateSent, []ActionType{P, N}, []string{"settlement answered 95"}},
+			{due(8), StateSent, []ActionType{P, ActSendUpload}, []string{"batch upload"}},
+			{ack("00"), StateSent, []ActionType{N}, nil},
+			{due(9), StateSent, []ActionType{P, ActSendUpload}, []string{"batch upload"}},
+			{ack("00"), StateSent, []ActionType{N}, nil},
+			{due(10), StateSent, []ActionType{P, ActSendSettlement}, []string{"settlement 960000"}},
+			{answer("00"), StateApproved, []ActionType{P, P, ActCloseBatch}, []string{"settlement answered 00", "batch 3 settled, balanced false"}},
+		}},
+		{"unbalanced with nothing to upload", []step{
+			{begin(0), StateSent, []ActionType{N}, nil},
+			{due(7), StateSent, []ActionType{P, ActSendSettlement}, nil},
+			{answer("95"), StateSent, []ActionType{P, N}, nil},
+			{due(8), StateSent, []ActionType{P, ActSendSettlement}, []string{"settlement 960000"}},
+			{answer("00"), StateApproved, []ActionType{P, P, ActCloseBatch}, nil},
+		}},
+		{"refused", []step{
+			{begin(1), StateSent, []ActionType{N}, nil},
+			{due(7), StateSent, []ActionType{P, ActSendSettlement}, nil},
+			{answer("96"), StateDeclined, []ActionType{P, P}, []string{"settlement answered 96", "settlement refused: 96"}},
+		}},
+		{"upload refused", []step{
+			{begin(1), StateSent, []ActionType{N}, nil},
+			{due(7), StateSent, []ActionType{P, ActSendSettlement}, nil},
+			{answer("95"), StateSent, []ActionType{P, N}, nil},
+			{due(8), StateSent, []ActionType{P, ActSendUpload}, nil},
+			{ack("30"), StateDeclined, []ActionType{P}, []string{"batch upload refused: 30"}},
+		}},
+		{"final 95 refused", []step{
+			{begin(0), StateSent, []ActionType{N}, nil},
+			{due(7), StateSent, []ActionType{P, ActSendSettlement}, nil},
+			{answer("95"), StateSent, []ActionType{P, N}, nil},
+			{due(8), StateSent, []ActionType{P, ActSendSettlement}, nil},
+			{answer("95"), StateDeclined, []ActionType{P, P}, []string{"settlement answered 95", "final settlement refused: 95"}},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewMachine(Txn{Ref: "settle-000003", Kind: KindSettlement, Batch: 3}, Policy{})
+			for i, st := range tc.steps {
+				acts, err := m.Step(st.ev)
+				if err != nil {
+					t.Fatalf("step %d %s: %v", i, st.ev.Type, err)
+				}
+				if got := actionTypes(acts); !slices.Equal(got, st.acts) {
+					t.Fatalf("step %d %s: actions %v, want %v", i, st.ev.Type, got, st.acts)
+				}
+				if m.Txn().State != st.state {
+					t.Fatalf("step %d %s: state %s, want %s", i, st.ev.Type, m.Txn().State, st.state)
+				}
+				var notes []string
+				for _, a := range acts {
+					if a.Type == ActPersist {
+						notes = append(notes, a.Note)
+						if a.Txn.STAN != st.ev.STAN && st.ev.Type == EvSettleDue {
+							t.Errorf("step %d: row STAN %d, want the message's %d", i, a.Txn.STAN, st.ev.STAN)
+						}
+					}
+				}
+				if st.notes != nil && !slices.Equal(notes, st.notes) {
+					t.Errorf("step %d %s: rows %q, want %q", i, st.ev.Type, notes, st.notes)
+				}
+			}
+		})
+	}
+}
+
+func TestStepSettlementRefusesOutOfOrder(t *testing.T) {
+	var te *TransitionError
+	settle := func() *Machine {
+		return NewMachine(Txn{Ref: "settle-000001", Kind: KindSettlement, Batch: 1}, Policy{})
+	}
+	m := settle()
+	if _, err := m.Step(Event{Type: EvSettleAnswer, At: t0, Code: "00"}); !errors.As(err, &te) {
+		t.Errorf("answer before the 0500: %v, want a TransitionError", err)
+	}
+	if _, err := m.Step(Event{Type: EvBegin, At: t0}); !errors.As(err, &te) {
+		t.Errorf("a sale's event on a settlement: %v, want a TransitionError", err)
+	}
+	m.Step(Event{Type: EvSettle, At: t0})
+	m.Step(Event{Type: EvSettleDue, At: t0, STAN: 2})
+	if _, err := m.Step(Event{Type: EvUploadAck, At: t0, Code: "00"}); !errors.As(err, &te) {
+		t.Errorf("0330 before any 0320: %v, want a TransitionError", err)
+	}
+	sale := NewMachine(Txn{Ref: "000001-000001", Kind: KindSale, State: StateCreated}, Policy{})
+	if _, err := sale.Step(Event{Type: EvSettle, At: t0}); !errors.As(err, &te) {
+		t.Errorf("EvSettle on a sale: %v, want a TransitionError", err)
+	}
+}

@@ -257,88 +257,55 @@ func (t *Terminal) Settle(ctx context.Context) (SettleReport, error) {
 	if err := t.connect(ctx); err != nil {
 		return rep, err
 	}
-	ref := fmt.Sprintf("settle-%06d", batch)
-	row := Txn{Ref: ref, Kind: KindSettlement, TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID,
-		Batch: batch, Currency: t.cfg.Currency, State: StateSent, Created: t.cfg.Now(), LocalTime: t.cfg.Now()}
-
-	resp, err := t.settleExchange(ctx, &row, hostproto.ProcSettle, rep.Terminal, 0)
+	now := t.cfg.Now()
+	m := NewMachine(Txn{Ref: fmt.Sprintf("settle-%06d", batch), Kind: KindSettlement, TerminalID: t.cfg.TerminalID,
+		MerchantID: t.cfg.MerchantID, Batch: batch, Currency: t.cfg.Currency, LocalTime: now}, t.cfg.Policy)
+	s := &settling{totals: rep.Terminal, chunks: t.uploadChunks(mine)}
+	err = t.run(ctx, m, &exchange{settle: s}, Event{Type: EvSettle, At: now, Chunks: len(s.chunks)}, nil)
+	if s.first != nil {
+		rep.Balanced = s.first.ResponseCode == hostproto.RCApproved
+		if ht := s.first.HostTotals; ht != nil {
+			h := fromHostTotals(*ht)
+			rep.Host = &h
+		}
+	}
+	rep.Uploaded = s.uploaded
 	if err != nil {
 		return rep, err
 	}
-	rep.Balanced = resp.ResponseCode == hostproto.RCApproved
-	if ht := resp.HostTotals; ht != nil {
-		h := fromHostTotals(*ht)
-		rep.Host = &h
+	if m.Txn().State != StateApproved {
+		return rep, s.refused
 	}
-	switch resp.ResponseCode {
-	case hostproto.RCApproved:
-	case hostproto.RCReconcileError:
-		n, err := t.upload(ctx, &row, batch, mine)
-		rep.Uploaded = n
-		if err != nil {
-			return rep, err
-		}
-		fin, err := t.settleExchange(ctx, &row, hostproto.ProcSettleAfterUpload, rep.Terminal, n)
-		if err != nil {
-			return rep, err
-		}
-		if fin.ResponseCode != hostproto.RCApproved {
-			return rep, &HostError{Op: "settle", MTI: "0500", Err: fmt.Errorf("final settlement refused: %s", fin.ResponseCode)}
-		}
+	if s.final != nil {
 		byStan := map[uint32]string{}
 		for _, tx := range mine {
 			byStan[tx.STAN] = tx.Ref
 		}
-		for _, d := range fin.Differences {
+		for _, d := range s.final.Differences {
 			rep.Differences = append(rep.Differences, Difference{Ref: byStan[uint32(d.STAN)], STAN: uint32(d.STAN), RRN: d.RRN,
 				Kind: d.Kind.String()[2:], TerminalAmount: int64(d.TerminalAmount), HostAmount: int64(d.HostAmount)})
 		}
-	default:
-		return rep, &HostError{Op: "settle", MTI: "0500", Err: fmt.Errorf("settlement refused: %s", resp.ResponseCode)}
 	}
-	row.State = StateApproved
-	if err := t.j.Append(ctx, Entry{At: t.cfg.Now(), Txn: row, Note: fmt.Sprintf("batch %d settled, balanced %v", batch, rep.Balanced)}); err != nil {
-		return rep, err
-	}
-	next, err := t.j.CloseBatch(ctx, t.cfg.TerminalID, batch)
-	if err != nil {
-		return rep, err
-	}
-	rep.NextBatch = next
+	rep.NextBatch = s.nextBatch
 	return rep, nil
 }
 
-// settleExchange journals and sends one 0500 and reads the 0510.
-// uploaded is the number of records sent (the cup profile carries it at
-// the end of the upload).
-func (t *Terminal) settleExchange(ctx context.Context, row *Txn, pc hostproto.ProcessingCode, tot BatchTotals, uploaded int) (*hostproto.SettlementResponse, error) {
-	stan, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
-	if err != nil {
-		return nil, err
+// settlementRequest is the 0500 of a settlement row: the terminal's
+// totals, and after the upload the number of records sent (the cup
+// profile carries it).
+func (t *Terminal) settlementRequest(row Txn, final bool, s *settling) *hostproto.SettlementRequest {
+	pc, uploaded := hostproto.ProcSettle, 0
+	if final {
+		pc, uploaded = hostproto.ProcSettleAfterUpload, s.uploaded
 	}
-	req := &hostproto.SettlementRequest{ProcessingCode: pc, Times: hostproto.TimesAt(t.cfg.Now()), STAN: hostproto.STAN(stan),
+	return &hostproto.SettlementRequest{ProcessingCode: pc, Times: hostproto.TimesAt(t.cfg.Now()), STAN: hostproto.STAN(row.STAN),
 		TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID, Currency: currencyNumeric[t.cfg.Currency],
-		Batch: hostproto.BatchNumber(row.Batch), Totals: toHostTotals(tot), UploadCount: uploaded}
-	row.STAN = stan
-	if err := t.j.Append(ctx, Entry{At: t.cfg.Now(), Txn: *row, Note: "settlement " + string(pc), Message: journalMsg(req)}); err != nil {
-		return nil, err
-	}
-	if _, err := t.write(req); err != nil {
-		return nil, err
-	}
-	msg, err := t.await(ctx, hostproto.MTISettlementResponse, req.STAN)
-	if err != nil {
-		return nil, err
-	}
-	resp := msg.(*hostproto.SettlementResponse)
-	if err := t.j.Append(ctx, Entry{At: t.cfg.Now(), Txn: *row, Note: "settlement answered " + string(resp.ResponseCode), Message: journalMsg(resp)}); err != nil {
-		return nil, err
-	}
-	return resp, nil
+		Batch: hostproto.BatchNumber(row.Batch), Totals: toHostTotals(s.totals), UploadCount: uploaded}
 }
 
-// upload sends the batch's approved transactions in 0320s.
-func (t *Terminal) upload(ctx context.Context, row *Txn, batch uint32, txns []Txn) (int, error) {
+// uploadChunks is the batch upload of txns: their approved, counted
+// transactions, as many to a 0320 as the profile allows.
+func (t *Terminal) uploadChunks(txns []Txn) [][]hostproto.BatchRecord {
 	var recs []hostproto.BatchRecord
 	for _, tx := range txns {
 		if tx.State == StateApproved && tx.Kind.counted() {
@@ -346,36 +313,12 @@ func (t *Terminal) upload(ctx context.Context, row *Txn, batch uint32, txns []Tx
 				Amount: hostproto.Amount(tx.Amount), RRN: tx.RRN, AuthCode: tx.AuthCode})
 		}
 	}
-	sent := 0
-	per := t.cfg.Profile.Rules().MaxBatchRecords
-	for start := 0; start < len(recs) || start == 0; start += per {
-		end := min(start+per, len(recs))
-		if start == end {
-			break // nothing approved: no upload, the final 0500 says so
-		}
-		stan, err := t.j.NextSTAN(ctx, t.cfg.TerminalID)
-		if err != nil {
-			return sent, err
-		}
-		req := &hostproto.BatchUploadRequest{Times: hostproto.TimesAt(t.cfg.Now()), STAN: hostproto.STAN(stan),
-			TerminalID: t.cfg.TerminalID, MerchantID: t.cfg.MerchantID, Records: recs[start:end],
-			Batch: hostproto.BatchNumber(batch), Last: end == len(recs)}
-		if err := t.j.Append(ctx, Entry{At: t.cfg.Now(), Txn: *row, Note: "batch upload", Message: journalMsg(req)}); err != nil {
-			return sent, err
-		}
-		if _, err := t.write(req); err != nil {
-			return sent, err
-		}
-		msg, err := t.await(ctx, hostproto.MTIBatchUploadResponse, req.STAN)
-		if err != nil {
-			return sent, err
-		}
-		if rc := msg.(*hostproto.BatchUploadResponse).ResponseCode; rc != hostproto.RCApproved {
-			return sent, &HostError{Op: "batch upload", MTI: "0320", Err: fmt.Errorf("refused: %s", rc)}
-		}
-		sent += end - start
+	per := max(t.cfg.Profile.Rules().MaxBatchRecords, 1)
+	var chunks [][]hostproto.BatchRecord
+	for start := 0; start < len(recs); start += per {
+		chunks = append(chunks, recs[start:min(start+per, len(recs))])
 	}
-	return sent, nil
+	return chunks
 }
 
 func toHostTotals(b BatchTotals) hostproto.Totals {

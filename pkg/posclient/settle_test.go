@@ -2,9 +2,13 @@ package posclient_test
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
@@ -66,5 +70,81 @@ func TestSettleUnbalancedUploadsAndReports(t *testing.T) {
 	got, _ := env.Journal.Get(ctx, s2.Ref)
 	if !got.Settled {
 		t.Errorf("batch transactions not marked settled")
+	}
+}
+
+// The settlement's journal rows, as the machine returns them: each
+// message before it is sent, the answer after it, the batch closed last.
+func TestSettleJournalsEveryMessage(t *testing.T) {
+	ctx := context.Background()
+	env := posclienttest.New(t, posclienttest.Options{})
+	sale(t, env, 1000, posclienttest.CardApprove)
+	if _, err := env.Acquirer.Ledger().Process(acquirer.Request{Kind: acquirer.KindSale, Terminal: posclienttest.TerminalID,
+		STAN: "777777", PAN: posclienttest.CardOther, Amount: 999}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := env.Terminal.Settle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := env.Journal.History(ctx, "settle-000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range hist {
+		row := e.Note + " [" + string(e.Txn.State) + "]"
+		if e.Message != nil {
+			row += " " + e.Message.MTI
+		}
+		got = append(got, row)
+	}
+	want := []string{
+		"settlement 920000 [sent] 0500",
+		"settlement answered 95 [sent] 0510",
+		"batch upload [sent] 0320",
+		"settlement 960000 [sent] 0500",
+		"settlement answered 00 [sent] 0510",
+		"batch 1 settled, balanced false [approved]",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("settlement rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if rep.NextBatch != 2 || rep.Uploaded != 1 {
+		t.Errorf("report %+v, want 1 record uploaded and batch 2 next", rep)
+	}
+}
+
+// A host that refuses the settlement: the error names the refusal, the
+// row says so, the batch stays open, and a second Settle closes it.
+func TestSettleRefused(t *testing.T) {
+	ctx := context.Background()
+	env := posclienttest.New(t, posclienttest.Options{})
+	s := sale(t, env, 1000, posclienttest.CardApprove)
+	env.Acquirer.SetIntercept(func(st acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
+		if st == acquirer.BeforeLedger && ex.MTI == hostproto.MTISettlementRequest {
+			return acquirer.Action{Respond: hostproto.RCSystemMalfunction}
+		}
+		return acquirer.Action{}
+	})
+	_, err := env.Terminal.Settle(ctx)
+	var he *posclient.HostError
+	if !errors.As(err, &he) || he.MTI != "0500" {
+		t.Fatalf("Settle: %v, want a HostError on the 0500", err)
+	}
+	row, err := env.Journal.Get(ctx, "settle-000001")
+	if err != nil || row.State != posclient.StateDeclined || row.ResponseCode != "96" {
+		t.Fatalf("settlement row %+v, %v; want declined with 96", row, err)
+	}
+	if got, _ := env.Journal.Get(ctx, s.Ref); got.Settled {
+		t.Errorf("the sale was marked settled by a refused settlement")
+	}
+	env.Acquirer.SetIntercept(nil)
+	rep, err := env.Terminal.Settle(ctx)
+	if err != nil || !rep.Balanced || rep.NextBatch != 2 {
+		t.Fatalf("second Settle: %+v, %v", rep, err)
+	}
+	if row, _ := env.Journal.Get(ctx, "settle-000001"); row.State != posclient.StateApproved {
+		t.Errorf("settlement row %s after the second Settle, want approved", row.State)
 	}
 }

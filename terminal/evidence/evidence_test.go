@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/terminal"
 	"github.com/poshil/hil/terminal/evidence"
 )
@@ -116,7 +117,7 @@ func luhnOK(s string) bool {
 	return sum%10 == 0
 }
 
-func refund(rrn, orig string, amount int64, card string, st acquirer.TxnState, code string) acquirer.TxnView {
+func refund(rrn, orig string, amount int64, card string, st acquirer.TxnState, code hostproto.ResponseCode) acquirer.TxnView {
 	return acquirer.TxnView{RRN: rrn, Type: acquirer.KindRefund, Amount: amount, State: st, Code: code, Card: card, OrigRRN: orig}
 }
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/pkg/posclient"
-	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 	"github.com/poshil/hil/pkg/posclient/printer"
 	"github.com/poshil/hil/terminal"
 )
@@ -62,7 +62,7 @@ const DefaultTerminalID = "POSHIL01"
 // Terminal is posclient behind the contract.
 type Terminal struct {
 	cfg  Config
-	j    *journal.SQLite
+	j    *sqlitejournal.Journal
 	prn  *printer.Printer
 	term *posclient.Terminal
 }
@@ -83,7 +83,7 @@ func Open(ctx context.Context, cfg Config) (*Terminal, error) {
 }
 
 func (t *Terminal) open(ctx context.Context) error {
-	j, err := journal.OpenSQLite(filepath.Join(t.cfg.WorkDir, "journal.db"))
+	j, err := sqlitejournal.Open(filepath.Join(t.cfg.WorkDir, "journal.db"))
 	if err != nil {
 		return err
 	}

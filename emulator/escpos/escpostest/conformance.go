@@ -1,36 +1,49 @@
 // Package escpostest holds test helpers for the ESC/POS emulator and for
 // real printers: an emulated printer served for a test, and the
-// Conformance suite that the emulator and a real printer must both pass.
+// conformance suite that the emulator and a real printer must both pass.
 //
 // # Conformance
 //
-// [Conformance] checks status replies, block framing, GS ( H job
-// confirmation and real-time handling over any io.ReadWriter: a net.Pipe
-// to an [escpos.Printer], a pty, a serial port or TCP 9100.
+// The suite checks status replies, block framing, GS ( H job
+// confirmation and real-time handling, as a correctly behaving Epson
+// TM-class printer answers them. It runs on any printer URL that package
+// printer of posclient opens (tcp://, serial://, file://), or on any
+// io.ReadWriter (a net.Pipe to an [escpos.Printer]), fstest-style:
+//
+//	if err := escpostest.TestURL(ctx, "tcp://10.0.0.5:9100", escpostest.ConformanceOptions{}); err != nil {
+//		t.Fatal(err)
+//	}
+//
+// [Conformance] reports each check to a test; [CheckURL] and [Check]
+// return a [Report] of every check (hil printer check prints one).
 package escpostest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/poshil/hil/emulator/escpos"
 	"github.com/poshil/hil/pkg/escposcmd"
+	"github.com/poshil/hil/pkg/posclient/printer"
 )
 
-// ConformanceOptions tunes RunConformance. The zero value runs the
-// automatic checks only, with timeouts suited to a real printer.
+// ConformanceOptions tunes the suite. The zero value runs the automatic
+// checks only, with timeouts suited to a real printer.
 type ConformanceOptions struct {
 	// Interactive runs the checks that need a person at the printer
 	// (opening the cover, taking the paper out). Without it they are
 	// skipped with the reason.
 	Interactive bool
-	// Prompt tells the operator what to do; nil logs it with t.Log. The
-	// suite then polls the printer's status until the change shows.
+	// Prompt tells the operator what to do; nil logs it in the check
+	// (Conformance: with t.Log). The suite then polls the printer's
+	// status until the change shows.
 	Prompt func(action string)
 	// ReplyTimeout bounds the wait for one reply; 0 means 5 s.
 	// PrintTimeout bounds the wait for a GS ( H answer, which comes after
@@ -40,29 +53,186 @@ type ConformanceOptions struct {
 	// PollInterval is the time between status polls while waiting for
 	// the operator; 0 means 200 ms.
 	PollInterval time.Duration
+	// OnCheck, when set, is called as each check ends (to show progress
+	// on a slow printer).
+	OnCheck func(CheckResult)
 }
 
-// Conformance runs the ESC/POS conformance suite against port: a real
-// printer (serial, TCP 9100) or the emulator. Every check is one that a
-// correctly behaving Epson TM-class printer passes, and so must the
-// emulator: the identification bits of DLE EOT 1–4, GS r and ASB replies,
-// the block framing of GS I and DLE DC4 8 answers, the echo of a GS ( H
-// process ID after a printed line, a real-time request answered from
-// inside raster data. With interactive set it asks the operator (t.Log)
-// to open the cover and take the paper out, and checks the status bits
-// while polling; otherwise those checks are skipped with the reason.
+// Outcome is how a check ended.
+type Outcome int
+
+const (
+	Pass Outcome = iota + 1
+	Fail
+	Skip
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Pass:
+		return "ok"
+	case Fail:
+		return "FAIL"
+	case Skip:
+		return "skip"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// CheckResult is one check of the suite.
+type CheckResult struct {
+	Name    string
+	Outcome Outcome
+	Log     []string // what the check saw (replies, decoded), in order
+	Errors  []string // why it failed
+	Skipped string   // why it was skipped
+}
+
+// Report is the outcome of the suite, check by check, in the order run.
+type Report struct {
+	Checks []CheckResult
+}
+
+// Count returns how many checks ended with o.
+func (r *Report) Count(o Outcome) int {
+	n := 0
+	for _, c := range r.Checks {
+		if c.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Err is nil when no check failed; otherwise it names every failure.
+func (r *Report) Err() error {
+	var msgs []string
+	for _, c := range r.Checks {
+		for _, e := range c.Errors {
+			msgs = append(msgs, c.Name+": "+e)
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("escpostest: %d of %d checks failed:\n\t%s", r.Count(Fail), len(r.Checks), strings.Join(msgs, "\n\t"))
+}
+
+// TestURL runs the suite on the printer at url and returns an error
+// naming every failed check, or the reason the printer could not be
+// opened: nil means the printer conforms (skipped checks aside).
+func TestURL(ctx context.Context, url string, opts ConformanceOptions) error {
+	rep, err := CheckURL(ctx, url, opts)
+	if err != nil {
+		return err
+	}
+	return rep.Err()
+}
+
+// CheckURL opens the printer at url as package printer of posclient opens
+// it ([printer.Dial]: serial:///dev/ttyUSB0?baud=38400, tcp://host:9100,
+// file:///dev/usb/lp0), runs the suite and closes the connection. The
+// error is for a printer that cannot be opened or has no way to answer (a
+// write-only file); failed checks are in the Report.
+func CheckURL(ctx context.Context, url string, opts ConformanceOptions) (*Report, error) {
+	port, err := printer.Dial(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	rep, rerr := runSuite(ctx, port, opts, port.Close)
+	if errors.Is(rerr, printer.ErrStatusUnsupported) {
+		return rep, fmt.Errorf("escpostest: %s cannot be read (a write-only device or file), so it cannot answer the suite: %w", url, rerr)
+	}
+	return rep, nil
+}
+
+// Check runs the suite over port, an open connection to a printer. Every
+// check is one that a correctly behaving Epson TM-class printer passes,
+// and so must the emulator: the identification bits of DLE EOT 1–4, GS r
+// and ASB replies, the block framing of GS I and DLE DC4 8 answers, the
+// echo of a GS ( H process ID after a printed line, a real-time request
+// answered from inside raster data. With opts.Interactive it asks the
+// operator (opts.Prompt) to open the cover and take the paper out, and
+// checks the status bits while polling; otherwise those checks are
+// skipped with the reason. ctx bounds the whole run.
 //
 // The suite prints a few short lines and feeds a little paper. It reads
-// port from a goroutine that ends when the port's reads fail (closed, or
-// a read deadline when the port has SetReadDeadline).
-func Conformance(t *testing.T, port io.ReadWriter, interactive bool) {
-	t.Helper()
-	RunConformance(t, port, ConformanceOptions{Interactive: interactive})
+// port from a goroutine that ends when Check returns if the port has
+// SetReadDeadline, and otherwise when the caller closes the port.
+func Check(ctx context.Context, port io.ReadWriter, opts ConformanceOptions) *Report {
+	rep, _ := runSuite(ctx, port, opts, nil)
+	return rep
 }
 
-// RunConformance is Conformance with options.
-func RunConformance(t *testing.T, port io.ReadWriter, opts ConformanceOptions) {
+// Conformance runs the suite on the printer at url and reports to t:
+// each failure as an error, what each check saw and why one was skipped
+// as logs. Use it in a vendor's own test of a printer:
+//
+//	escpostest.Conformance(t, "serial:///dev/ttyUSB0?baud=38400", escpostest.ConformanceOptions{})
+func Conformance(t testing.TB, url string, opts ConformanceOptions) {
 	t.Helper()
+	if opts.Prompt == nil {
+		opts.Prompt = func(action string) { t.Logf("OPERATOR: please %s", action) }
+	}
+	rep, err := CheckURL(context.Background(), url, opts)
+	if err != nil {
+		t.Fatalf("printer %s: %v", url, err)
+	}
+	report(t, rep)
+}
+
+// ConformancePort is Conformance over an open connection to a printer,
+// such as a net.Pipe to an [escpos.Printer].
+func ConformancePort(t testing.TB, port io.ReadWriter, opts ConformanceOptions) {
+	t.Helper()
+	if opts.Prompt == nil {
+		opts.Prompt = func(action string) { t.Logf("OPERATOR: please %s", action) }
+	}
+	report(t, Check(context.Background(), port, opts))
+}
+
+func report(t testing.TB, rep *Report) {
+	t.Helper()
+	for _, c := range rep.Checks {
+		for _, l := range c.Log {
+			t.Logf("%s: %s", c.Name, l)
+		}
+		switch c.Outcome {
+		case Skip:
+			t.Logf("%s: skipped: %s", c.Name, c.Skipped)
+		case Fail:
+			for _, e := range c.Errors {
+				t.Errorf("%s: %s", c.Name, e)
+			}
+		}
+	}
+}
+
+// check is one running check. Fatalf and Skip end it, as they end a test
+// (testing uses runtime.Goexit; a check unwinds with a panic of endCheck
+// that its runner recovers).
+type check struct{ res *CheckResult }
+
+type endCheck struct{}
+
+func (k *check) Logf(format string, args ...any) {
+	k.res.Log = append(k.res.Log, fmt.Sprintf(format, args...))
+}
+func (k *check) Errorf(format string, args ...any) {
+	k.res.Errors = append(k.res.Errors, fmt.Sprintf(format, args...))
+}
+func (k *check) Fatalf(format string, args ...any) {
+	k.Errorf(format, args...)
+	panic(endCheck{})
+}
+func (k *check) Skip(reason string) {
+	k.res.Skipped = reason
+	panic(endCheck{})
+}
+
+// runSuite runs the checks over port, then closes it with closePort (if
+// set) and stops reading. It returns the error that ended the reads.
+func runSuite(ctx context.Context, port io.ReadWriter, opts ConformanceOptions, closePort func() error) (_ *Report, readErr error) {
 	if opts.ReplyTimeout <= 0 {
 		opts.ReplyTimeout = 5 * time.Second
 	}
@@ -75,185 +245,229 @@ func RunConformance(t *testing.T, port io.ReadWriter, opts ConformanceOptions) {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 200 * time.Millisecond
 	}
-	if opts.Prompt == nil {
-		opts.Prompt = func(action string) { t.Logf("OPERATOR: please %s", action) }
+	c := newConn(ctx, port, opts)
+	defer func() {
+		if closePort != nil {
+			closePort()
+		}
+		c.stop()
+		c.mu.Lock()
+		readErr = c.rerr
+		c.mu.Unlock()
+	}()
+	rep := &Report{}
+	run := func(name string, f func(k *check)) {
+		res := CheckResult{Name: name}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					if _, ok := r.(endCheck); !ok {
+						panic(r)
+					}
+				}
+			}()
+			f(&check{res: &res})
+		}()
+		switch {
+		case len(res.Errors) > 0:
+			res.Outcome = Fail
+		case res.Skipped != "":
+			res.Outcome = Skip
+		default:
+			res.Outcome = Pass
+		}
+		rep.Checks = append(rep.Checks, res)
+		if opts.OnCheck != nil {
+			opts.OnCheck(res)
+		}
 	}
-	c := newConn(t, port, opts)
 
 	// A known state: ASB off, modes reset, and anything the printer had
 	// still to say read away.
-	c.send(t, []byte{escpos.GS, escpos.GsASB, 0, escpos.ESC, escpos.EscInit})
-	c.drain()
-
+	reset := true
+	run("reset", func(k *check) {
+		reset = false
+		c.send(k, []byte{escpos.GS, escpos.GsASB, 0, escpos.ESC, escpos.EscInit})
+		c.drain()
+		reset = true
+	})
+	if !reset {
+		return rep, nil
+	}
 	online := true
-	t.Run("DLE EOT", func(t *testing.T) {
+	run("DLE EOT", func(k *check) {
 		for n := byte(1); n <= 4; n++ {
-			r, err := c.status(t, n)
+			r, err := c.status(k, n)
 			if err != nil {
-				t.Errorf("DLE EOT %d: %v", n, err)
+				k.Errorf("DLE EOT %d: %v", n, err)
 				continue
 			}
 			if r&escposcmd.StatusFixedMask != escposcmd.StatusFixedValue {
-				t.Errorf("DLE EOT %d reply %#02x: bits 0,1,4,7 must read 0,1,1,0", n, r)
+				k.Errorf("DLE EOT %d reply %#02x: bits 0,1,4,7 must read 0,1,1,0", n, r)
 			}
-			t.Logf("DLE EOT %d = %#02x: %s", n, r, DescribeStatus(n, r))
+			k.Logf("DLE EOT %d = %#02x: %s", n, r, DescribeStatus(n, r))
 			if n == 1 && r&escposcmd.St1Offline != 0 {
 				online = false
 			}
 		}
 	})
-	t.Run("GS r", func(t *testing.T) {
+	run("GS r", func(k *check) {
 		if !online {
-			t.Skip("printer offline: GS r is processed in order and would not be answered")
+			k.Skip("printer offline: GS r is processed in order and would not be answered")
 		}
 		for _, n := range []byte{1, 2} {
-			c.send(t, []byte{escpos.GS, escpos.GsStatus, n})
+			c.send(k, []byte{escpos.GS, escpos.GsStatus, n})
 			r, err := c.readStatusByte(opts.ReplyTimeout)
 			if err != nil {
-				t.Errorf("GS r %d: %v", n, err)
+				k.Errorf("GS r %d: %v", n, err)
 				continue
 			}
 			if r&escposcmd.DataFixedMask != 0 {
-				t.Errorf("GS r %d reply %#02x: bits 4 and 7 must be 0", n, r)
+				k.Errorf("GS r %d reply %#02x: bits 4 and 7 must be 0", n, r)
 			}
 		}
 	})
-	t.Run("GS I", func(t *testing.T) {
+	run("GS I", func(k *check) {
 		if !online {
-			t.Skip("printer offline")
+			k.Skip("printer offline")
 		}
 		for _, n := range []byte{1, 2, 3} {
-			c.send(t, []byte{escpos.GS, escpos.GsPrinterID, n})
+			c.send(k, []byte{escpos.GS, escpos.GsPrinterID, n})
 			r, err := c.readStatusByte(opts.ReplyTimeout)
 			if err != nil {
-				t.Errorf("GS I %d: %v", n, err)
+				k.Errorf("GS I %d: %v", n, err)
 				continue
 			}
 			if r&escposcmd.DataFixedMask != 0 {
-				t.Errorf("GS I %d reply %#02x: bits 4 and 7 must be 0", n, r)
+				k.Errorf("GS I %d reply %#02x: bits 4 and 7 must be 0", n, r)
 			}
 		}
 		for _, n := range []byte{65, 66, 67, 68} {
-			c.send(t, []byte{escpos.GS, escpos.GsPrinterID, n})
+			c.send(k, []byte{escpos.GS, escpos.GsPrinterID, n})
 			blk, err := c.readBlock(opts.ReplyTimeout, 82)
 			if err != nil {
-				t.Errorf("GS I %d: %v", n, err)
+				k.Errorf("GS I %d: %v", n, err)
 				continue
 			}
 			if blk[0] != 0x5F {
-				t.Errorf("GS I %d reply % x: want header 5F", n, blk)
+				k.Errorf("GS I %d reply % x: want header 5F", n, blk)
 				continue
 			}
 			for _, b := range blk[1 : len(blk)-1] {
 				if b < 0x20 || b > 0x7E {
-					t.Errorf("GS I %d reply % x: data must be printable ASCII", n, blk)
+					k.Errorf("GS I %d reply % x: data must be printable ASCII", n, blk)
 					break
 				}
 			}
-			t.Logf("GS I %d = %q", n, blk[1:len(blk)-1])
+			k.Logf("GS I %d = %q", n, blk[1:len(blk)-1])
 		}
 	})
-	t.Run("ASB", func(t *testing.T) {
+	run("ASB", func(k *check) {
 		if !online {
-			t.Skip("printer offline: GS a is processed in order")
+			k.Skip("printer offline: GS a is processed in order")
 		}
-		c.send(t, []byte{escpos.GS, escpos.GsASB, 0x0F})
+		c.send(k, []byte{escpos.GS, escpos.GsASB, 0x0F})
 		asb, err := c.readN(4, opts.ReplyTimeout)
-		c.send(t, []byte{escpos.GS, escpos.GsASB, 0})
+		c.send(k, []byte{escpos.GS, escpos.GsASB, 0})
 		if err != nil {
-			t.Fatalf("ASB after GS a 15: %v", err)
+			k.Fatalf("ASB after GS a 15: %v", err)
 		}
 		if asb[0]&escposcmd.StatusFixedMask != escposcmd.ASBFixedValue {
-			t.Errorf("ASB byte 1 %#02x: bits 0,1,4,7 must read 0,0,1,0", asb[0])
+			k.Errorf("ASB byte 1 %#02x: bits 0,1,4,7 must read 0,0,1,0", asb[0])
 		}
 		for i := 1; i < 4; i++ {
 			if asb[i]&escposcmd.DataFixedMask != 0 {
-				t.Errorf("ASB byte %d %#02x: bits 4 and 7 must be 0", i+1, asb[i])
+				k.Errorf("ASB byte %d %#02x: bits 4 and 7 must be 0", i+1, asb[i])
 			}
 		}
 		c.drain()
 	})
-	t.Run("GS ( H after printing", func(t *testing.T) {
+	run("GS ( H after printing", func(k *check) {
 		if !online {
-			t.Skip("printer offline: the process ID would be withheld")
+			k.Skip("printer offline: the process ID would be withheld")
 		}
-		c.send(t, []byte("poshil conformance: process ID\n"))
-		c.send(t, processID("CF01"))
+		c.send(k, []byte("poshil conformance: process ID\n"))
+		c.send(k, processID("CF01"))
 		got, err := c.readN(7, opts.PrintTimeout)
 		if err != nil {
-			t.Fatalf("GS ( H: %v", err)
+			k.Fatalf("GS ( H: %v", err)
 		}
 		if want := []byte{0x37, 0x22, 'C', 'F', '0', '1', 0}; !bytes.Equal(got, want) {
-			t.Errorf("GS ( H reply % x, want % x", got, want)
+			k.Errorf("GS ( H reply % x, want % x", got, want)
 		}
 	})
-	t.Run("real-time inside raster data", func(t *testing.T) {
+	run("real-time inside raster data", func(k *check) {
 		if !online {
-			t.Skip("printer offline")
+			k.Skip("printer offline")
 		}
 		// A 16×2 raster whose data holds DLE EOT 1: answered at once, and
 		// the image is still taken as 4 data bytes (the GS ( H after it
 		// is answered, so the stream was not thrown out of step).
-		c.send(t, []byte{escpos.GS, escpos.GsRaster, '0', 0, 2, 0, 2, 0, escpos.DLE, escpos.EOT, 1, 0xFF})
+		c.send(k, []byte{escpos.GS, escpos.GsRaster, '0', 0, 2, 0, 2, 0, escpos.DLE, escpos.EOT, 1, 0xFF})
 		r, err := c.readStatusByte(opts.ReplyTimeout)
 		if err != nil {
-			t.Fatalf("DLE EOT 1 inside raster data: %v", err)
+			k.Fatalf("DLE EOT 1 inside raster data: %v", err)
 		}
 		if r&escposcmd.StatusFixedMask != escposcmd.StatusFixedValue {
-			t.Errorf("reply %#02x is not a DLE EOT reply", r)
+			k.Errorf("reply %#02x is not a DLE EOT reply", r)
 		}
-		c.send(t, processID("CF02"))
+		c.send(k, processID("CF02"))
 		got, err := c.readN(7, opts.PrintTimeout)
 		if err != nil {
-			t.Fatalf("GS ( H after the image: %v", err)
+			k.Fatalf("GS ( H after the image: %v", err)
 		}
 		if want := []byte{0x37, 0x22, 'C', 'F', '0', '2', 0}; !bytes.Equal(got, want) {
-			t.Errorf("GS ( H reply % x, want % x", got, want)
+			k.Errorf("GS ( H reply % x, want % x", got, want)
 		}
 	})
-	t.Run("DLE DC4 8", func(t *testing.T) {
-		c.send(t, []byte{escpos.DLE, escpos.DC4, 8, 1, 3, 20, 1, 6, 2, 8})
+	run("DLE DC4 8", func(k *check) {
+		c.send(k, []byte{escpos.DLE, escpos.DC4, 8, 1, 3, 20, 1, 6, 2, 8})
 		got, err := c.readN(3, opts.ReplyTimeout)
 		if err != nil {
-			t.Fatalf("DLE DC4 8: %v", err)
+			k.Fatalf("DLE DC4 8: %v", err)
 		}
 		if want := []byte{0x37, 0x25, 0}; !bytes.Equal(got, want) {
-			t.Errorf("DLE DC4 8 reply % x, want % x", got, want)
+			k.Errorf("DLE DC4 8 reply % x, want % x", got, want)
 		}
 	})
-	t.Run("operator", func(t *testing.T) {
+	run("operator", func(k *check) {
 		if !opts.Interactive {
-			t.Skip("not interactive: cover and paper checks need a person at the printer")
+			k.Skip("not interactive: cover and paper checks need a person at the printer")
 		}
 		steps := []struct {
 			action string
 			n      byte
 			done   func(byte) bool
-			check  func(t *testing.T)
+			check  func(k *check)
 		}{
-			{"open the printer cover", 2, func(r byte) bool { return r&escposcmd.St2CoverOpen != 0 }, func(t *testing.T) {
-				if r, err := c.status(t, 1); err != nil || r&escposcmd.St1Offline == 0 {
-					t.Errorf("cover open: DLE EOT 1 = %#02x, %v; want the offline bit", r, err)
+			{"open the printer cover", 2, func(r byte) bool { return r&escposcmd.St2CoverOpen != 0 }, func(k *check) {
+				if r, err := c.status(k, 1); err != nil || r&escposcmd.St1Offline == 0 {
+					k.Errorf("cover open: DLE EOT 1 = %#02x, %v; want the offline bit", r, err)
 				}
 			}},
 			{"close the printer cover", 2, func(r byte) bool { return r&escposcmd.St2CoverOpen == 0 }, nil},
-			{"take the paper roll out and close the cover", 4, func(r byte) bool { return r&escposcmd.St4PaperOut == escposcmd.St4PaperOut }, func(t *testing.T) {
-				if r, err := c.status(t, 2); err != nil || r&escposcmd.St2PaperEndStop == 0 {
-					t.Errorf("paper out: DLE EOT 2 = %#02x, %v; want the paper-end stop bit", r, err)
+			{"take the paper roll out and close the cover", 4, func(r byte) bool { return r&escposcmd.St4PaperOut == escposcmd.St4PaperOut }, func(k *check) {
+				if r, err := c.status(k, 2); err != nil || r&escposcmd.St2PaperEndStop == 0 {
+					k.Errorf("paper out: DLE EOT 2 = %#02x, %v; want the paper-end stop bit", r, err)
 				}
 			}},
 			{"put the paper roll back and close the cover", 4, func(r byte) bool { return r&escposcmd.St4PaperOut == 0 }, nil},
 		}
 		for _, s := range steps {
-			opts.Prompt(s.action)
-			if err := c.pollUntil(t, s.n, s.done); err != nil {
-				t.Fatalf("waiting for the operator to %s: %v", s.action, err)
+			if opts.Prompt != nil {
+				opts.Prompt(s.action)
+			} else {
+				k.Logf("OPERATOR: please %s", s.action)
+			}
+			if err := c.pollUntil(k, s.n, s.done); err != nil {
+				k.Fatalf("waiting for the operator to %s: %v", s.action, err)
 			}
 			if s.check != nil {
-				s.check(t)
+				s.check(k)
 			}
 		}
 	})
+	return rep, nil
 }
 
 func processID(id string) []byte {
@@ -284,19 +498,21 @@ var errTimeout = errors.New("escpostest: no reply in time")
 
 // conn reads the port from a goroutine so that reads can time out.
 type conn struct {
+	ctx    context.Context
 	w      io.Writer
 	opts   ConformanceOptions
 	chunks chan []byte
 	buf    []byte
 	rerr   error
 	mu     sync.Mutex
+	done   chan struct{} // closed when the reader has ended
+	port   io.ReadWriter
 }
 
-func newConn(t *testing.T, port io.ReadWriter, opts ConformanceOptions) *conn {
-	c := &conn{w: port, opts: opts, chunks: make(chan []byte, 64)}
-	done := make(chan struct{})
+func newConn(ctx context.Context, port io.ReadWriter, opts ConformanceOptions) *conn {
+	c := &conn{ctx: ctx, w: port, port: port, opts: opts, chunks: make(chan []byte, 64), done: make(chan struct{})}
 	go func() {
-		defer close(done)
+		defer close(c.done)
 		defer close(c.chunks)
 		for {
 			b := make([]byte, 256)
@@ -312,24 +528,27 @@ func newConn(t *testing.T, port io.ReadWriter, opts ConformanceOptions) *conn {
 			}
 		}
 	}()
-	t.Cleanup(func() {
-		if d, ok := port.(interface{ SetReadDeadline(time.Time) error }); ok {
-			d.SetReadDeadline(time.Unix(1, 0))
-			go func() {
-				for range c.chunks { // let the reader finish a pending send
-				}
-			}()
-			<-done
-			d.SetReadDeadline(time.Time{})
-		}
-	})
 	return c
 }
 
-func (c *conn) send(t *testing.T, b []byte) {
-	t.Helper()
+// stop lets the reader end: at once on a port with a read deadline,
+// otherwise when its owner closes it. What it still reads is dropped.
+func (c *conn) stop() {
+	go func() {
+		for range c.chunks {
+		}
+	}()
+	if d, ok := c.port.(interface{ SetReadDeadline(time.Time) error }); ok {
+		if d.SetReadDeadline(time.Unix(1, 0)) == nil {
+			<-c.done
+			d.SetReadDeadline(time.Time{})
+		}
+	}
+}
+
+func (c *conn) send(k *check, b []byte) {
 	if _, err := c.w.Write(b); err != nil {
-		t.Fatalf("write % x: %v", b, err)
+		k.Fatalf("write % x: %v", b, err)
 	}
 }
 
@@ -346,6 +565,8 @@ func (c *conn) fill(deadline <-chan time.Time) error {
 		return nil
 	case <-deadline:
 		return errTimeout
+	case <-c.ctx.Done():
+		return c.ctx.Err()
 	}
 }
 
@@ -408,20 +629,18 @@ func (c *conn) readBlock(timeout time.Duration, max int) ([]byte, error) {
 	}
 }
 
-func (c *conn) status(t *testing.T, n byte) (byte, error) {
-	t.Helper()
-	c.send(t, []byte{escpos.DLE, escpos.EOT, n})
+func (c *conn) status(k *check, n byte) (byte, error) {
+	c.send(k, []byte{escpos.DLE, escpos.EOT, n})
 	return c.readStatusByte(c.opts.ReplyTimeout)
 }
 
 // pollUntil asks DLE EOT n until done accepts the reply.
-func (c *conn) pollUntil(t *testing.T, n byte, done func(byte) bool) error {
-	t.Helper()
+func (c *conn) pollUntil(k *check, n byte, done func(byte) bool) error {
 	give := time.After(c.opts.ActionTimeout)
 	tick := time.NewTicker(c.opts.PollInterval)
 	defer tick.Stop()
 	for {
-		r, err := c.status(t, n)
+		r, err := c.status(k, n)
 		if err != nil {
 			return err
 		}
@@ -430,6 +649,8 @@ func (c *conn) pollUntil(t *testing.T, n byte, done func(byte) bool) error {
 		}
 		select {
 		case <-tick.C:
+		case <-c.ctx.Done():
+			return c.ctx.Err()
 		case <-give:
 			return fmt.Errorf("DLE EOT %d still %#02x after %v", n, r, c.opts.ActionTimeout)
 		}

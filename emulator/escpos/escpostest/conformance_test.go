@@ -51,7 +51,7 @@ func TestConformanceEmulator(t *testing.T) {
 	for _, prof := range escpos.Profiles() {
 		t.Run(prof.Name, func(t *testing.T) {
 			port, p := pipePort(t, escpos.Options{Profile: prof.Name})
-			escpostest.Conformance(t, port, false)
+			escpostest.ConformancePort(t, port, escpostest.ConformanceOptions{})
 			// The suite printed its lines.
 			if st := p.Status(); st.LinesPrinted < 2 || !st.Online {
 				t.Errorf("after the suite: %+v", st)
@@ -64,7 +64,7 @@ func TestConformanceEmulator(t *testing.T) {
 func TestConformanceEmulatorInteractive(t *testing.T) {
 	port, p := pipePort(t, escpos.Options{})
 	var asked []string
-	escpostest.RunConformance(t, port, escpostest.ConformanceOptions{
+	escpostest.ConformancePort(t, port, escpostest.ConformanceOptions{
 		Interactive:  true,
 		PollInterval: time.Millisecond,
 		Prompt: func(action string) {
@@ -126,5 +126,5 @@ func badPrinter(t *testing.T) {
 		}
 	}()
 	t.Cleanup(func() { host.Close(); dev.Close(); <-done })
-	escpostest.RunConformance(t, host, escpostest.ConformanceOptions{ReplyTimeout: 100 * time.Millisecond, PrintTimeout: 100 * time.Millisecond})
+	escpostest.ConformancePort(t, host, escpostest.ConformanceOptions{ReplyTimeout: 100 * time.Millisecond, PrintTimeout: 100 * time.Millisecond})
 }

@@ -1,12 +1,17 @@
 package escpostest_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.bug.st/serial"
 
@@ -14,6 +19,7 @@ import (
 	"github.com/poshil/hil/emulator/escpos/escpostest"
 	"github.com/poshil/hil/emulator/escpos/paper"
 	"github.com/poshil/hil/internal/pty"
+	"github.com/poshil/hil/pkg/posclient/printer"
 )
 
 func TestNewPrinterServesPTYAndTCP(t *testing.T) {
@@ -68,16 +74,15 @@ func receiptText(r *paper.Receipt) string {
 	return b.String()
 }
 
-// The conformance suite passes against the served emulator, on TCP and
-// through go.bug.st/serial on the pty, as it would against a real printer.
+// The conformance suite passes against the served emulator, on its TCP
+// URL and on its pty as a serial:// URL, opened as posclient's printer
+// package opens a real printer.
 func TestConformanceOverTCP(t *testing.T) {
 	tp := escpostest.NewServer(t, escpos.Options{})
-	c, err := net.Dial("tcp", tp.Addr)
-	if err != nil {
-		t.Fatal(err)
+	escpostest.Conformance(t, tp.URL, escpostest.ConformanceOptions{})
+	if st := tp.Printer.Status(); st.LinesPrinted < 2 {
+		t.Errorf("the suite printed %d lines on the emulator, want its 2", st.LinesPrinted)
 	}
-	t.Cleanup(func() { c.Close() })
-	escpostest.Conformance(t, c, false)
 }
 
 func TestConformanceOverPTY(t *testing.T) {
@@ -85,29 +90,42 @@ func TestConformanceOverPTY(t *testing.T) {
 		t.Skip("no ptys here")
 	}
 	tp := escpostest.NewServer(t, escpos.Options{})
-	port, err := serial.Open(tp.PTY, &serial.Mode{BaudRate: 38400})
+	rep, err := escpostest.CheckURL(context.Background(), "serial://"+tp.PTY+"?baud=38400", escpostest.ConformanceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { port.Close() })
-	escpostest.Conformance(t, serialPort{port}, false)
+	if err := rep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range rep.Checks {
+		names = append(names, c.Name+" "+c.Outcome.String())
+	}
+	want := []string{"reset ok", "DLE EOT ok", "GS r ok", "GS I ok", "ASB ok", "GS ( H after printing ok",
+		"real-time inside raster data ok", "DLE DC4 8 ok", "operator skip"}
+	if !slices.Equal(names, want) {
+		t.Errorf("checks %q, want %q", names, want)
+	}
 }
 
-// serialPort turns go.bug.st/serial's (0, nil) read timeout into an error
-// and its closed-port error into io.EOF, so that the suite's reader
-// goroutine ends cleanly when the test closes the port.
-type serialPort struct{ serial.Port }
-
-func (p serialPort) Read(b []byte) (int, error) {
-	n, err := p.Port.Read(b)
-	var pe *serial.PortError
-	switch {
-	case n == 0 && err == nil:
-		return 0, errors.New("serial read timed out")
-	case errors.As(err, &pe) && pe.Code() == serial.PortClosed:
-		return n, io.EOF
+// fstest-style: nil for a printer that conforms, an error naming the
+// printer for one that cannot answer at all.
+func TestTestURL(t *testing.T) {
+	tp := escpostest.NewServer(t, escpos.Options{})
+	if err := escpostest.TestURL(context.Background(), tp.URL, escpostest.ConformanceOptions{}); err != nil {
+		t.Errorf("emulator: %v", err)
 	}
-	return n, err
+	file := filepath.Join(t.TempDir(), "receipts.bin")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := escpostest.TestURL(context.Background(), "file://"+file, escpostest.ConformanceOptions{ReplyTimeout: 50 * time.Millisecond})
+	if !errors.Is(err, printer.ErrStatusUnsupported) {
+		t.Errorf("a plain file: %v, want ErrStatusUnsupported", err)
+	}
+	if err := escpostest.TestURL(context.Background(), "tcp//nowhere", escpostest.ConformanceOptions{}); !errors.Is(err, printer.ErrBadURL) {
+		t.Errorf("a bad URL: %v, want ErrBadURL", err)
+	}
 }
 
 func TestLoggerGoesToTheTestAndQuietsAfter(t *testing.T) {

@@ -6,15 +6,19 @@ import (
 	"github.com/poshil/hil/pkg/posclient"
 )
 
-// driver records which Terminal drives a journal in this process
-// (posclient.Claimer). Across processes the SQLite journal's owner lock
-// does the same job.
-type driver struct {
+// Driver records which Terminal drives a journal in this process: the
+// work of [posclient.Claimer]. A journal embeds one and answers Claim
+// with [Driver.Claim]; across processes a file journal's owner lock
+// ([LockOwner]) does the same job. The zero value is unclaimed.
+type Driver struct {
 	mu     sync.Mutex
 	holder string
 }
 
-func (d *driver) claim(where, holder string) (func(), error) {
+// Claim makes holder the one driver of the journal named where, or fails
+// with a *[posclient.JournalInUseError] naming the current holder. The
+// returned release is idempotent.
+func (d *Driver) Claim(where, holder string) (release func(), err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.holder != "" {
@@ -34,20 +38,7 @@ func (d *driver) claim(where, holder string) (func(), error) {
 // Claim implements [posclient.Claimer]: one Terminal at a time drives the
 // journal.
 func (m *Memory) Claim(holder string) (release func(), err error) {
-	return m.driver.claim("memory", holder)
+	return m.driver.Claim("memory", holder)
 }
 
-// Claim implements [posclient.Claimer]: one Terminal at a time drives the
-// journal in this process (the owner lock keeps other processes out). A
-// read-only journal cannot be claimed.
-func (s *SQLite) Claim(holder string) (release func(), err error) {
-	if s.readOnly {
-		return nil, posclient.ErrReadOnly
-	}
-	return s.driver.claim(s.path, holder)
-}
-
-var (
-	_ posclient.Claimer = (*Memory)(nil)
-	_ posclient.Claimer = (*SQLite)(nil)
-)
+var _ posclient.Claimer = (*Memory)(nil)

@@ -8,10 +8,20 @@
 // rows that would corrupt it, and refuses a full card number. Its queries
 // go through indexes, so their cost does not grow with the history.
 //
+// # Owner lock
+//
+// A journal kept in a file has one writing process at a time: [LockOwner]
+// takes an OS lock on the file's path plus [LockSuffix], and [Driver]
+// lets one Terminal at a time claim the journal within the process. The
+// SQLite journal uses both; a vendor's own file journal can too.
+//
 // # SQLite
 //
-// The durable journal (OpenSQLite) lives in this package too; see the
-// contract in the documentation of [posclient.Journal].
+// The durable journal is package
+// github.com/poshil/hil/pkg/posclient/journal/sqlitejournal, kept apart
+// so that a program using this package links no SQLite. Both follow the
+// contract in the documentation of [posclient.Journal], which package
+// journaltest checks.
 package journal
 
 import (
@@ -51,7 +61,7 @@ type Memory struct {
 	order  []*memRec // in first-append order
 	stan   map[string]uint32
 	batch  map[string]uint32
-	driver driver
+	driver Driver
 
 	byStatus  index[statusKey] // (state, receipt): every row
 	byOrig    index[string]    // OrigRef, rows that have one

@@ -3,6 +3,7 @@ package printer
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -208,4 +209,66 @@ func containsBytes(b, sub []byte) bool {
 		}
 	}
 	return false
+}
+
+// Dial gives the connection Open prints over, raw: bytes written arrive
+// as they are, replies are not parsed, and a plain file cannot be read.
+func TestDial(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer c.Close()
+		b := make([]byte, 3)
+		_, err = io.ReadFull(c, b)
+		if err == nil {
+			c.Write([]byte{0x12}) // a DLE EOT 1 answer
+		}
+		got <- b
+	}()
+	rwc, err := Dial(t.Context(), "tcp://"+ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rwc.Close()
+	if _, err := rwc.Write([]byte{0x10, 0x04, 0x01}); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; string(b) != "\x10\x04\x01" {
+		t.Errorf("the printer read % x, want 10 04 01", b)
+	}
+	reply := make([]byte, 1)
+	if _, err := io.ReadFull(rwc, reply); err != nil || reply[0] != 0x12 {
+		t.Errorf("read % x, %v; want the raw reply 12", reply, err)
+	}
+
+	file := filepath.Join(t.TempDir(), "out.bin")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Dial(t.Context(), "file://"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Read(make([]byte, 1)); !errors.Is(err, ErrStatusUnsupported) {
+		t.Errorf("reading a plain file: %v, want ErrStatusUnsupported", err)
+	}
+	f.Close()
+	if b, _ := os.ReadFile(file); string(b) != "hello\n" {
+		t.Errorf("file holds %q", b)
+	}
+	if _, err := Dial(t.Context(), "tcp//x"); !errors.Is(err, ErrBadURL) {
+		t.Errorf("bad URL: %v, want ErrBadURL", err)
+	}
 }

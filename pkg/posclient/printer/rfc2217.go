@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -169,7 +170,7 @@ func parseLineQuery(rawURL string, u *url.URL, s lineSettings, allowFlow bool) (
 	return s, nil
 }
 
-func openRFC2217(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+func openRFC2217(ctx context.Context, rawURL string, u *url.URL, o *Options) (io.ReadWriteCloser, error) {
 	if u.Host == "" || u.Port() == "" {
 		return nil, &URLError{URL: rawURL, Reason: "want rfc2217://host:port"}
 	}
@@ -193,7 +194,7 @@ func openRFC2217(ctx context.Context, rawURL string, u *url.URL, o *Options) (*P
 		}
 		return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
 	}
-	return New(c, o), nil
+	return c, nil
 }
 
 // rfc2217Conn is a client connection to an RFC 2217 access server: a

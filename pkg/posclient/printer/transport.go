@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -49,6 +50,37 @@ const DefaultTCPPort = "9100"
 // ctx bounds the connection attempt. Errors are a *URLError (ErrBadURL) or
 // a *TransportError wrapping the cause.
 func Open(ctx context.Context, rawURL string, opts *Options) (*Printer, error) {
+	o := opts.withDefaults()
+	if opts == nil || opts.Name == "" {
+		o.Name = rawURL
+	}
+	rwc, err := dial(ctx, rawURL, &o)
+	if err != nil {
+		return nil, err
+	}
+	if w, ok := rwc.(writeOnly); ok {
+		return NewWriteOnly(w.WriteCloser, &o), nil
+	}
+	return New(rwc, &o), nil
+}
+
+// Dial opens the connection to the printer named by url, as Open does,
+// and returns it raw: bytes both ways and nothing parsed, for a program
+// that speaks ESC/POS itself (a conformance check, a bridge). A serial
+// port's reads block until bytes arrive or the port is closed. On a
+// connection that cannot be read (a regular file, a write-only device),
+// Read fails with ErrStatusUnsupported. Errors are those of Open.
+func Dial(ctx context.Context, rawURL string) (io.ReadWriteCloser, error) {
+	o := (*Options)(nil).withDefaults()
+	o.Logger = slog.New(slog.DiscardHandler)
+	return dial(ctx, rawURL, &o)
+}
+
+func dial(ctx context.Context, rawURL string, o *Options) (io.ReadWriteCloser, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if !strings.Contains(rawURL, "://") {
 		if _, _, err := net.SplitHostPort(rawURL); err == nil {
 			return nil, &URLError{URL: rawURL, Reason: "no scheme; write tcp://" + rawURL + " for a network printer"}
@@ -58,19 +90,15 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*Printer, error) {
 	if err != nil {
 		return nil, &URLError{URL: rawURL, Reason: err.Error() + "; want serial:///dev/ttyUSB0, tcp://host:9100, rfc2217://host:port or file:///dev/usb/lp0"}
 	}
-	o := opts.withDefaults()
-	if opts == nil || opts.Name == "" {
-		o.Name = rawURL
-	}
 	switch u.Scheme {
 	case "serial":
-		return openSerial(ctx, rawURL, u, &o)
+		return openSerial(ctx, rawURL, u)
 	case "tcp":
-		return openTCP(ctx, rawURL, u, &o)
+		return openTCP(ctx, rawURL, u)
 	case "rfc2217":
-		return openRFC2217(ctx, rawURL, u, &o) // rfc2217.go
+		return openRFC2217(ctx, rawURL, u, o) // rfc2217.go
 	case "file":
-		return openFile(ctx, rawURL, u, &o)
+		return openFile(ctx, rawURL, u, log)
 	case "":
 		return nil, &URLError{URL: rawURL, Reason: "no scheme; want serial://, tcp://, rfc2217:// or file://"}
 	}
@@ -93,7 +121,7 @@ func urlPath(rawURL string, u *url.URL) (string, error) {
 	return p, nil
 }
 
-func openSerial(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+func openSerial(ctx context.Context, rawURL string, u *url.URL) (io.ReadWriteCloser, error) {
 	path, err := urlPath(rawURL, u)
 	if err != nil {
 		return nil, err
@@ -119,7 +147,7 @@ func openSerial(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Pr
 	if err != nil {
 		return nil, &TransportError{Printer: rawURL, Op: "open", Err: wrapSerial(err)}
 	}
-	return New(serialPort{port}, o), nil
+	return serialPort{port}, nil
 }
 
 var (
@@ -181,7 +209,7 @@ func wrapSerial(err error) error {
 	return err
 }
 
-func openTCP(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+func openTCP(ctx context.Context, rawURL string, u *url.URL) (io.ReadWriteCloser, error) {
 	if u.Host == "" {
 		return nil, &URLError{URL: rawURL, Reason: "no host; want tcp://host:9100"}
 	}
@@ -197,10 +225,10 @@ func openTCP(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Print
 	if err != nil {
 		return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
 	}
-	return New(&telnetConn{Conn: conn}, o), nil // telnet.go: works through ser2net's telnet ports
+	return &telnetConn{Conn: conn}, nil // telnet.go: works through ser2net's telnet ports
 }
 
-func openFile(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Printer, error) {
+func openFile(ctx context.Context, rawURL string, u *url.URL, log *slog.Logger) (io.ReadWriteCloser, error) {
 	path, err := urlPath(rawURL, u)
 	if err != nil {
 		return nil, err
@@ -221,18 +249,18 @@ func openFile(ctx context.Context, rawURL string, u *url.URL, o *Options) (*Prin
 		if err != nil {
 			return nil, &TransportError{Printer: rawURL, Op: "open", Err: err}
 		}
-		return NewWriteOnly(f, o), nil
+		return writeOnly{f}, nil
 	case fi.Mode()&fs.ModeDevice != 0:
 		f, err := os.OpenFile(path, os.O_RDWR, 0)
 		if err == nil {
-			return newPrinter(&deviceFile{f}, true, o), nil
+			return &deviceFile{f}, nil
 		}
 		f, err2 := os.OpenFile(path, os.O_WRONLY, 0)
 		if err2 != nil {
 			return nil, &TransportError{Printer: rawURL, Op: "open", Err: err2}
 		}
-		o.Logger.Debug("printer device opened write-only", "printer", rawURL, "read-write error", err)
-		return NewWriteOnly(f, o), nil
+		log.Debug("printer device opened write-only", "printer", rawURL, "read-write error", err)
+		return writeOnly{f}, nil
 	}
 	return nil, &URLError{URL: rawURL, Reason: "not a device or a regular file: " + fi.Mode().String()}
 }

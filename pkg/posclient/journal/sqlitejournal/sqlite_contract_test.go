@@ -1,4 +1,4 @@
-package journal_test
+package sqlitejournal_test
 
 import (
 	"path/filepath"
@@ -8,6 +8,7 @@ import (
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/journal/journaltest"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 )
 
 // The contract of posclient.Journal, run against every implementation:
@@ -19,11 +20,11 @@ var implementations = map[string]func(t *testing.T) posclient.Journal{
 	"sqlite": func(t *testing.T) posclient.Journal { return openSQLite(t, filepath.Join(t.TempDir(), "journal.db")) },
 }
 
-func openSQLite(t testing.TB, path string) *journal.SQLite {
+func openSQLite(t testing.TB, path string) *sqlitejournal.Journal {
 	t.Helper()
-	j, err := journal.OpenSQLite(path)
+	j, err := sqlitejournal.Open(path)
 	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
+		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { j.Close() })
 	return j

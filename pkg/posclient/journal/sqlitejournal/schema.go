@@ -1,4 +1,4 @@
-package journal
+package sqlitejournal
 
 import (
 	"bytes"
@@ -283,7 +283,7 @@ func putTxn(ctx context.Context, q querier, r txnRow) error {
 
 // scanTxnRows reads checked transactions and their event counts, closing
 // rows. A checksum or decoding failure is a CorruptJournalError.
-func (s *SQLite) scanTxnRows(rows *sql.Rows) ([]posclient.Txn, []int64, error) {
+func (s *Journal) scanTxnRows(rows *sql.Rows) ([]posclient.Txn, []int64, error) {
 	defer rows.Close()
 	var ts []posclient.Txn
 	var nevs []int64
@@ -301,7 +301,7 @@ func (s *SQLite) scanTxnRows(rows *sql.Rows) ([]posclient.Txn, []int64, error) {
 	return ts, nevs, rows.Err()
 }
 
-func (s *SQLite) scanTxns(rows *sql.Rows) ([]posclient.Txn, error) {
+func (s *Journal) scanTxns(rows *sql.Rows) ([]posclient.Txn, error) {
 	ts, _, err := s.scanTxnRows(rows)
 	return ts, err
 }
@@ -375,7 +375,7 @@ func (r *eventRow) entry() (posclient.Entry, error) {
 // check verifies an existing file before the journal is handed out, then
 // migrates an older schema and sets WAL mode. Nothing is written to the
 // file before every check has passed.
-func (s *SQLite) check() error {
+func (s *Journal) check() error {
 	ctx := context.Background()
 	if err := checkHeader(s.path); err != nil {
 		return err
@@ -415,7 +415,7 @@ type reader interface {
 
 // verify runs the read-only checks of an existing file and returns its
 // schema version.
-func (s *SQLite) verify(ctx context.Context, q reader) (int, error) {
+func (s *Journal) verify(ctx context.Context, q reader) (int, error) {
 	bad := func(detail string, err error) (int, error) { return 0, corrupt(s.path, detail, err) }
 	var appID, version int64
 	if err := q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
@@ -509,7 +509,7 @@ func checkHeader(path string) error {
 
 // integrityCheck runs PRAGMA integrity_check (b-trees, free list, and
 // that indexes match their tables).
-func (s *SQLite) integrityCheck(ctx context.Context, q reader) error {
+func (s *Journal) integrityCheck(ctx context.Context, q reader) error {
 	rows, err := q.QueryContext(ctx, "PRAGMA integrity_check(10)")
 	if err != nil {
 		return corrupt(s.path, "integrity check failed", err)
@@ -537,7 +537,7 @@ func (s *SQLite) integrityCheck(ctx context.Context, q reader) error {
 // verifyRows checks every row's checksum, that events are numbered
 // 1…n per transaction as the transaction row counts them, that seq runs
 // 1…N, and the row counters.
-func (s *SQLite) verifyRows(ctx context.Context, q reader) error {
+func (s *Journal) verifyRows(ctx context.Context, q reader) error {
 	bad := func(detail string, err error) error { return corrupt(s.path, detail, err) }
 	nevents := map[string]int64{}
 	rows, err := q.QueryContext(ctx, "SELECT "+txnCols+" FROM txns")

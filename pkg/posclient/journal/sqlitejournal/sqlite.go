@@ -1,4 +1,11 @@
-package journal
+// Package sqlitejournal is the durable [posclient.Journal]: one SQLite
+// file in WAL mode with synchronous=FULL, on the pure-Go modernc.org/sqlite
+// driver, with checksummed rows and a versioned schema.
+//
+// It is a package of its own so that a program that imports posclient
+// and the memory journal (package journal) links no SQLite. The owner
+// lock it takes on open is package journal's ([journal.LockOwner]).
+package sqlitejournal
 
 import (
 	"context"
@@ -16,9 +23,10 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/poshil/hil/pkg/posclient"
+	"github.com/poshil/hil/pkg/posclient/journal"
 )
 
-// SQLite is the durable [posclient.Journal]: one SQLite file in WAL mode
+// Journal is the durable [posclient.Journal]: one SQLite file in WAL mode
 // with synchronous=FULL, on the pure-Go modernc.org/sqlite driver.
 //
 // Every write is one SQL transaction (BEGIN IMMEDIATE … COMMIT) that is on
@@ -30,9 +38,9 @@ import (
 // Every row carries a CRC-32C of its contents, the transactions row
 // counts its events, and the counters table counts the rows, so damage
 // that SQLite itself cannot see (a flipped byte inside a value) is found
-// too. [OpenSQLite] checks all of this before it hands out the journal;
+// too. [Open] checks all of this before it hands out the journal;
 // reads check the rows they return again.
-type SQLite struct {
+type Journal struct {
 	path string
 
 	mu     sync.Mutex
@@ -42,8 +50,8 @@ type SQLite struct {
 	once   sync.Once
 	cerr   error
 
-	owner     *owner // the owner lock; nil when read-only
-	driver    driver // the Terminal of this process that drives it
+	owner     *journal.Owner // the owner lock; nil when read-only
+	driver    journal.Driver // the Terminal of this process that drives it
 	readOnly  bool
 	failWrite func(op string) error
 }
@@ -51,11 +59,11 @@ type SQLite struct {
 // prepared runs statements of a transaction through s's cache of prepared
 // statements (parsing SQL costs as much as an fsync on this driver).
 type prepared struct {
-	s  *SQLite
+	s  *Journal
 	tx *sql.Tx
 }
 
-func (s *SQLite) prepared(tx *sql.Tx) prepared { return prepared{s, tx} }
+func (s *Journal) prepared(tx *sql.Tx) prepared { return prepared{s, tx} }
 
 func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if st, ok := p.s.stmts[query]; ok {
@@ -73,7 +81,7 @@ func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (s
 
 // prepare readies the statements of the write path on the journal's one
 // connection (while no transaction holds it).
-func (s *SQLite) prepare(ctx context.Context) error {
+func (s *Journal) prepare(ctx context.Context) error {
 	s.stmts = map[string]*sql.Stmt{}
 	for _, q := range []string{sqlCounterGet, sqlCounterSet, sqlLastSeq, sqlTxnKey, sqlInsertEvent, sqlPutTxn, sqlTouchTxn} {
 		st, err := s.db.PrepareContext(ctx, q)
@@ -85,17 +93,20 @@ func (s *SQLite) prepare(ctx context.Context) error {
 	return nil
 }
 
-var _ posclient.Journal = (*SQLite)(nil)
+var (
+	_ posclient.Journal = (*Journal)(nil)
+	_ posclient.Claimer = (*Journal)(nil)
+)
 
 // busyTimeout is how long a write waits for another process that holds
 // the file.
 const busyTimeout = 5 * time.Second
 
-// SQLiteOptions configure OpenSQLiteWith. The zero value is what OpenSQLite
+// Options configure OpenWith. The zero value is what Open
 // uses: take ownership at once or fail.
-type SQLiteOptions struct {
+type Options struct {
 	// Wait is how long to wait for another owner to let go of the journal
-	// (see LockSuffix). Zero: fail at once with a
+	// (see [journal.LockSuffix]). Zero: fail at once with a
 	// *posclient.JournalInUseError naming the holder.
 	Wait time.Duration
 	// ReadOnly opens an existing journal for reading beside its owner (a
@@ -116,14 +127,14 @@ type SQLiteOptions struct {
 	FailWrite func(op string) error
 }
 
-// OpenSQLite opens the journal at path for writing, creating it when path
-// does not exist: OpenSQLiteWith(path, SQLiteOptions{}).
-func OpenSQLite(path string) (*SQLite, error) {
-	return OpenSQLiteWith(path, SQLiteOptions{})
+// Open opens the journal at path for writing, creating it when path
+// does not exist: OpenWith(path, Options{}).
+func Open(path string) (*Journal, error) {
+	return OpenWith(path, Options{})
 }
 
-// OpenSQLiteWith opens the journal at path. Unless o.ReadOnly, it first
-// takes the journal's owner lock (see LockSuffix), so that one process at
+// OpenWith opens the journal at path. Unless o.ReadOnly, it first
+// takes the journal's owner lock (see [journal.LockSuffix]), so that one process at
 // a time drives its transactions, then creates the journal when path does
 // not exist. A new journal is created under a temporary name and linked
 // into place only once its schema is complete, so path is never a
@@ -140,31 +151,27 @@ func OpenSQLite(path string) (*SQLite, error) {
 // Open reads the whole file (SQLite's integrity_check and the row
 // checksums), which takes time proportional to the journal's size; see
 // docs/posclient.md for figures.
-func OpenSQLiteWith(path string, o SQLiteOptions) (*SQLite, error) {
+func OpenWith(path string, o Options) (*Journal, error) {
 	if path == "" {
 		return nil, fmt.Errorf("journal: open: empty path")
 	}
-	var own *owner
+	var own *journal.Owner
 	if !o.ReadOnly {
-		holder := o.Holder
-		if holder == "" {
-			holder = describeProcess()
-		}
 		var err error
-		if own, err = acquire(path, o.Wait, holder); err != nil {
+		if own, err = journal.LockOwner(path, o.Wait, o.Holder); err != nil {
 			return nil, err
 		}
 	}
-	s, err := openSQLite(path, o)
+	s, err := openFile(path, o)
 	if err != nil {
-		own.release()
+		own.Release()
 		return nil, err
 	}
 	s.owner = own
 	return s, nil
 }
 
-func openSQLite(path string, o SQLiteOptions) (*SQLite, error) {
+func openFile(path string, o Options) (*Journal, error) {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist) && o.ReadOnly:
@@ -173,7 +180,7 @@ func openSQLite(path string, o SQLiteOptions) (*SQLite, error) {
 		if wi, werr := os.Stat(path + "-wal"); werr == nil && wi.Size() > 0 {
 			return nil, corrupt(path, "journal file is missing but its write-ahead log "+path+"-wal exists", nil)
 		}
-		if err := createSQLite(path, len(migrations)); err != nil {
+		if err := create(path, len(migrations)); err != nil {
 			return nil, err
 		}
 	case err != nil:
@@ -185,7 +192,7 @@ func openSQLite(path string, o SQLiteOptions) (*SQLite, error) {
 	if err != nil {
 		return nil, corrupt(path, "cannot open", err)
 	}
-	s := &SQLite{path: path, db: db, readOnly: o.ReadOnly, failWrite: o.FailWrite}
+	s := &Journal{path: path, db: db, readOnly: o.ReadOnly, failWrite: o.FailWrite}
 	if err := s.check(); err != nil {
 		db.Close()
 		return nil, err
@@ -241,11 +248,11 @@ func setDurable(ctx context.Context, db *sql.DB) error {
 	return err
 }
 
-// createSQLite makes a journal of schema version upTo at path (which must
+// create makes a journal of schema version upTo at path (which must
 // not exist): built under a temporary name in the same directory, fsynced,
 // then linked to path (failing if path appeared meanwhile) and the
 // directory fsynced.
-func createSQLite(path string, upTo int) error {
+func create(path string, upTo int) error {
 	ctx := context.Background()
 	dir, base := splitPath(path)
 	f, err := os.CreateTemp(dir, base+".new-*")
@@ -319,10 +326,10 @@ func isCorruption(err error) bool {
 
 // fail wraps an error of operation op: corruption becomes a
 // CorruptJournalError, anything else names the journal and the operation.
-func (s *SQLite) fail(op string, err error) error {
+func (s *Journal) fail(op string, err error) error {
 	var cj *posclient.CorruptJournalError
 	switch {
-	case errors.As(err, &cj), errors.Is(err, ErrClosed), errors.Is(err, posclient.ErrNotFound), errors.Is(err, ErrFullPAN):
+	case errors.As(err, &cj), errors.Is(err, journal.ErrClosed), errors.Is(err, posclient.ErrNotFound), errors.Is(err, journal.ErrFullPAN):
 		return err
 	case isCorruption(err):
 		return corrupt(s.path, op, err)
@@ -331,11 +338,11 @@ func (s *SQLite) fail(op string, err error) error {
 }
 
 // lock takes the journal's lock and fails when it is closed.
-func (s *SQLite) lock(ctx context.Context) error {
+func (s *Journal) lock(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return ErrClosed
+		return journal.ErrClosed
 	}
 	if err := ctx.Err(); err != nil {
 		s.mu.Unlock()
@@ -346,7 +353,7 @@ func (s *SQLite) lock(ctx context.Context) error {
 
 // lockWrite takes the journal's lock for a write: it fails as lock does,
 // and with posclient.ErrReadOnly on a read-only journal.
-func (s *SQLite) lockWrite(ctx context.Context) error {
+func (s *Journal) lockWrite(ctx context.Context) error {
 	if s.readOnly {
 		return fmt.Errorf("journal: %s: %w", s.path, posclient.ErrReadOnly)
 	}
@@ -354,22 +361,22 @@ func (s *SQLite) lockWrite(ctx context.Context) error {
 }
 
 // ReadOnly reports whether the journal was opened read-only.
-func (s *SQLite) ReadOnly() bool { return s.readOnly }
+func (s *Journal) ReadOnly() bool { return s.readOnly }
 
 // Path returns the journal's file name.
-func (s *SQLite) Path() string { return s.path }
+func (s *Journal) Path() string { return s.path }
 
 // Append implements [posclient.Journal]: the transaction's snapshot, its
 // event row and the message, in one durable SQL transaction.
-func (s *SQLite) Append(ctx context.Context, e posclient.Entry) (err error) {
+func (s *Journal) Append(ctx context.Context, e posclient.Entry) (err error) {
 	if e.Txn.Ref == "" {
 		return fmt.Errorf("journal: append: empty transaction reference")
 	}
-	if err := CheckNoPAN(e); err != nil {
+	if err := journal.CheckNoPAN(e); err != nil {
 		return err
 	}
-	if HasPAN(e.Txn.TerminalID) || HasPAN(e.Txn.MerchantID) {
-		return ErrFullPAN
+	if journal.HasPAN(e.Txn.TerminalID) || journal.HasPAN(e.Txn.MerchantID) {
+		return journal.ErrFullPAN
 	}
 	snap, err := json.Marshal(e.Txn)
 	if err != nil {
@@ -444,7 +451,7 @@ func (s *SQLite) Append(ctx context.Context, e posclient.Entry) (err error) {
 }
 
 // Get implements [posclient.Journal].
-func (s *SQLite) Get(ctx context.Context, ref string) (t posclient.Txn, err error) {
+func (s *Journal) Get(ctx context.Context, ref string) (t posclient.Txn, err error) {
 	if err := s.lock(ctx); err != nil {
 		return t, err
 	}
@@ -464,7 +471,7 @@ func (s *SQLite) Get(ctx context.Context, ref string) (t posclient.Txn, err erro
 }
 
 // Find implements [posclient.Journal]. It agrees with [posclient.Query.Match].
-func (s *SQLite) Find(ctx context.Context, q posclient.Query) ([]posclient.Txn, error) {
+func (s *Journal) Find(ctx context.Context, q posclient.Query) ([]posclient.Txn, error) {
 	where, args := findWhere(q)
 	query := "SELECT " + txnCols + " FROM txns" + where + " ORDER BY created_s, created_ns, rowid"
 	if q.Limit > 0 {
@@ -553,7 +560,7 @@ func findWhere(q posclient.Query) (string, []any) {
 }
 
 // History implements [posclient.Journal].
-func (s *SQLite) History(ctx context.Context, ref string) ([]posclient.Entry, error) {
+func (s *Journal) History(ctx context.Context, ref string) ([]posclient.Entry, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -601,7 +608,7 @@ func (s *SQLite) History(ctx context.Context, ref string) ([]posclient.Entry, er
 }
 
 // NextSTAN implements [posclient.Journal].
-func (s *SQLite) NextSTAN(ctx context.Context, terminalID string) (uint32, error) {
+func (s *Journal) NextSTAN(ctx context.Context, terminalID string) (uint32, error) {
 	if err := s.lockWrite(ctx); err != nil {
 		return 0, err
 	}
@@ -623,7 +630,7 @@ func (s *SQLite) NextSTAN(ctx context.Context, terminalID string) (uint32, error
 }
 
 // Batch implements [posclient.Journal].
-func (s *SQLite) Batch(ctx context.Context, terminalID string) (uint32, error) {
+func (s *Journal) Batch(ctx context.Context, terminalID string) (uint32, error) {
 	if err := s.lock(ctx); err != nil {
 		return 0, err
 	}
@@ -641,7 +648,7 @@ func (s *SQLite) Batch(ctx context.Context, terminalID string) (uint32, error) {
 }
 
 // CloseBatch implements [posclient.Journal].
-func (s *SQLite) CloseBatch(ctx context.Context, terminalID string, batch uint32) (uint32, error) {
+func (s *Journal) CloseBatch(ctx context.Context, terminalID string, batch uint32) (uint32, error) {
 	if err := s.lockWrite(ctx); err != nil {
 		return 0, err
 	}
@@ -684,7 +691,7 @@ func (s *SQLite) CloseBatch(ctx context.Context, terminalID string, batch uint32
 }
 
 // write runs f in one durable transaction.
-func (s *SQLite) write(ctx context.Context, op string, f func(*sql.Tx) error) error {
+func (s *Journal) write(ctx context.Context, op string, f func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -699,9 +706,9 @@ func (s *SQLite) write(ctx context.Context, op string, f func(*sql.Tx) error) er
 	return tx.Commit()
 }
 
-// injected returns the storage fault SQLiteOptions.FailWrite injects
+// injected returns the storage fault Options.FailWrite injects
 // into op, if any.
-func (s *SQLite) injected(op string) error {
+func (s *Journal) injected(op string) error {
 	if s.failWrite == nil {
 		return nil
 	}
@@ -711,7 +718,7 @@ func (s *SQLite) injected(op string) error {
 // Close implements [posclient.Journal]. It checkpoints the write-ahead log
 // into the file. It is idempotent; other methods fail with ErrClosed after
 // it.
-func (s *SQLite) Close() error {
+func (s *Journal) Close() error {
 	s.once.Do(func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -724,8 +731,8 @@ func (s *SQLite) Close() error {
 		}
 		// The lock goes last: the next owner must not start while this
 		// connection still checkpoints.
-		if err := s.owner.release(); err != nil && s.cerr == nil {
-			s.cerr = fmt.Errorf("journal: release %s%s: %w", s.path, LockSuffix, err)
+		if err := s.owner.Release(); err != nil && s.cerr == nil {
+			s.cerr = fmt.Errorf("journal: release %s%s: %w", s.path, journal.LockSuffix, err)
 		}
 	})
 	return s.cerr
@@ -735,7 +742,7 @@ func (s *SQLite) Close() error {
 // the log. Durability does not need it (the log is fsynced at every
 // commit); it is for copying or inspecting a journal whose process is
 // still running.
-func (s *SQLite) Checkpoint(ctx context.Context) error {
+func (s *Journal) Checkpoint(ctx context.Context) error {
 	if err := s.lockWrite(ctx); err != nil {
 		return err
 	}
@@ -748,4 +755,14 @@ func (s *SQLite) Checkpoint(ctx context.Context) error {
 		return fmt.Errorf("journal: checkpoint %s: another connection is using the log", s.path)
 	}
 	return nil
+}
+
+// Claim implements [posclient.Claimer]: one Terminal at a time drives the
+// journal in this process (the owner lock keeps other processes out). A
+// read-only journal cannot be claimed.
+func (s *Journal) Claim(holder string) (release func(), err error) {
+	if s.readOnly {
+		return nil, posclient.ErrReadOnly
+	}
+	return s.driver.Claim(s.path, holder)
 }

@@ -1,4 +1,4 @@
-package journal_test
+package sqlitejournal_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
 
@@ -131,10 +132,10 @@ func TestSQLiteCrashImage(t *testing.T) {
 func refused(t *testing.T, path string) *posclient.CorruptJournalError {
 	t.Helper()
 	before, _ := os.ReadFile(path)
-	j, err := journal.OpenSQLite(path)
+	j, err := sqlitejournal.Open(path)
 	if err == nil {
 		j.Close()
-		t.Fatalf("OpenSQLite(%s) succeeded", filepath.Base(path))
+		t.Fatalf("Open(%s) succeeded", filepath.Base(path))
 	}
 	if !errors.Is(err, posclient.ErrCorruptJournal) {
 		t.Fatalf("err %v does not match ErrCorruptJournal", err)
@@ -287,7 +288,7 @@ func TestSQLiteMissingFileWithLog(t *testing.T) {
 	image := filepath.Join(dir, "image.db")
 	copyFiles(t, path, image)
 	os.Remove(image)
-	if _, err := journal.OpenSQLite(image); !errors.Is(err, posclient.ErrCorruptJournal) {
+	if _, err := sqlitejournal.Open(image); !errors.Is(err, posclient.ErrCorruptJournal) {
 		t.Fatalf("open with only a -wal: %v", err)
 	}
 	if _, err := os.Stat(image); !errors.Is(err, os.ErrNotExist) {
@@ -377,13 +378,13 @@ func TestNoFullPANOnDisk(t *testing.T) {
 	}
 }
 
-func ExampleOpenSQLite() {
+func ExampleOpen() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "journal")
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "journal.db")
 
-	j, err := journal.OpenSQLite(path)
+	j, err := sqlitejournal.Open(path)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -398,7 +399,7 @@ func ExampleOpenSQLite() {
 	j.Close()
 
 	// Reopened (after a restart or a crash), the journal still owes the receipt.
-	j, _ = journal.OpenSQLite(path)
+	j, _ = sqlitejournal.Open(path)
 	defer j.Close()
 	owed, _ := j.Find(ctx, posclient.QueryReceiptOwed)
 	for _, t := range owed {
@@ -407,7 +408,7 @@ func ExampleOpenSQLite() {
 
 	// A file that is not a journal is refused, never replaced.
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello"), 0o600)
-	_, err = journal.OpenSQLite(filepath.Join(dir, "notes.txt"))
+	_, err = sqlitejournal.Open(filepath.Join(dir, "notes.txt"))
 	fmt.Println(errors.Is(err, posclient.ErrCorruptJournal))
 	// Output:
 	// 000001-000001 424242******4242 1250 owed
@@ -440,7 +441,7 @@ func TestSQLiteReaderBesideOwner(t *testing.T) {
 		done <- nil
 	}()
 	for i := range 10 {
-		b, err := journal.OpenSQLiteWith(path, journal.SQLiteOptions{ReadOnly: true})
+		b, err := sqlitejournal.OpenWith(path, sqlitejournal.Options{ReadOnly: true})
 		if err != nil {
 			t.Fatalf("read-only open %d while the owner writes: %v", i, err)
 		}

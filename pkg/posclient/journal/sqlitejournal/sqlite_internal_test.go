@@ -1,4 +1,4 @@
-package journal
+package sqlitejournal
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func TestWriteV1Fixture(t *testing.T) {
 	}
 	ctx := context.Background()
 	os.Remove(v1Fixture)
-	if err := createSQLite(v1Fixture, 1); err != nil {
+	if err := create(v1Fixture, 1); err != nil {
 		t.Fatal(err)
 	}
 	db, err := openDB(v1Fixture, false)
@@ -112,7 +112,7 @@ func TestMigrateV1(t *testing.T) {
 	if v := userVersion(t, path); v != 1 {
 		t.Fatalf("fixture is schema version %d, want 1", v)
 	}
-	j, err := OpenSQLite(path)
+	j, err := Open(path)
 	if err != nil {
 		t.Fatalf("open v1: %v", err)
 	}
@@ -158,7 +158,7 @@ func TestMigrateV1(t *testing.T) {
 		t.Errorf("migrated schema differs from a new journal's: %v", schemaDiff(got, want))
 	}
 	// The migrated file opens again without another migration.
-	j, err = OpenSQLite(path)
+	j, err = Open(path)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -193,7 +193,7 @@ func TestMigrationIsAtomic(t *testing.T) {
 		schemas.byVersion = nil
 		schemas.Unlock()
 	}()
-	if _, err := OpenSQLite(path); !errors.Is(err, boom) {
+	if _, err := Open(path); !errors.Is(err, boom) {
 		t.Fatalf("open with a failing migration: %v, want boom", err)
 	}
 	if v := userVersion(t, path); v != 1 {
@@ -203,7 +203,7 @@ func TestMigrationIsAtomic(t *testing.T) {
 	schemas.Lock()
 	schemas.byVersion = nil
 	schemas.Unlock()
-	j, err := OpenSQLite(path)
+	j, err := Open(path)
 	if err != nil {
 		t.Fatalf("open after a failed migration: %v", err)
 	}

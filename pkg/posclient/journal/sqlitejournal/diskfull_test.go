@@ -1,4 +1,4 @@
-package journal_test
+package sqlitejournal_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/poshil/hil/emulator/acquirer"
 	"github.com/poshil/hil/emulator/escpos/render"
 	"github.com/poshil/hil/pkg/posclient"
-	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
 
@@ -62,7 +62,7 @@ func TestDiskFullAfterApproval(t *testing.T) {
 	ctx := context.Background()
 	dir := smallFS(t, "1m")
 	path := filepath.Join(dir, "till.db")
-	j, err := journal.OpenSQLite(path)
+	j, err := sqlitejournal.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestDiskFullAfterApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Close()
-	j2, err := journal.OpenSQLite(path)
+	j2, err := sqlitejournal.Open(path)
 	if err != nil {
 		t.Fatalf("reopen after the disk was full: %v", err)
 	}

@@ -1,4 +1,4 @@
-package journal_test
+package sqlitejournal_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/poshil/hil/pkg/posclient"
-	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 )
 
 // fuzzBase is a real journal file (sales, a refund, a settled batch),
@@ -35,7 +35,7 @@ func baseJournal(t testing.TB) ([]byte, map[string][]posclient.Entry, uint32) {
 		}
 		defer os.RemoveAll(dir)
 		path := filepath.Join(dir, "journal.db")
-		j, err := journal.OpenSQLite(path)
+		j, err := sqlitejournal.Open(path)
 		if err != nil {
 			fuzzBase.err = err
 			return
@@ -126,7 +126,7 @@ func FuzzOpenTruncated(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		j, err := journal.OpenSQLite(path)
+		j, err := sqlitejournal.Open(path)
 		if err != nil {
 			isCorrupt(t, err, path)
 			return
@@ -192,7 +192,7 @@ func TestOpenTruncatedEveryPage(t *testing.T) {
 		if err := os.WriteFile(path, base[:n], 0o600); err != nil {
 			t.Fatal(err)
 		}
-		j, err := journal.OpenSQLite(path)
+		j, err := sqlitejournal.Open(path)
 		if err == nil {
 			j.Close()
 			t.Fatalf("a journal cut to %d of %d bytes opened", n, len(base))

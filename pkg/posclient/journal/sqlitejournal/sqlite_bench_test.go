@@ -1,4 +1,4 @@
-package journal_test
+package sqlitejournal_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/pkg/posclient"
-	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 )
 
 // saleLifecycle journals one approved, printed sale the way the Terminal
@@ -61,9 +61,9 @@ func BenchmarkDurableTxn(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "txn/s")
 }
 
-// BenchmarkOpenSQLite opens (and closes) a journal of 1000 sales (5000
+// BenchmarkOpen opens (and closes) a journal of 1000 sales (5000
 // events): the integrity check and the row checksums read the whole file.
-func BenchmarkOpenSQLite(b *testing.B) {
+func BenchmarkOpen(b *testing.B) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "journal.db")
 	j := openSQLite(b, path)
@@ -76,7 +76,7 @@ func BenchmarkOpenSQLite(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		j, err := journal.OpenSQLite(path)
+		j, err := sqlitejournal.Open(path)
 		if err != nil {
 			b.Fatal(err)
 		}

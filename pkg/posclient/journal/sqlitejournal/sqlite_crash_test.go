@@ -1,4 +1,4 @@
-package journal_test
+package sqlitejournal_test
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 	"github.com/poshil/hil/emulator/escpos/render"
 	"github.com/poshil/hil/internal/cli"
 	"github.com/poshil/hil/pkg/posclient"
-	"github.com/poshil/hil/pkg/posclient/journal"
+	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 	"github.com/poshil/hil/pkg/posclient/posclienttest"
 )
 
@@ -100,7 +100,7 @@ func TestHilPosCrashRecover(t *testing.T) {
 			}
 			prn.MustWaitIdle(t)
 
-			j, err := journal.OpenSQLite(jpath)
+			j, err := sqlitejournal.Open(jpath)
 			if err != nil {
 				t.Fatalf("journal after the crash: %v", err)
 			}

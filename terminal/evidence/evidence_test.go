@@ -142,7 +142,7 @@ func TestRefundRules(t *testing.T) {
 			seq(refund("3", s.RRN, 7000, s.Card, acquirer.StateApproved, "00"), 3)}, nil, ""},
 		{"more than remains, declined by the host", []acquirer.TxnView{
 			seq(refund("2", s.RRN, 8000, s.Card, acquirer.StateApproved, "00"), 2),
-			seq(refund("3", s.RRN, 3000, s.Card, acquirer.StateDeclined, "13"), 3)}, nil, "2000 remained refundable (sent to the host, which declined it with 13)"},
+			seq(refund("3", s.RRN, 3000, s.Card, acquirer.StateDeclined, "13"), 3)}, nil, "2000 remained refundable (sent to the host, which declined it with 13 invalid amount)"},
 		{"to another card", []acquirer.TxnView{seq(refund("2", s.RRN, 1000, other, acquirer.StateDeclined, "57"), 2)}, nil, "goes to card 555555******4444"},
 		{"of no original", []acquirer.TxnView{seq(refund("2", "", 1000, s.Card, acquirer.StateDeclined, "25"), 2)}, nil, "references no transaction"},
 		{"presented with another card, answered approved", nil, []evidence.Exchange{{

@@ -51,6 +51,8 @@ type Process struct {
 	mu         sync.Mutex
 	transcript bytes.Buffer
 	dropped    int64
+	running    *os.Process   // the current start, for Crash (under mu)
+	exited     chan struct{} // its done channel (under mu)
 
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
@@ -114,6 +116,9 @@ func (p *Process) start(ctx context.Context) error {
 		close(done)
 	}()
 	p.cmd, p.stdin, p.lines, p.done = cmd, stdin, lines, done
+	p.mu.Lock()
+	p.running, p.exited = cmd.Process, done
+	p.mu.Unlock()
 	res, err := p.Do(ctx, Request{Op: OpHello})
 	if err != nil {
 		p.kill()
@@ -224,6 +229,23 @@ func (p *Process) Restart(ctx context.Context) (Response, error) {
 // Kill sends SIGKILL and waits for the process to be gone, without starting
 // it again.
 func (p *Process) Kill() { p.kill() }
+
+// Crash kills the running process with SIGKILL and waits until it is
+// gone, without starting it again. Unlike Kill it may be called from any
+// goroutine, also while another goroutine waits in Do (whose request then
+// fails: the process ended without answering): a harness crashes the
+// terminal at the instant the world sees something (the host has
+// committed a request, a receipt came out). Restart starts it again.
+func (p *Process) Crash() {
+	p.mu.Lock()
+	proc, exited := p.running, p.exited
+	p.mu.Unlock()
+	if proc == nil {
+		return
+	}
+	proc.Signal(syscall.SIGKILL)
+	<-exited
+}
 
 func (p *Process) kill() {
 	if p.cmd == nil {

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 	"github.com/poshil/hil/terminal"
 )
 
@@ -61,7 +62,20 @@ type Evidence struct {
 	// Copy says whether a receipt is not the customer's original: marked
 	// as a duplicate or reprint, or the merchant's copy; nil is MarkedCopy.
 	Copy func(receipt string) bool
+	// Restarted says that the harness killed the terminal in the middle
+	// of operations (hil chaos --terminal): an answer cut off by the kill
+	// names nothing. Then an original receipt printed for a host
+	// transaction that no answer named counts as the terminal knowing the
+	// approval (the restarted terminal printed it), and a receipt marked
+	// as printed again after an interrupted print (InterruptedMark) counts
+	// as the customer's receipt when no unmarked original came out.
+	Restarted bool
 }
+
+// InterruptedMark is the line that marks a receipt printed again after an
+// interrupted print, which may or may not have come out (the spelling of
+// receipt.InterruptedMark).
+const InterruptedMark = receipt.InterruptedMark
 
 // MatchRRN matches a receipt to a transaction by the RRN printed on it: a
 // line that holds the RRN and is not the reference of an original (a
@@ -141,9 +155,20 @@ func Check(ev Evidence) ([]Violation, error) {
 		}
 		standing[saleKey(t.Amount, last4(t.Card))]++
 		r, known := said[t.RRN]
+		originals, interrupted := 0, 0
+		for _, rc := range ev.Receipts {
+			if !match(rc, t) {
+				continue
+			}
+			if !isCopy(rc) {
+				originals++
+			} else if strings.Contains(rc, InterruptedMark) {
+				interrupted++
+			}
+		}
 		// Invariant 1: a standing approval the terminal never reported
 		// as approved is a charge unknown to it.
-		if !approved[t.RRN] {
+		if !approved[t.RRN] && !(ev.Restarted && !known && originals+interrupted > 0) {
 			what := "never named it"
 			if known {
 				what = fmt.Sprintf("last said %s", r.Outcome)
@@ -153,16 +178,10 @@ func Check(ev Evidence) ([]Violation, error) {
 			continue // its missing receipt follows from this; invariant 1 is the cause
 		}
 		// Invariant 2: exactly one original receipt, or visibly owed.
-		originals := 0
-		for _, rc := range ev.Receipts {
-			if match(rc, t) && !isCopy(rc) {
-				originals++
-			}
-		}
 		switch {
 		case originals > 1:
 			out = append(out, Violation{InvReceipt, t.RRN, fmt.Sprintf("%d receipts not marked as copies print this sale", originals)})
-		case originals == 0 && !(known && (r.Receipt == terminal.ReceiptOwed || r.Receipt == terminal.ReceiptEReceipt)):
+		case originals == 0 && !(known && (r.Receipt == terminal.ReceiptOwed || r.Receipt == terminal.ReceiptEReceipt)) && !(ev.Restarted && interrupted > 0):
 			out = append(out, Violation{InvReceipt, t.RRN, "no receipt printed for this approved sale, and the terminal did not say it is owed or sent electronically"})
 		}
 	}

@@ -177,6 +177,15 @@ func chaosReplay(ctx context.Context, env *Env, path string, opts chaos.Options)
 		return ExitUsage
 	}
 	fmt.Fprintf(env.Stdout, "chaos: replaying seed %d from %s\nplan:\n%s", s.Seed, path, indent(s.String(), "  "))
+	if len(opts.Terminal) > 0 {
+		for _, f := range s.Faults {
+			for _, e := range chaos.ContractExcluded {
+				if text := f.Rule.String(); strings.HasPrefix(text, e+" ") || text == e {
+					fmt.Fprintf(env.Stdout, "note: %s does not apply to a terminal driven through the contract\n", f)
+				}
+			}
+		}
+	}
 	h, err := chaos.Run(ctx, s, opts)
 	if err != nil {
 		env.Errorf("chaos: %v", err)
@@ -184,10 +193,14 @@ func chaosReplay(ctx context.Context, env *Env, path string, opts chaos.Options)
 	}
 	vs := chaos.Check(h)
 	fmt.Fprintln(env.Stdout, "outcomes:")
+	said := "journal" // what the terminal's own record says after the heal
+	if h.Contract != nil {
+		said = "lookup"
+	}
 	for _, r := range h.Ops {
 		fmt.Fprintf(env.Stdout, "  %s: client %s", r.Op, r.Outcome)
 		if r.Ref != "" {
-			fmt.Fprintf(env.Stdout, " %s, journal %s, host %s", r.Ref, r.Journal, orNone(r.Host))
+			fmt.Fprintf(env.Stdout, " %s, %s %s, host %s", r.Ref, said, r.Journal, orNone(r.Host))
 		}
 		if r.Crashed != "" {
 			fmt.Fprintf(env.Stdout, ", crashed %s", r.Crashed)

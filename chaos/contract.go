@@ -403,8 +403,11 @@ func runContract(ctx context.Context, s Schedule, opts Options) (*History, error
 		tr.Crashes = t.crashes
 		tr.Logs = "" // the output is evidence (scanned below), never kept
 		h.Terminals = append(h.Terminals, tr)
-		host := r.acq.Ledger().Transactions(t.id)
-		h.Host = append(h.Host, host...)
+		all := r.acq.Ledger().Transactions(t.id)
+		h.Host = append(h.Host, all...)
+		// The sale a settlement-mismatch rule books at the host is the
+		// harness's, not the terminal's.
+		host := slices.DeleteFunc(slices.Clone(all), phantom)
 		h.Evidence = append(h.Evidence, applied(t.in)...)
 
 		// The verdict, from the world's side.

@@ -1,6 +1,7 @@
 package chaos_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +11,19 @@ import (
 	"time"
 
 	"github.com/poshil/hil/chaos"
+	"github.com/poshil/hil/internal/cli"
 )
+
+// The test binary doubles as "hil terminal serve" (poshil's client behind
+// the contract) when serveEnv is set.
+const serveEnv = "HIL_CHAOS_TEST_SERVE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) == "1" {
+		os.Exit(cli.Run(context.Background(), []string{"terminal", "serve"}, os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
 
 func python(tb testing.TB) string {
 	py, err := exec.LookPath("python3")
@@ -109,6 +122,37 @@ fault t1 link reset dir=down nth=3`,
 				}
 			}
 		})
+	}
+}
+
+// TestContractPosterm: poshil's own client behind the contract (hil
+// terminal serve), under every fault kind a foreign terminal gets (printer
+// faults included: it confirms its prints), judged from the world's side
+// only: nothing found. The same path a vendor's terminal takes.
+func TestContractPosterm(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(serveEnv, "1") // inherited by the terminal processes
+	opts := chaos.Options{Terminal: []string{exe}, ResponseTimeout: 100 * time.Millisecond}
+	fired := 0
+	// Seeds 2 and 5 draw printer offline, cover-open and power-cycle,
+	// a decline, duplicated and malformed answers (a handful: under -race
+	// each terminal process is a race-instrumented binary).
+	for _, seed := range []int64{2, 5} {
+		s := chaos.Generate(seed, chaos.GenConfig{Exclude: chaos.ContractExcluded})
+		h, err := chaos.Run(t.Context(), s, opts)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		for _, v := range chaos.Check(h) {
+			t.Errorf("seed %d: %s\n%s", seed, v, s)
+		}
+		fired += h.FaultsApplied()
+	}
+	if fired == 0 {
+		t.Error("no fault fired: the schedules tested nothing")
 	}
 }
 

@@ -66,15 +66,15 @@ type Evidence struct {
 	// of operations (hil chaos --terminal): an answer cut off by the kill
 	// names nothing. Then an original receipt printed for a host
 	// transaction that no answer named counts as the terminal knowing the
-	// approval (the restarted terminal printed it), and a receipt marked
-	// as printed again after an interrupted print (InterruptedMark) counts
-	// as the customer's receipt when no unmarked original came out.
+	// approval (the restarted terminal printed it).
 	Restarted bool
 }
 
 // InterruptedMark is the line that marks a receipt printed again after an
 // interrupted print, which may or may not have come out (the spelling of
-// receipt.InterruptedMark).
+// receipt.InterruptedMark). Such a receipt is a copy, and it stands for
+// the customer's receipt when no unmarked original came out (a print torn
+// by paper out before the RRN line, then printed again).
 const InterruptedMark = receipt.InterruptedMark
 
 // MatchRRN matches a receipt to a transaction by the RRN printed on it: a
@@ -181,7 +181,7 @@ func Check(ev Evidence) ([]Violation, error) {
 		switch {
 		case originals > 1:
 			out = append(out, Violation{InvReceipt, t.RRN, fmt.Sprintf("%d receipts not marked as copies print this sale", originals)})
-		case originals == 0 && !(known && (r.Receipt == terminal.ReceiptOwed || r.Receipt == terminal.ReceiptEReceipt)) && !(ev.Restarted && interrupted > 0):
+		case originals == 0 && !(known && (r.Receipt == terminal.ReceiptOwed || r.Receipt == terminal.ReceiptEReceipt)) && interrupted == 0:
 			out = append(out, Violation{InvReceipt, t.RRN, "no receipt printed for this approved sale, and the terminal did not say it is owed or sent electronically"})
 		}
 	}

@@ -137,10 +137,12 @@ func TestContractPosterm(t *testing.T) {
 	t.Setenv(serveEnv, "1") // inherited by the terminal processes
 	opts := chaos.Options{Terminal: []string{exe}, ResponseTimeout: 100 * time.Millisecond}
 	fired := 0
-	// Seeds 2 and 5 draw printer offline, cover-open and power-cycle,
-	// a decline, duplicated and malformed answers (a handful: under -race
-	// each terminal process is a race-instrumented binary).
-	for _, seed := range []int64{2, 5} {
+	// Seeds 20, 23 and 24 draw paper out (a receipt torn before its RRN
+	// line, printed again marked as interrupted), cover-open, a power
+	// cycle and a crash after a receipt was cut. A handful: under -race
+	// each terminal process is a race-instrumented binary, and a power
+	// cycle mid-job costs posclient's print-confirmation timeouts.
+	for _, seed := range []int64{20, 23, 24} {
 		s := chaos.Generate(seed, chaos.GenConfig{Exclude: chaos.ContractExcluded})
 		h, err := chaos.Run(t.Context(), s, opts)
 		if err != nil {

@@ -45,6 +45,23 @@
 // check defeated) and check that the checker catches it. posclient itself
 // is never changed.
 //
+// # Terminals driven through the contract
+//
+// With [Options.Terminal] set, Run drives a terminal program (any
+// language) through the terminal contract (package terminal) instead of
+// posclient: per terminal of the schedule a process with its own printer
+// emulator on TCP, its own link to the acquirer through a fault proxy
+// (faults.Proxy) and its own work directory. Operations become contract
+// requests; a client crash rule kills the process with SIGKILL at an
+// instant the world sees (after-send: the host committed the request;
+// mid-print: a receipt's first line is on paper; after-print: a receipt
+// was cut) and starts it again with recover. The kinds that act inside
+// posclient ([ContractExcluded]) are not drawn. After the heal, each
+// process is started again, recovers, settles if it can and is asked to
+// look up every reference it gave; the verdict is decided from the
+// world's side by package terminal/evidence and kept in History.World,
+// which Check returns.
+//
 // # Exploring, shrinking, scenarios
 //
 // [Explore] runs many seeds in parallel. A failing schedule is shrunk by

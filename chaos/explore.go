@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -65,6 +66,9 @@ func Explore(ctx context.Context, cfg ExploreConfig) Summary {
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
+	}
+	if len(cfg.Options.Terminal) > 0 {
+		cfg.Gen.Exclude = append(slices.Clone(cfg.Gen.Exclude), ContractExcluded...)
 	}
 	start := time.Now()
 	var deadline time.Time

@@ -54,6 +54,17 @@ type Options struct {
 	Mutation *Mutation
 	// Logger receives the run's own log (not the terminals'); nil discards.
 	Logger *slog.Logger
+	// Terminal, when set, is the command of a terminal under test that is
+	// driven through the terminal contract (package terminal) instead of
+	// poshil's client: one process per terminal of the schedule, each with
+	// its own printer emulator on TCP, its own link to the acquirer
+	// through a fault proxy and its own work directory. A client crash
+	// kills it with SIGKILL and starts it again (restart, then recover);
+	// the verdict comes from the world's side (package terminal/evidence).
+	// Mutation does not apply. TerminalDir is its working directory ("":
+	// the current one).
+	Terminal    []string
+	TerminalDir string
 }
 
 func (o Options) withDefaults() Options {
@@ -178,6 +189,13 @@ type History struct {
 	Balances        map[string]int64
 	Evidence        []faults.Evidence
 	Elapsed         time.Duration
+	// Contract is the command of the terminal driven through the contract
+	// (Options.Terminal); nil when the run drove poshil's client. World is
+	// then the verdict, decided at the end of the run from the world's
+	// side (the work directories are scanned before they are removed):
+	// Check returns it.
+	Contract []string
+	World    []Violation
 }
 
 // FaultsApplied is the number of faults that fired in the run.
@@ -672,6 +690,9 @@ const healTries = 3
 // here but a fact in the history.
 func Run(ctx context.Context, s Schedule, opts Options) (*History, error) {
 	opts = opts.withDefaults()
+	if len(opts.Terminal) > 0 {
+		return runContract(ctx, s, opts)
+	}
 	start := time.Now()
 	r, err := newRig(s, opts)
 	if err != nil {

@@ -72,10 +72,19 @@ func Scenario(h *History, vs []Violation) []byte {
 	if timeout <= 0 {
 		timeout = Options{}.withDefaults().ResponseTimeout
 	}
-	fmt.Fprintf(&b, "\n# Replay the schedule below exactly, in process, on the rig hil chaos\n"+
-		"# used; this fails while the violation is there.\n"+
-		"exec hil chaos --replay %s --response-timeout %s\n"+
-		"stdout '^chaos: 1 runs, \\d+ operations, \\d+ faults, 0 violations$'\n", ScheduleFile, timeout)
+	if h.Contract != nil {
+		fmt.Fprintf(&b, "\n# Replay the schedule below on the terminal %q, driven through the\n"+
+			"# terminal contract (run from the directory hil chaos ran in, where its\n"+
+			"# command is found); this fails while the violation is there.\n"+
+			"exec hil chaos --terminal '%s' --replay %s --response-timeout %s\n"+
+			"stdout '^chaos: 1 runs, \\d+ operations, \\d+ faults, 0 violations$'\n",
+			strings.Join(h.Contract, " "), strings.Join(h.Contract, " "), ScheduleFile, timeout)
+	} else {
+		fmt.Fprintf(&b, "\n# Replay the schedule below exactly, in process, on the rig hil chaos\n"+
+			"# used; this fails while the violation is there.\n"+
+			"exec hil chaos --replay %s --response-timeout %s\n"+
+			"stdout '^chaos: 1 runs, \\d+ operations, \\d+ faults, 0 violations$'\n", ScheduleFile, timeout)
+	}
 	a := &txtar.Archive{Comment: []byte(b.String()), Files: []txtar.File{{Name: ScheduleFile, Data: []byte(s.String())}}}
 	return txtar.Format(a)
 }

@@ -51,6 +51,8 @@ type Process struct {
 	mu         sync.Mutex
 	transcript bytes.Buffer
 	dropped    int64
+	running    *os.Process   // the current start, for Crash (under mu)
+	exited     chan struct{} // its done channel (under mu)
 
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
@@ -113,10 +115,10 @@ func (p *Process) start(ctx context.Context) error {
 		cmd.Wait()
 		close(done)
 	}()
+	p.cmd, p.stdin, p.lines, p.done = cmd, stdin, lines, done
 	p.mu.Lock()
-	p.cmd = cmd
+	p.running, p.exited = cmd.Process, done
 	p.mu.Unlock()
-	p.stdin, p.lines, p.done = stdin, lines, done
 	res, err := p.Do(ctx, Request{Op: OpHello})
 	if err != nil {
 		p.kill()
@@ -228,6 +230,23 @@ func (p *Process) Restart(ctx context.Context) (Response, error) {
 // it again.
 func (p *Process) Kill() { p.kill() }
 
+// Crash kills the running process with SIGKILL and waits until it is
+// gone, without starting it again. Unlike Kill it may be called from any
+// goroutine, also while another goroutine waits in Do (whose request then
+// fails: the process ended without answering): a harness crashes the
+// terminal at the instant the world sees something (the host has
+// committed a request, a receipt came out). Restart starts it again.
+func (p *Process) Crash() {
+	p.mu.Lock()
+	proc, exited := p.running, p.exited
+	p.mu.Unlock()
+	if proc == nil {
+		return
+	}
+	proc.Signal(syscall.SIGKILL)
+	<-exited
+}
+
 func (p *Process) kill() {
 	if p.cmd == nil {
 		return
@@ -236,22 +255,7 @@ func (p *Process) kill() {
 	<-p.done
 	for range p.lines { // drain what it wrote before dying
 	}
-	p.mu.Lock()
 	p.cmd = nil
-	p.mu.Unlock()
-}
-
-// Crash sends SIGKILL to the running terminal and returns at once. Unlike
-// every other method it may be called from another goroutine while a
-// request waits for its answer (which then fails: the process ended
-// without answering): the harness crashes a terminal at a moment it sees
-// from outside, e.g. once the host has a request. Restart starts it again.
-func (p *Process) Crash() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd != nil {
-		p.cmd.Process.Signal(syscall.SIGKILL)
-	}
 }
 
 // CloseWait is how long Close waits for a terminal to exit after its input

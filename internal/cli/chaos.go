@@ -25,7 +25,22 @@ written to DIR as a .txtar scenario that embeds the schedule and replays it
 exactly: "hil run FILE" fails while the violation is there and passes once it
 is fixed. Replay it by hand with --replay FILE. The last line is always
   chaos: <runs> runs, <ops> operations, <faults> faults, <v> violations
-and the exit status is 1 when any schedule violated an invariant.`
+and the exit status is 1 when any schedule violated an invariant.
+
+With --terminal CMD the terminal under test is not poshil's client but the
+program CMD (split at spaces), driven through the terminal contract
+(docs/your-terminal.md): one process per terminal of a schedule, each with its
+own printer emulator on TCP, its own link to the acquirer through a fault
+proxy and its own work directory. Operations become contract requests; a
+client crash kills the process with SIGKILL where the world sees it (the host
+committed its request: after-send; a receipt started: mid-print; a receipt was
+cut: after-print) and starts it again (restart, then recover). The verdict
+comes from the world's side: the host's ledger, the paper, the terminal's
+answers, and a card-number scan of its work directory and output. Fault kinds
+that only exist inside poshil's client are left out of its schedules: client
+disk-full, intrude, half-command and the crash points after-journal-write,
+after-response, after-approval and after-persist. Replay a scenario written
+for it with --terminal CMD --replay FILE, from the same directory.`
 
 // ChaosMutation, when set by a test, breaks the client of hil chaos on
 // purpose so that its violation path, and the scenarios it writes, can be
@@ -51,6 +66,7 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 	timeout := fs.Duration("response-timeout", 30*time.Millisecond, "terminals' host response timeout")
 	shrinkRuns := fs.Int("shrink-runs", 300, "at most this many runs to shrink one failing schedule")
 	maxShrink := fs.Int("max-shrink", 3, "shrink at most this many failing schedules (the rest are written as found)")
+	term := fs.String("terminal", "", "drive the terminal program `CMD` through the terminal contract instead of poshil's client")
 	shard := fs.String("shard", "", "run only slice `K/N` of the --runs schedules (every N-th from seed+K-1; N runners with one --seed cover them once)")
 	jsonOut := fs.String("json", "", "also write the summary as JSON to `FILE`, for hil chaos merge (merge.go)")
 	args, code, ok := parseInterspersed(fs, args)
@@ -74,7 +90,11 @@ func runChaos(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("chaos: --shard: %v", err)
 		return ExitUsage
 	}
-	opts := chaos.Options{ResponseTimeout: *timeout, Mutation: ChaosMutation}
+	opts := chaos.Options{ResponseTimeout: *timeout, Mutation: ChaosMutation, Terminal: strings.Fields(*term)}
+	if *term != "" && len(opts.Terminal) == 0 {
+		env.Errorf("chaos: --terminal: empty command")
+		return ExitUsage
+	}
 	if *replay != "" {
 		return chaosReplay(ctx, env, *replay, opts)
 	}
@@ -171,6 +191,15 @@ func chaosReplay(ctx context.Context, env *Env, path string, opts chaos.Options)
 		return ExitUsage
 	}
 	fmt.Fprintf(env.Stdout, "chaos: replaying seed %d from %s\nplan:\n%s", s.Seed, path, indent(s.String(), "  "))
+	if len(opts.Terminal) > 0 {
+		for _, f := range s.Faults {
+			for _, e := range chaos.ContractExcluded {
+				if text := f.Rule.String(); strings.HasPrefix(text, e+" ") || text == e {
+					fmt.Fprintf(env.Stdout, "note: %s does not apply to a terminal driven through the contract\n", f)
+				}
+			}
+		}
+	}
 	h, err := chaos.Run(ctx, s, opts)
 	if err != nil {
 		env.Errorf("chaos: %v", err)
@@ -178,10 +207,14 @@ func chaosReplay(ctx context.Context, env *Env, path string, opts chaos.Options)
 	}
 	vs := chaos.Check(h)
 	fmt.Fprintln(env.Stdout, "outcomes:")
+	said := "journal" // what the terminal's own record says after the heal
+	if h.Contract != nil {
+		said = "lookup"
+	}
 	for _, r := range h.Ops {
 		fmt.Fprintf(env.Stdout, "  %s: client %s", r.Op, r.Outcome)
 		if r.Ref != "" {
-			fmt.Fprintf(env.Stdout, " %s, journal %s, host %s", r.Ref, r.Journal, orNone(r.Host))
+			fmt.Fprintf(env.Stdout, " %s, %s %s, host %s", r.Ref, said, r.Journal, orNone(r.Host))
 		}
 		if r.Crashed != "" {
 			fmt.Fprintf(env.Stdout, ", crashed %s", r.Crashed)

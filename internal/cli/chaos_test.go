@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -107,5 +108,63 @@ func TestChaosDuration(t *testing.T) {
 	m := chaosSummary.FindStringSubmatch(lastLine(out))
 	if m == nil || m[1] == "0" || len(m[1]) >= 7 {
 		t.Fatalf("summary line %q: want some runs, far fewer than 1000000", lastLine(out))
+	}
+}
+
+func chaosPython(tb testing.TB) string {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			tb.Skip("python3 not installed (it is in CI): the Python reference terminal cannot run")
+		}
+		tb.Fatalf("python3: %v", err)
+	}
+	return py
+}
+
+// TestChaosTerminal: hil chaos --terminal drives a terminal program through
+// the contract. The terminal that prints every receipt twice is caught
+// (invariant 2), the schedule is shrunk and written as a scenario that
+// --terminal CMD --replay reproduces; on the sound pyterm the same scenario
+// passes, and a few schedules find nothing.
+func TestChaosTerminal(t *testing.T) {
+	py := chaosPython(t)
+	term := func(script string) string {
+		return py + " " + filepath.Join("..", "..", "testdata", "terminals", script)
+	}
+	dir := t.TempDir()
+	code, out, errs := runChaosCLI(t, "--terminal", term("pyterm_prints_twice.py"), "--seed", "1", "--runs", "2", "--terminals", "1",
+		"--ops", "3", "--faults", "0", "--max-shrink", "1", "--response-timeout", "150ms", "--out", dir)
+	if code != ExitFailure {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, ExitFailure, out, errs)
+	}
+	for _, want := range []string{"violation: seed ", "invariant 2 (receipt) CHAOS001 rrn ", "receipts not marked as copies", "shrunk in "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "chaos_seed_*_receipt.txtar"))
+	if len(paths) == 0 {
+		t.Fatalf("no scenario written in %s:\n%s", dir, out)
+	}
+	data, _ := os.ReadFile(paths[0])
+	if !strings.Contains(string(data), "exec hil chaos --terminal '"+term("pyterm_prints_twice.py")+"' --replay chaos-schedule.txt") {
+		t.Errorf("the scenario does not replay on the terminal:\n%s", data)
+	}
+	code, out, errs = runChaosCLI(t, "--terminal", term("pyterm_prints_twice.py"), "--response-timeout", "150ms", "--replay", paths[0])
+	if code != ExitFailure || !strings.Contains(out, "violation: invariant 2") {
+		t.Errorf("replay on the broken terminal: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runChaosCLI(t, "--terminal", term("pyterm.py"), "--response-timeout", "150ms", "--replay", paths[0])
+	if code != ExitOK || !strings.HasSuffix(out, " 0 violations\n") {
+		t.Errorf("replay on pyterm: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runChaosCLI(t, "--terminal", term("pyterm.py"), "--seed", "7", "--runs", "3", "--response-timeout", "150ms",
+		"--exclude", "printer power-cycle,printer paper-out,printer cover-open,printer cutter-jam,printer offline", "--out", t.TempDir())
+	if m := chaosSummary.FindStringSubmatch(lastLine(out)); code != ExitOK || m == nil || m[1] != "3" || m[4] != "0" {
+		t.Errorf("pyterm: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runChaosCLI(t, "--terminal", " "); code != ExitUsage || !strings.Contains(errs, "--terminal") {
+		t.Errorf("empty --terminal: exit %d, %s", code, errs)
 	}
 }

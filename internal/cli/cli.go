@@ -136,7 +136,7 @@ func init() {
 			run:      runPorts},
 		{name: "chaos", synopsis: "hil chaos [--seed N] [--runs K] [--terminals T] [--duration D] [--out DIR]",
 			summary:  "random fault schedules against whole terminals, invariants checked",
-			examples: []string{"hil chaos --runs 200 --seed 7", chaosShardExample, chaosMergeExample},
+			examples: []string{"hil chaos --runs 200 --seed 7", "hil chaos --terminal 'python3 testdata/terminals/pyterm.py' --runs 100", chaosShardExample, chaosMergeExample},
 			run:      runChaos},
 		{name: "version", synopsis: "hil version",
 			summary:  "print the module version and VCS revision hil was built from",

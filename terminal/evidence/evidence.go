@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/poshil/hil/emulator/acquirer"
+	"github.com/poshil/hil/pkg/posclient/receipt"
 	"github.com/poshil/hil/terminal"
 )
 
@@ -73,7 +74,22 @@ type Evidence struct {
 	// Copy says whether a receipt is not the customer's original: marked
 	// as a duplicate or reprint, or the merchant's copy; nil is MarkedCopy.
 	Copy func(receipt string) bool
+	// Restarted says that the harness killed the terminal in the middle
+	// of operations (hil chaos --terminal): an answer cut off by the kill
+	// names nothing. Then an original receipt printed for a host
+	// transaction that no answer named counts as the terminal knowing the
+	// approval (the restarted terminal printed it).
+	Restarted bool
 }
+
+// InterruptedMark is the line that marks a receipt printed again after an
+// interrupted print, which may or may not have come out (the spelling of
+// receipt.InterruptedMark). MarkedCopy counts such a receipt as the
+// original printed again; with another copy rule that counts it as a copy,
+// it still stands for the customer's receipt when no unmarked original
+// came out (a print torn by paper out before the RRN line, then printed
+// again).
+const InterruptedMark = receipt.InterruptedMark
 
 // MatchRRN matches a receipt to a transaction by the RRN printed on it: a
 // line that holds the RRN and is not the reference of an original (a
@@ -107,11 +123,6 @@ func MarkedCopy(receipt string) bool {
 	}
 	return false
 }
-
-// InterruptedMark is the line that marks a receipt printed again after an
-// interrupted print, as poshil's client and pyterm print it
-// (receipt.InterruptedMark).
-const InterruptedMark = "PRINTING WAS INTERRUPTED"
 
 // Cut reports whether a receipt's text (as render.Text lays it out) ends
 // in a cut: one that does not was cut short by a fault (paper out, cover
@@ -171,22 +182,16 @@ func Check(ev Evidence) ([]Violation, error) {
 		}
 		standing[saleKey(t.Amount, last4(t.Card))]++
 		r, known := said[t.RRN]
-		// Invariant 1: a standing approval the terminal never reported
-		// as approved is a charge unknown to it.
-		if !approved[t.RRN] {
-			what := "never named it"
-			if known {
-				what = fmt.Sprintf("last said %s", r.Outcome)
-			}
-			out = append(out, Violation{InvCharge, t.RRN, fmt.Sprintf(
-				"the host holds an approved sale of %d on %s that stands, and the terminal %s: a charge left unknown (no reversal)", t.Amount, t.Card, what)})
-			continue // its missing receipt follows from this; invariant 1 is the cause
-		}
-		// Invariant 2: exactly one original receipt, or visibly owed.
-		var found []string
+		var found []string // the receipts of this sale not marked as copies
+		interrupted := 0
 		for _, rc := range ev.Receipts {
-			if match(rc, t) && !isCopy(rc) {
+			if !match(rc, t) {
+				continue
+			}
+			if !isCopy(rc) {
 				found = append(found, rc)
+			} else if strings.Contains(rc, InterruptedMark) {
+				interrupted++
 			}
 		}
 		originals, cutLater := 0, false
@@ -199,10 +204,22 @@ func Check(ev Evidence) ([]Violation, error) {
 			cutLater = cutLater || Cut(found[i])
 			originals++
 		}
+		// Invariant 1: a standing approval the terminal never reported
+		// as approved is a charge unknown to it.
+		if !approved[t.RRN] && !(ev.Restarted && !known && originals+interrupted > 0) {
+			what := "never named it"
+			if known {
+				what = fmt.Sprintf("last said %s", r.Outcome)
+			}
+			out = append(out, Violation{InvCharge, t.RRN, fmt.Sprintf(
+				"the host holds an approved sale of %d on %s that stands, and the terminal %s: a charge left unknown (no reversal)", t.Amount, t.Card, what)})
+			continue // its missing receipt follows from this; invariant 1 is the cause
+		}
+		// Invariant 2: exactly one original receipt, or visibly owed.
 		switch {
 		case originals > 1:
 			out = append(out, Violation{InvReceipt, t.RRN, fmt.Sprintf("%d receipts not marked as copies print this sale", originals)})
-		case originals == 0 && !(known && (r.Receipt == terminal.ReceiptOwed || r.Receipt == terminal.ReceiptEReceipt)):
+		case originals == 0 && !(known && (r.Receipt == terminal.ReceiptOwed || r.Receipt == terminal.ReceiptEReceipt)) && interrupted == 0:
 			out = append(out, Violation{InvReceipt, t.RRN, "no receipt printed for this approved sale, and the terminal did not say it is owed or sent electronically"})
 		}
 	}

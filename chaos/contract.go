@@ -413,6 +413,9 @@ func runContract(ctx context.Context, s Schedule, opts Options) (*History, error
 		// The verdict, from the world's side.
 		ev := evidence.Evidence{Host: host, Exchanges: t.ex, WorkDir: t.work, Output: t.output,
 			Cards: []string{CardA, CardB, CardDecline, CardNoFunds}, Restarted: t.crashes > 0}
+		if bs, err := r.acq.Ledger().Batches(t.id); err == nil { // an error: the host never heard of it
+			ev.Batches = bs
+		}
 		for _, pr := range tr.Receipts {
 			ev.Receipts = append(ev.Receipts, pr.Text)
 		}

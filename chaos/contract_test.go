@@ -196,7 +196,11 @@ func TestContractBrokenTerminals(t *testing.T) {
 			opts := pyterm(t, c.script)
 			var found chaos.Schedule
 			var vs []chaos.Violation
-			for seed := int64(1); seed <= 8 && vs == nil; seed++ {
+			// The first schedule that breaks the invariant under test (an
+			// earlier one may break another: a lost answer to a declined
+			// sale leaves no-reversal's work open, invariant 7, and
+			// charges nothing).
+			for seed := int64(1); seed <= 8 && !hasInvariant(vs, c.want); seed++ {
 				s := chaos.Generate(seed, c.gen)
 				h, err := chaos.Run(t.Context(), s, opts)
 				if err != nil {

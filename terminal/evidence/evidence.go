@@ -49,7 +49,8 @@ type Evidence struct {
 	// Transactions).
 	Host []acquirer.TxnView
 	// Batches are the host's batches for the terminal (acquirer.Ledger's
-	// Batches), for invariant 4; nil when the run settled nothing.
+	// Batches: the window it keeps, oldest first), for invariant 4; nil
+	// when the run settled nothing.
 	Batches []acquirer.Batch
 	// Ignore, when set, leaves host transactions out of invariants 1 and
 	// 2 that the world itself put in the ledger (a fault that books a
@@ -108,14 +109,12 @@ func MatchRRN(receipt string, t acquirer.TxnView) bool {
 
 // MarkedCopy reports a receipt that is not the customer's original:
 // marked DUPLICATE, REPRINT, MERCHANT COPY (or 重印, 补打, 商户存根).
-// "CUSTOMER COPY" is the original, and so is a receipt marked
-// InterruptedMark: the original printed again because the first print was
-// cut short (the customer never had it whole).
+// "CUSTOMER COPY" is the original. A receipt that carries InterruptedMark
+// and no copy mark is the original printed again; one marked as a copy
+// too stands for the original only when no unmarked one came out (see
+// Check).
 func MarkedCopy(receipt string) bool {
 	u := strings.ToUpper(receipt)
-	if strings.Contains(u, InterruptedMark) {
-		return false
-	}
 	for _, m := range []string{"DUPLICATE", "REPRINT", "MERCHANT COPY", "重印", "补打", "商户存根"} {
 		if strings.Contains(u, m) {
 			return true
@@ -351,6 +350,12 @@ func checkRefunds(ev Evidence) []Violation {
 func checkSettlements(ev Evidence) []Violation {
 	var out []Violation
 	closed := 0
+	if len(ev.Batches) > 0 {
+		// The host numbers a terminal's batches from 1 and keeps a window
+		// of the latest (acquirer.LedgerOptions.KeepBatches): the batches
+		// before the first one listed were closed too.
+		closed = ev.Batches[0].Number - 1
+	}
 	for _, b := range ev.Batches {
 		switch b.State {
 		case acquirer.BatchUploading:

@@ -185,6 +185,9 @@ func TestSettlementRules(t *testing.T) {
 		{"unbalanced, nothing uploaded", []acquirer.Batch{closed(acquirer.Settlement{Differences: diff})}, []evidence.Exchange{settled}, "without a single transaction uploaded"},
 		{"left waiting for the upload", []acquirer.Batch{{Terminal: "T1", Number: 1, State: acquirer.BatchUploading}}, nil, "never uploaded"},
 		{"settled says the terminal, not the host", []acquirer.Batch{{Number: 1, State: acquirer.BatchOpen}}, []evidence.Exchange{settled}, "answered 1 settlements done, the host closed 0"},
+		// The host keeps a window of batches: 1–3 were closed and dropped.
+		{"three settled before the window", []acquirer.Batch{{Number: 4, State: acquirer.BatchOpen}}, []evidence.Exchange{settled, settled, settled}, ""},
+		{"four settled, three closed", []acquirer.Batch{{Number: 4, State: acquirer.BatchOpen}}, []evidence.Exchange{settled, settled, settled, settled}, "answered 4 settlements done, the host closed 3"},
 	} {
 		vs, err := evidence.Check(evidence.Evidence{Batches: c.batches, Exchanges: c.ex})
 		if err != nil {

@@ -336,6 +336,8 @@ def close_batch(n):
 
 def settle():
     for p in pending():
+        if BUG == "no-reversal":
+            break  # the bug: what is in doubt stays so, the charge stands
         if not reverse(p):
             return {"outcome": "error", "reason": "reversal_pending", "error": "settle: the reversal of %s is still pending" % p["ref"]}
     batch = current_batch()

@@ -3,7 +3,6 @@ package chaos_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/poshil/hil/chaos"
 	"github.com/poshil/hil/internal/cli"
+	"github.com/poshil/hil/internal/testtool"
 )
 
 // The test binary doubles as "hil terminal serve" (poshil's client behind
@@ -26,14 +26,7 @@ func TestMain(m *testing.M) {
 }
 
 func python(tb testing.TB) string {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			tb.Skip("python3 not installed (it is in CI): the Python reference terminal cannot run")
-		}
-		tb.Fatalf("python3: %v", err)
-	}
-	return py
+	return testtool.Python(tb)
 }
 
 func pyterm(tb testing.TB, script string) chaos.Options {

@@ -2,25 +2,18 @@ package scenarios_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/poshil/hil/internal/testtool"
 	"github.com/poshil/hil/scenarios"
 )
 
 func python(t *testing.T) string {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("python3 not installed (it is in CI): the Python reference terminal cannot run")
-		}
-		t.Fatalf("python3: %v", err)
-	}
-	return py
+	return testtool.Python(t)
 }
 
 func pytermCmd(t *testing.T, script string) []string {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/poshil/hil/emulator/escpos/paper"
 	"github.com/poshil/hil/emulator/escpos/render"
 	"github.com/poshil/hil/internal/cli"
+	"github.com/poshil/hil/internal/testtool"
 	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/terminal"
 	"github.com/poshil/hil/terminal/evidence"
@@ -47,14 +47,7 @@ type refTerminal struct {
 var pyterm = filepath.Join("..", "testdata", "terminals", "pyterm.py")
 
 func python(tb testing.TB) string {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			tb.Skip("python3 not installed (it is in CI): the Python reference terminal cannot run")
-		}
-		tb.Fatalf("python3: %v", err)
-	}
-	return py
+	return testtool.Python(tb)
 }
 
 func referenceTerminals(tb testing.TB) []refTerminal {

@@ -3,13 +3,13 @@ package cli
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/poshil/hil/chaos/chaostest"
+	"github.com/poshil/hil/internal/testtool"
 )
 
 func runChaosCLI(t *testing.T, args ...string) (int, string, string) {
@@ -112,14 +112,7 @@ func TestChaosDuration(t *testing.T) {
 }
 
 func chaosPython(tb testing.TB) string {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			tb.Skip("python3 not installed (it is in CI): the Python reference terminal cannot run")
-		}
-		tb.Fatalf("python3: %v", err)
-	}
-	return py
+	return testtool.Python(tb)
 }
 
 // TestChaosTerminal: hil chaos --terminal drives a terminal program through

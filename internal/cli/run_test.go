@@ -6,13 +6,14 @@ import (
 	"encoding/xml"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/poshil/hil/internal/testtool"
 )
 
 // TestRunFailingScenarioKeepsArtifacts runs a suite with a passing, a
@@ -152,13 +153,7 @@ func TestRunShards(t *testing.T) {
 // lacks (void) skips with the reason in the table and in the JUnit
 // report, and a terminal that cannot start fails before any scenario.
 func TestRunTerminal(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("python3 not installed (it is in CI): the Python reference terminal cannot run")
-		}
-		t.Fatal(err)
-	}
+	py := testtool.Python(t)
 	pyterm := filepath.Join("..", "..", "testdata", "terminals", "pyterm.py")
 	suite := filepath.Join("..", "..", "scenarios")
 	junit := filepath.Join(t.TempDir(), "report.xml")

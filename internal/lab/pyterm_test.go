@@ -9,18 +9,13 @@ import (
 	"testing"
 
 	"github.com/poshil/hil/internal/lab"
+	"github.com/poshil/hil/internal/testtool"
 )
 
 // The lab watches a terminal that shares no code with it: pyterm, the
 // Python reference terminal (its own ISO 8583 packing, raw ESC/POS).
 func TestPytermOnThePage(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is not installed (CI is set: .ci/run installs it)")
-		}
-		t.Skip("python3 is not installed: pyterm cannot run")
-	}
+	python := testtool.Python(t)
 	r := startLab(t)
 	s := openStream(t, r.URL)
 

@@ -1,9 +1,9 @@
 package render
 
 import (
-	"os"
-	"os/exec"
 	"testing"
+
+	"github.com/poshil/hil/internal/testtool"
 )
 
 // LookTool returns the path of a command line a test needs, from the
@@ -11,12 +11,5 @@ import (
 // the test is skipped, but fails in CI, where .ci/run installs it.
 func LookTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed: .ci/run installs it (apt-get install %s)", name, pkg)
-		}
-		t.Skipf("%s not installed (apt-get install %s)", name, pkg)
-	}
-	return path
+	return testtool.Need(t, name, pkg)
 }

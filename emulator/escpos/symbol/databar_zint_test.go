@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/poshil/hil/emulator/escpos/paper"
+	"github.com/poshil/hil/internal/testtool"
 )
 
 // dumpHex writes modules as zint's --dump does: groups of eight modules in
@@ -132,14 +133,7 @@ func randomElementString(rng *rand.Rand) string {
 // the test is skipped, but fails in CI, where .ci/run installs it.
 func lookTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed: .ci/run installs it (apt-get install %s)", name, pkg)
-		}
-		t.Skipf("%s not installed (apt-get install %s)", name, pkg)
-	}
-	return path
+	return testtool.Need(t, name, pkg)
 }
 
 // TestDataBarAgainstZint compares the encoders with zint's, symbol by

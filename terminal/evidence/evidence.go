@@ -85,11 +85,11 @@ type Evidence struct {
 
 // InterruptedMark is the line that marks a receipt printed again after an
 // interrupted print, which may or may not have come out (the spelling of
-// receipt.InterruptedMark). MarkedCopy counts such a receipt as the
-// original printed again; with another copy rule that counts it as a copy,
-// it still stands for the customer's receipt when no unmarked original
-// came out (a print torn by paper out before the RRN line, then printed
-// again).
+// receipt.InterruptedMark). Such a receipt is marked, as a copy is: it
+// never counts as a second original, and it stands for the customer's
+// receipt when no unmarked original came out (a print torn by paper out
+// before its RRN line, then printed again), as poshil's own checker counts
+// it.
 const InterruptedMark = receipt.InterruptedMark
 
 // MatchRRN matches a receipt to a transaction by the RRN printed on it: a
@@ -109,10 +109,8 @@ func MatchRRN(receipt string, t acquirer.TxnView) bool {
 
 // MarkedCopy reports a receipt that is not the customer's original:
 // marked DUPLICATE, REPRINT, MERCHANT COPY (or 重印, 补打, 商户存根).
-// "CUSTOMER COPY" is the original. A receipt that carries InterruptedMark
-// and no copy mark is the original printed again; one marked as a copy
-// too stands for the original only when no unmarked one came out (see
-// Check).
+// "CUSTOMER COPY" is the original. (A receipt that carries InterruptedMark
+// is marked whatever this says: see Check.)
 func MarkedCopy(receipt string) bool {
 	u := strings.ToUpper(receipt)
 	for _, m := range []string{"DUPLICATE", "REPRINT", "MERCHANT COPY", "重印", "补打", "商户存根"} {
@@ -187,10 +185,11 @@ func Check(ev Evidence) ([]Violation, error) {
 			if !match(rc, t) {
 				continue
 			}
-			if !isCopy(rc) {
+			switch {
+			case strings.Contains(rc, InterruptedMark):
+				interrupted++ // marked: never a second original
+			case !isCopy(rc):
 				found = append(found, rc)
-			} else if strings.Contains(rc, InterruptedMark) {
-				interrupted++
 			}
 		}
 		originals, cutLater := 0, false

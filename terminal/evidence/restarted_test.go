@@ -38,6 +38,10 @@ func TestRestarted(t *testing.T) {
 		{"approved, only an interrupted-print copy, no restart", approved, []string{marked}, false, nil},
 		{"approved, only an interrupted-print copy, restarted", approved, []string{marked}, true, nil},
 		{"approved, two originals, restarted", approved, []string{original, original}, true, []int{evidence.InvReceipt}},
+		// Printed whole, unconfirmed, printed again marked: the customer
+		// holds one original and one marked receipt.
+		{"approved, an original and one printed again marked", approved, []string{original, "SALE\n" + evidence.InterruptedMark + "\nRRN 000000000001\n"}, false, nil},
+		{"approved, only printed again marked, no copy mark", approved, []string{"SALE\n" + evidence.InterruptedMark + "\nRRN 000000000001\n"}, false, nil},
 	} {
 		vs, err := evidence.Check(evidence.Evidence{Host: host, Exchanges: c.ex, Receipts: c.receipts, Restarted: c.restarted})
 		if err != nil {

@@ -153,7 +153,7 @@ func runLab(ctx context.Context, env *Env, args []string) int {
 	}
 	if psrv.Addr() != "" {
 		fmt.Fprintf(env.Stdout, "tcp %s\n", psrv.Addr())
-		eps["printer"] = "tcp://" + psrv.Addr()
+		eps["printer"] = psrv.URL()
 	}
 	web.SetEndpoints(eps)
 	fmt.Fprintf(env.Stdout, "acquirer %s\n", acq.Addr())

@@ -40,7 +40,10 @@ type world struct {
 	mu       sync.Mutex
 	printers map[string]*printerRig
 	acq      *acquirerRig
-	terminal *termRig // the terminal under test (Options.Terminal), from the first pos
+	terminal *termRig // the terminal under test, from the first pos
+	// internals: the scenario needs internals and runs with the built-in
+	// terminal, so its pos lines run hil pos.
+	internals bool
 }
 
 type worldKey struct{}
@@ -70,8 +73,9 @@ type acquirerRig struct {
 	log     []seenRequest
 	pending int // requests read and not yet through the ledger
 	hold    *heldAnswer
-	// longLived: the terminal is a long-running process (Options.Terminal)
-	// that may keep its connection open between operations.
+	// longLived: the terminal is a long-running process (every scenario's
+	// but one that needs internals and runs hil pos) that may keep its
+	// connection open between operations.
 	longLived bool
 }
 
@@ -187,11 +191,12 @@ func init() {
 			"wait until the printer processed what it received (or stopped offline)",
 			cmdPrinterWaitIdle},
 		{"Printer", "printer-receipts", "[--name N] count=N",
-			"the printer has exactly N receipts on paper (a torn fragment before paper out counts); " +
-				"waits until it processed what it received. Prints the number",
+			"the printer has exactly N receipts on paper (what has come out: a piece torn or stopped part way counts, " +
+				"whether or not it was cut); waits until it processed what it received. Prints the number",
 			cmdPrinterReceipts},
 		{"Printer", "printer-receipt", "[--name N] N",
-			"receipt N as text, for `stdout` checks or `cmp stdout golden.txt`; `! printer-receipt N` passes when there is no receipt N",
+			"receipt N on paper as text (the last may be a piece not yet cut), for `stdout` checks or `cmp stdout golden.txt`; " +
+				"`! printer-receipt N` passes when there is no receipt N",
 			cmdPrinterReceipt},
 		{"Printer", "printer-bytes", "[--name N] N",
 			"the host bytes of receipt N as hex",
@@ -641,7 +646,7 @@ func waitPrinted(ts *testscript.TestScript, rig *printerRig) {
 
 func receiptN(ts *testscript.TestScript, rig *printerRig, arg string) *paper.Receipt {
 	waitPrinted(ts, rig)
-	rs := rig.p.Receipts()
+	rs := rig.p.Paper()
 	n, err := strconv.Atoi(arg)
 	if err != nil || n < 1 {
 		ts.Fatalf("receipt number %q: want 1, 2, …", arg)
@@ -664,7 +669,7 @@ func cmdPrinterReceipt(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		waitPrinted(ts, rig)
 		n, _ := strconv.Atoi(args[0])
-		if got := len(rig.p.Receipts()); n <= got {
+		if got := len(rig.p.Paper()); n <= got {
 			ts.Fatalf("printer %s has receipt %d (it printed %d)", rig.name, n, got)
 		}
 		return
@@ -686,7 +691,7 @@ func cmdPrinterReceipts(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	rig := w.printer(ts, name)
 	waitPrinted(ts, rig)
-	got := len(rig.p.Receipts())
+	got := len(rig.p.Paper())
 	fmt.Fprintf(ts.Stdout(), "%d\n", got)
 	if (got == want) == neg {
 		not := ""
@@ -743,7 +748,10 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	in, err := faults.NewInjector(&faults.Plan{}, faults.Options{Evidence: evidenceFile(ts, "faults-acquirer.jsonl")})
 	ts.Check(err)
-	rig := &acquirerRig{srv: srv, in: in, longLived: len(w.opts.Terminal) > 0}
+	w.mu.Lock()
+	longLived := len(w.opts.Terminal) > 0 || !w.internals // needs comes first
+	w.mu.Unlock()
+	rig := &acquirerRig{srv: srv, in: in, longLived: longLived}
 	inner := acquirerfaults.Interceptor(in, srv.Ledger())
 	srv.SetIntercept(func(stage acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
 		var dump string
@@ -1009,7 +1017,7 @@ func writePrinterArtifacts(ts *testscript.TestScript, rig *printerRig) {
 	os.WriteFile(filepath.Join(dir, "printer-"+rig.name+"-from-host.bin"), rig.rec.toDev, 0o644)
 	os.WriteFile(filepath.Join(dir, "printer-"+rig.name+"-to-host.bin"), rig.rec.fromDev, 0o644)
 	rig.rec.mu.Unlock()
-	for i, r := range rig.p.Receipts() {
+	for i, r := range rig.p.Paper() {
 		base := filepath.Join(dir, fmt.Sprintf("printer-%s-%04d", rig.name, i+1))
 		os.WriteFile(base+".txt", render.Text(r), 0o644)
 		if i < maxArtifactPNGs {

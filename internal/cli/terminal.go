@@ -21,6 +21,7 @@ Environment (set by the harness):
   HIL_TERMINAL_ID       DE41, 8 characters (default POSHIL01)
   HIL_RESPONSE_TIMEOUT  how long to wait for the host (2s)
   HIL_CARD_KEY          card-token key
+  HIL_POS_PROFILE       host dialect, iso87 (default) or cup, as for hil pos
 `
 
 func runTerminal(ctx context.Context, env *Env, args []string) int {

@@ -5,6 +5,7 @@
 package posterm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/printer"
@@ -27,7 +29,15 @@ type Config struct {
 	TerminalID      string        // DE41, 8 characters; default DefaultTerminalID
 	ResponseTimeout time.Duration // 0: posclient's default
 	CardKey         []byte        // card-token key; default a harness-only key
+	// Profile is the host dialect (hostproto.ProfileISO87, ProfileCUP);
+	// "" is iso87. ConfigFromEnv reads it from EnvProfile.
+	Profile string
 }
+
+// EnvProfile names the host dialect the built-in terminal speaks, as for
+// hil pos: iso87 (the default) or cup. It is not part of the contract; a
+// harness sets it for this terminal when the scenario's host speaks cup.
+const EnvProfile = "HIL_POS_PROFILE"
 
 // ConfigFromEnv reads the contract's environment variables.
 func ConfigFromEnv() (Config, error) {
@@ -36,6 +46,12 @@ func ConfigFromEnv() (Config, error) {
 		AcquirerAddr: os.Getenv(terminal.EnvAcquirerAddr),
 		WorkDir:      os.Getenv(terminal.EnvWorkDir),
 		TerminalID:   os.Getenv(terminal.EnvTerminalID),
+		Profile:      os.Getenv(EnvProfile),
+	}
+	if c.Profile != "" {
+		if _, err := hostproto.ProfileByName(c.Profile); err != nil {
+			return c, fmt.Errorf("%s: %w", EnvProfile, err)
+		}
 	}
 	if s := os.Getenv(terminal.EnvResponseTimeout); s != "" {
 		d, err := time.ParseDuration(s)
@@ -87,7 +103,13 @@ func (t *Terminal) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	prof, err := hostproto.ProfileByName(cmp.Or(t.cfg.Profile, hostproto.ProfileISO87))
+	if err != nil {
+		j.Close()
+		return err
+	}
 	pc := posclient.Config{
+		Profile:         prof,
 		TerminalID:      t.cfg.TerminalID,
 		CardKey:         t.cfg.CardKey,
 		Journal:         j,

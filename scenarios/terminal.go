@@ -59,6 +59,12 @@ const (
 // short enough for the scenarios that lose answers.
 const terminalTimeout = "1s"
 
+// builtinReversalBackoff is the built-in terminal's reversal backoff in a
+// scenario: what the scenarios that exercise reversal retries give hil
+// pos (--reversal-backoff 20ms), for every line, since a long-running
+// terminal is configured once.
+const builtinReversalBackoff = "20ms"
+
 // ProbeTerminal starts the terminal of cmd once, in a scratch work
 // directory with no host and no printer, for its hello answer: the
 // capabilities "needs" decides from. The process is closed again.
@@ -201,7 +207,8 @@ func (w *world) term(ts *testscript.TestScript) *termRig {
 		}
 		cmd = []string{hil, "terminal", "serve"}
 		// The host dialect of the scenario, as hil pos would speak it.
-		env = append(env, posterm.EnvProfile+"="+ts.Getenv("HIL_POS_PROFILE"))
+		env = append(env, posterm.EnvProfile+"="+ts.Getenv("HIL_POS_PROFILE"),
+			posterm.EnvReversalBackoff+"="+builtinReversalBackoff)
 	}
 	p, err := terminal.StartProcess(ctx, terminal.ProcessConfig{Command: cmd, Env: env, Stderr: stderr})
 	if err != nil {
@@ -209,6 +216,8 @@ func (w *world) term(ts *testscript.TestScript) *termRig {
 		ts.Fatalf("pos: terminal %q: %v", cmd, err)
 	}
 	r.proc = p
+	hello := p.HelloAnswer()
+	ts.Logf("terminal %s (contract version %d), work directory $WORK/terminal", hello.Name, hello.Version)
 	w.terminal = r
 	// Registered after the printer and the acquirer started: runs before
 	// they are closed.

@@ -22,6 +22,7 @@ Environment (set by the harness):
   HIL_RESPONSE_TIMEOUT  how long to wait for the host (2s)
   HIL_CARD_KEY          card-token key
   HIL_POS_PROFILE       host dialect, iso87 (default) or cup, as for hil pos
+  HIL_REVERSAL_BACKOFF  wait before the second reversal try, doubling (1s), as hil pos --reversal-backoff
 `
 
 func runTerminal(ctx context.Context, env *Env, args []string) int {

@@ -29,6 +29,10 @@ type Config struct {
 	TerminalID      string        // DE41, 8 characters; default DefaultTerminalID
 	ResponseTimeout time.Duration // 0: posclient's default
 	CardKey         []byte        // card-token key; default a harness-only key
+	// ReversalBackoff is the wait before the second try of a reversal; it
+	// doubles per try. 0: posclient's default (1s). ConfigFromEnv reads
+	// it from EnvReversalBackoff.
+	ReversalBackoff time.Duration
 	// Profile is the host dialect (hostproto.ProfileISO87, ProfileCUP);
 	// "" is iso87. ConfigFromEnv reads it from EnvProfile.
 	Profile string
@@ -38,6 +42,10 @@ type Config struct {
 // hil pos: iso87 (the default) or cup. It is not part of the contract; a
 // harness sets it for this terminal when the scenario's host speaks cup.
 const EnvProfile = "HIL_POS_PROFILE"
+
+// EnvReversalBackoff is the built-in terminal's reversal backoff (a Go
+// duration), as hil pos --reversal-backoff; not part of the contract.
+const EnvReversalBackoff = "HIL_REVERSAL_BACKOFF"
 
 // ConfigFromEnv reads the contract's environment variables.
 func ConfigFromEnv() (Config, error) {
@@ -59,6 +67,13 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s=%q: not a positive duration (2s, 500ms)", terminal.EnvResponseTimeout, s)
 		}
 		c.ResponseTimeout = d
+	}
+	if s := os.Getenv(EnvReversalBackoff); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s=%q: not a positive duration (1s, 20ms)", EnvReversalBackoff, s)
+		}
+		c.ReversalBackoff = d
 	}
 	if k := os.Getenv("HIL_CARD_KEY"); k != "" {
 		c.CardKey = []byte(k)
@@ -110,6 +125,7 @@ func (t *Terminal) open(ctx context.Context) error {
 	}
 	pc := posclient.Config{
 		Profile:         prof,
+		Policy:          posclient.Policy{ReversalBackoff: t.cfg.ReversalBackoff},
 		TerminalID:      t.cfg.TerminalID,
 		CardKey:         t.cfg.CardKey,
 		Journal:         j,

@@ -217,15 +217,17 @@ func init() {
 			"the host's transactions, one a line, or one card's balance",
 			cmdAcquirerLedger},
 		{"Terminal", "pos", "[FLAGS] OPERATION [ARGS]",
-			"drive the terminal: by default runs poshil's `hil pos` with these arguments (as `exec hil pos` does); with " +
-				"`hil run --terminal CMD`, sends the operation to the terminal under test through the terminal contract " +
-				"(docs/your-terminal.md) and prints its answer in `hil pos`'s line format. `--crash-at after-send` becomes a " +
-				"SIGKILL once the host has the sale, then a restart",
+			"drive the terminal: sends the operation to the terminal under test through the terminal contract " +
+				"(docs/your-terminal.md) and prints its answer in `hil pos`'s line format; the terminal is `hil run --terminal " +
+				"CMD`'s or, by default, the built-in one (`hil terminal serve`, poshil's client). In a scenario that `needs " +
+				"internals`, the default runs `hil pos` with these arguments (as `exec hil pos` does). `--crash-at after-send` " +
+				"becomes a SIGKILL once the host has the sale, then a restart",
 			cmdPos},
 		{"Terminal", "needs", "CAPABILITY…",
 			"skip the scenario, with the reason, when the terminal under test lacks one: an operation of the contract " +
 				"(`void`, `settle`, `reprint`, …), `internals` (uses what only poshil's `hil pos` has) or `cup` (the host speaks " +
-				"China UnionPay). Always met by `hil pos`",
+				"China UnionPay). The default run meets every need: the built-in terminal has every operation and speaks cup, " +
+				"and `needs internals` puts the scenario's `pos` lines on `hil pos`",
 			cmdNeeds},
 		{"Other", "capture", "NAME REGEXP",
 			"set `$NAME` from the first group of REGEXP in the last stdout (e.g. a sale's ref)",

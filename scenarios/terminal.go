@@ -209,6 +209,12 @@ func (w *world) term(ts *testscript.TestScript) *termRig {
 		// The host dialect of the scenario, as hil pos would speak it.
 		env = append(env, posterm.EnvProfile+"="+ts.Getenv("HIL_POS_PROFILE"),
 			posterm.EnvReversalBackoff+"="+builtinReversalBackoff)
+		// Receipts as wide as the printer's roll (32 columns on 58 mm).
+		if rig := w.printers["main"]; rig != nil {
+			if n := rig.p.Profile().Columns(0); n >= 24 && n <= 64 {
+				env = append(env, posterm.EnvReceiptColumns+"="+strconv.Itoa(n))
+			}
+		}
 	}
 	p, err := terminal.StartProcess(ctx, terminal.ProcessConfig{Command: cmd, Env: env, Stderr: stderr})
 	if err != nil {
@@ -369,6 +375,7 @@ func (r *termRig) pos(ts *testscript.TestScript, args []string) error {
 			failed = err
 		}
 	}
+	r.w.endJobs()
 	// What the scenario's stdout and stderr assertions see.
 	fmt.Fprint(ts.Stdout(), out.String())
 	fmt.Fprint(ts.Stderr(), errs.String())
@@ -825,6 +832,19 @@ func (r *termRig) settle(ts *testscript.TestScript, out, errs io.Writer) error {
 		return errors.New("settle: no batch closed at the host")
 	}
 	return nil
+}
+
+// endJobs ends the printers' jobs once the terminal has answered: the
+// operation is over and the operator takes what came out, tearing it off
+// on a printer without a cutter, as when a hil pos process exits and its
+// printer connection closes. A terminal that keeps its connection open
+// prints the same receipts as one that does not.
+func (w *world) endJobs() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, rig := range w.printers {
+		rig.p.EndJob()
+	}
 }
 
 // posAmount reads the amount argument as hil pos does (1250 or 12.50).

@@ -12,12 +12,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal"
 	"github.com/poshil/hil/pkg/posclient/printer"
+	posreceipt "github.com/poshil/hil/pkg/posclient/receipt"
 	"github.com/poshil/hil/terminal"
 )
 
@@ -33,6 +35,10 @@ type Config struct {
 	// doubles per try. 0: posclient's default (1s). ConfigFromEnv reads
 	// it from EnvReversalBackoff.
 	ReversalBackoff time.Duration
+	// Columns is the receipt width in Font A characters (posreceipt.Options):
+	// 48 on an 80 mm roll (0 is that), 32 on a 58 mm one. ConfigFromEnv
+	// reads it from EnvReceiptColumns.
+	Columns int
 	// Profile is the host dialect (hostproto.ProfileISO87, ProfileCUP);
 	// "" is iso87. ConfigFromEnv reads it from EnvProfile.
 	Profile string
@@ -42,6 +48,10 @@ type Config struct {
 // hil pos: iso87 (the default) or cup. It is not part of the contract; a
 // harness sets it for this terminal when the scenario's host speaks cup.
 const EnvProfile = "HIL_POS_PROFILE"
+
+// EnvReceiptColumns is the receipt width of the built-in terminal, in
+// Font A characters (24 to 64; default 48); not part of the contract.
+const EnvReceiptColumns = "HIL_RECEIPT_COLUMNS"
 
 // EnvReversalBackoff is the built-in terminal's reversal backoff (a Go
 // duration), as hil pos --reversal-backoff; not part of the contract.
@@ -74,6 +84,13 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s=%q: not a positive duration (1s, 20ms)", EnvReversalBackoff, s)
 		}
 		c.ReversalBackoff = d
+	}
+	if s := os.Getenv(EnvReceiptColumns); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 24 || n > 64 {
+			return c, fmt.Errorf("%s=%q: want a number of columns from 24 to 64", EnvReceiptColumns, s)
+		}
+		c.Columns = n
 	}
 	if k := os.Getenv("HIL_CARD_KEY"); k != "" {
 		c.CardKey = []byte(k)
@@ -126,6 +143,7 @@ func (t *Terminal) open(ctx context.Context) error {
 	pc := posclient.Config{
 		Profile:         prof,
 		Policy:          posclient.Policy{ReversalBackoff: t.cfg.ReversalBackoff},
+		ReceiptOptions:  posreceipt.Options{Columns: t.cfg.Columns},
 		TerminalID:      t.cfg.TerminalID,
 		CardKey:         t.cfg.CardKey,
 		Journal:         j,

@@ -41,7 +41,10 @@ type world struct {
 	mu       sync.Mutex
 	printers map[string]*printerRig
 	acq      *acquirerRig
-	terminal *termRig // the terminal under test (Options.Terminal), from the first pos
+	terminal *termRig // the terminal under test, from the first pos
+	// internals: the scenario needs internals and runs with the built-in
+	// terminal, so its pos lines run hil pos.
+	internals bool
 }
 
 type worldKey struct{}
@@ -71,8 +74,9 @@ type acquirerRig struct {
 	log     []seenRequest
 	pending int // requests read and not yet through the ledger
 	hold    *heldAnswer
-	// longLived: the terminal is a long-running process (Options.Terminal)
-	// that may keep its connection open between operations.
+	// longLived: the terminal is a long-running process (every scenario's
+	// but one that needs internals and runs hil pos) that may keep its
+	// connection open between operations.
 	longLived bool
 }
 
@@ -188,11 +192,12 @@ func init() {
 			"wait until the printer processed what it received (or stopped offline)",
 			cmdPrinterWaitIdle},
 		{"Printer", "printer-receipts", "[--name N] count=N",
-			"the printer has exactly N receipts on paper (a torn fragment before paper out counts); " +
-				"waits until it processed what it received. Prints the number",
+			"the printer has exactly N receipts on paper (what has come out: a piece torn or stopped part way counts, " +
+				"whether or not it was cut); waits until it processed what it received. Prints the number",
 			cmdPrinterReceipts},
 		{"Printer", "printer-receipt", "[--name N] N",
-			"receipt N as text, for `stdout` checks or `cmp stdout golden.txt`; `! printer-receipt N` passes when there is no receipt N",
+			"receipt N on paper as text (the last may be a piece not yet cut), for `stdout` checks or `cmp stdout golden.txt`; " +
+				"`! printer-receipt N` passes when there is no receipt N",
 			cmdPrinterReceipt},
 		{"Printer", "printer-bytes", "[--name N] N",
 			"the host bytes of receipt N as hex",
@@ -213,15 +218,17 @@ func init() {
 			"the host's transactions, one a line, or one card's balance",
 			cmdAcquirerLedger},
 		{"Terminal", "pos", "[FLAGS] OPERATION [ARGS]",
-			"drive the terminal: by default runs poshil's `hil pos` with these arguments (as `exec hil pos` does); with " +
-				"`hil run --terminal CMD`, sends the operation to the terminal under test through the terminal contract " +
-				"(docs/your-terminal.md) and prints its answer in `hil pos`'s line format. `--crash-at after-send` becomes a " +
-				"SIGKILL once the host has the sale, then a restart",
+			"drive the terminal: sends the operation to the terminal under test through the terminal contract " +
+				"(docs/your-terminal.md) and prints its answer in `hil pos`'s line format; the terminal is `hil run --terminal " +
+				"CMD`'s or, by default, the built-in one (`hil terminal serve`, poshil's client). In a scenario that `needs " +
+				"internals`, the default runs `hil pos` with these arguments (as `exec hil pos` does). `--crash-at after-send` " +
+				"becomes a SIGKILL once the host has the sale, then a restart",
 			cmdPos},
 		{"Terminal", "needs", "CAPABILITY…",
 			"skip the scenario, with the reason, when the terminal under test lacks one: an operation of the contract " +
 				"(`void`, `settle`, `reprint`, …), `internals` (uses what only poshil's `hil pos` has) or `cup` (the host speaks " +
-				"China UnionPay). Always met by `hil pos`",
+				"China UnionPay). The default run meets every need: the built-in terminal has every operation and speaks cup, " +
+				"and `needs internals` puts the scenario's `pos` lines on `hil pos`",
 			cmdNeeds},
 		{"Other", "capture", "NAME REGEXP",
 			"set `$NAME` from the first group of REGEXP in the last stdout (e.g. a sale's ref)",
@@ -642,7 +649,7 @@ func waitPrinted(ts *testscript.TestScript, rig *printerRig) {
 
 func receiptN(ts *testscript.TestScript, rig *printerRig, arg string) *paper.Receipt {
 	waitPrinted(ts, rig)
-	rs := rig.p.Receipts()
+	rs := rig.p.Paper()
 	n, err := strconv.Atoi(arg)
 	if err != nil || n < 1 {
 		ts.Fatalf("receipt number %q: want 1, 2, …", arg)
@@ -665,7 +672,7 @@ func cmdPrinterReceipt(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		waitPrinted(ts, rig)
 		n, _ := strconv.Atoi(args[0])
-		if got := len(rig.p.Receipts()); n <= got {
+		if got := len(rig.p.Paper()); n <= got {
 			ts.Fatalf("printer %s has receipt %d (it printed %d)", rig.name, n, got)
 		}
 		return
@@ -687,7 +694,7 @@ func cmdPrinterReceipts(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	rig := w.printer(ts, name)
 	waitPrinted(ts, rig)
-	got := len(rig.p.Receipts())
+	got := len(rig.p.Paper())
 	fmt.Fprintf(ts.Stdout(), "%d\n", got)
 	if (got == want) == neg {
 		not := ""
@@ -744,7 +751,10 @@ func cmdAcquirerStart(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	in, err := faults.NewInjector(&faults.Plan{}, faults.Options{Evidence: evidenceFile(ts, "faults-acquirer.jsonl")})
 	ts.Check(err)
-	rig := &acquirerRig{srv: srv, in: in, longLived: len(w.opts.Terminal) > 0}
+	w.mu.Lock()
+	longLived := len(w.opts.Terminal) > 0 || !w.internals // needs comes first
+	w.mu.Unlock()
+	rig := &acquirerRig{srv: srv, in: in, longLived: longLived}
 	inner := acquirerfaults.Interceptor(in, srv.Ledger())
 	srv.SetIntercept(func(stage acquirer.Stage, ex *acquirer.Exchange) acquirer.Action {
 		var dump string
@@ -1010,7 +1020,7 @@ func writePrinterArtifacts(ts *testscript.TestScript, rig *printerRig) {
 	os.WriteFile(filepath.Join(dir, "printer-"+rig.name+"-from-host.bin"), rig.rec.toDev, 0o644)
 	os.WriteFile(filepath.Join(dir, "printer-"+rig.name+"-to-host.bin"), rig.rec.fromDev, 0o644)
 	rig.rec.mu.Unlock()
-	for i, r := range rig.p.Receipts() {
+	for i, r := range rig.p.Paper() {
 		base := filepath.Join(dir, fmt.Sprintf("printer-%s-%04d", rig.name, i+1))
 		os.WriteFile(base+".txt", render.Text(r), 0o644)
 		if i < maxArtifactPNGs {

@@ -47,9 +47,11 @@ type Options struct {
 	HilDir string
 	// Terminal is the command line of a terminal under test (hil run
 	// --terminal): the scenarios' pos commands drive it through the
-	// terminal contract, and the world-side checker judges it. Empty:
-	// pos runs poshil's hil pos. TerminalHello is its hello answer
-	// (ProbeTerminal), which needs decides from.
+	// terminal contract, and the world-side checker judges it; scenarios
+	// that need what it lacks skip. Empty: the built-in terminal ("hil
+	// terminal serve", poshil's own client behind the contract), and hil
+	// pos itself for the scenarios that need internals. TerminalHello is
+	// its hello answer (ProbeTerminal), which needs decides from.
 	Terminal      []string
 	TerminalHello terminal.Response
 }

@@ -23,18 +23,25 @@ import (
 	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/terminal"
 	"github.com/poshil/hil/terminal/evidence"
+	"github.com/poshil/hil/terminal/posterm"
 )
 
-// The terminal under test. A scenario drives its terminal with "pos …":
-// by default that is poshil's own "hil pos …", run as a program exactly as
-// "exec hil pos …" runs it. With Options.Terminal (hil run --terminal CMD)
-// the same command line becomes a request of the terminal contract to a
-// long-running terminal process, started on the scenario's first pos, and
-// its answer is printed in hil pos's line format, so that the scenario's
-// stdout assertions hold for any terminal. When the scenario ends, the
-// world-side checker (package terminal/evidence) judges what the host, the
-// paper and the terminal's answers show, and a violation fails the
-// scenario with its invariant named.
+// The terminal under test. A scenario drives its terminal with "pos …".
+// Each such line is a request of the terminal contract to a long-running
+// terminal process, started on the scenario's first pos, and its answer is
+// printed in hil pos's line format, so that the scenario's stdout
+// assertions hold for any terminal. When the scenario ends, the world-side
+// checker (package terminal/evidence) judges what the host, the paper and
+// the terminal's answers show, and a violation fails the scenario with its
+// invariant named.
+//
+// The terminal is the one of Options.Terminal (hil run --terminal CMD) or,
+// by default, the built-in one: poshil's own client behind the contract
+// ("hil terminal serve", package terminal/posterm). A scenario that says
+// "needs internals" uses what only hil pos has (its journal, its flags);
+// with the built-in terminal its pos lines run "hil pos …" as a program,
+// one process a line, exactly as "exec hil pos …" runs it, and with another
+// terminal it skips.
 
 // Needs a scenario can state ("needs void refund"): the contract's
 // operations, and these.
@@ -52,6 +59,12 @@ const (
 // started with (HIL_RESPONSE_TIMEOUT): long enough for a loaded machine,
 // short enough for the scenarios that lose answers.
 const terminalTimeout = "1s"
+
+// builtinReversalBackoff is the built-in terminal's reversal backoff in a
+// scenario: what the scenarios that exercise reversal retries give hil
+// pos (--reversal-backoff 20ms), for every line, since a long-running
+// terminal is configured once.
+const builtinReversalBackoff = "20ms"
 
 // ProbeTerminal starts the terminal of cmd once, in a scratch work
 // directory with no host and no printer, for its hello answer: the
@@ -94,7 +107,14 @@ func cmdNeeds(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	if len(w.opts.Terminal) == 0 {
-		return // hil pos has everything
+		// The built-in terminal has every operation and speaks cup when
+		// the host does; internals are hil pos's.
+		if slices.Contains(args, NeedInternals) {
+			w.mu.Lock()
+			w.internals = true
+			w.mu.Unlock()
+		}
+		return
 	}
 	name := w.opts.TerminalHello.Name
 	for _, need := range args {
@@ -111,11 +131,15 @@ func cmdNeeds(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// pos ARGS…: hil pos ARGS, or the same through the terminal contract.
+// pos ARGS…: the same as hil pos ARGS, through the terminal contract; in
+// a scenario that needs internals (built-in terminal), hil pos ARGS itself.
 func cmdPos(ts *testscript.TestScript, neg bool, args []string) {
 	w := getWorld(ts)
+	w.mu.Lock()
+	internals := w.internals
+	w.mu.Unlock()
 	var err error
-	if len(w.opts.Terminal) == 0 {
+	if internals {
 		err = ts.Exec("hil", append([]string{"pos"}, args...)...)
 	} else {
 		err = w.term(ts).pos(ts, args)
@@ -169,21 +193,38 @@ func (w *world) term(ts *testscript.TestScript) *termRig {
 	ts.Check(err)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p, err := terminal.StartProcess(ctx, terminal.ProcessConfig{
-		Command: w.opts.Terminal,
-		Env: []string{
-			terminal.EnvPrinterURL + "=" + ts.Getenv("HIL_PRINTER_URL"),
-			terminal.EnvAcquirerAddr + "=" + ts.Getenv("HIL_ACQUIRER_ADDR"),
-			terminal.EnvWorkDir + "=" + r.work,
-			terminal.EnvResponseTimeout + "=" + terminalTimeout,
-		},
-		Stderr: stderr,
-	})
+	env := []string{
+		terminal.EnvPrinterURL + "=" + ts.Getenv("HIL_PRINTER_URL"),
+		terminal.EnvAcquirerAddr + "=" + ts.Getenv("HIL_ACQUIRER_ADDR"),
+		terminal.EnvWorkDir + "=" + r.work,
+		terminal.EnvResponseTimeout + "=" + terminalTimeout,
+	}
+	cmd := w.opts.Terminal
+	if len(cmd) == 0 {
+		hil, err := lookPathIn(ts.Getenv("PATH"), "hil")
+		if err != nil {
+			stderr.Close()
+			ts.Fatalf("pos: the built-in terminal: %v", err)
+		}
+		cmd = []string{hil, "terminal", "serve"}
+		// The host dialect of the scenario, as hil pos would speak it.
+		env = append(env, posterm.EnvProfile+"="+ts.Getenv("HIL_POS_PROFILE"),
+			posterm.EnvReversalBackoff+"="+builtinReversalBackoff)
+		// Receipts as wide as the printer's roll (32 columns on 58 mm).
+		if rig := w.printers["main"]; rig != nil {
+			if n := rig.p.Profile().Columns(0); n >= 24 && n <= 64 {
+				env = append(env, posterm.EnvReceiptColumns+"="+strconv.Itoa(n))
+			}
+		}
+	}
+	p, err := terminal.StartProcess(ctx, terminal.ProcessConfig{Command: cmd, Env: env, Stderr: stderr})
 	if err != nil {
 		stderr.Close()
-		ts.Fatalf("pos: terminal %q: %v", w.opts.Terminal, err)
+		ts.Fatalf("pos: terminal %q: %v", cmd, err)
 	}
 	r.proc = p
+	hello := p.HelloAnswer()
+	ts.Logf("terminal %s (contract version %d), work directory $WORK/terminal", hello.Name, hello.Version)
 	w.terminal = r
 	// Registered after the printer and the acquirer started: runs before
 	// they are closed.
@@ -196,6 +237,22 @@ func (w *world) term(ts *testscript.TestScript) *termRig {
 		}
 	})
 	return r
+}
+
+// lookPathIn finds the program name in the folders of path (a PATH
+// value): the scenario's own PATH, on which its hil is, not the
+// harness's.
+func lookPathIn(path, name string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue
+		}
+		f := filepath.Join(dir, name)
+		if info, err := os.Stat(f); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0 {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("%s is not on the scenario's PATH", name)
 }
 
 // judge closes the terminal and decides the invariants from the world.
@@ -220,7 +277,7 @@ func (r *termRig) judge(ts *testscript.TestScript) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		rig.p.WaitIdle(ctx) // offline or not, what is on paper is the evidence
 		cancel()
-		for _, rc := range rig.p.Receipts() {
+		for _, rc := range rig.p.Paper() {
 			ev.Receipts = append(ev.Receipts, string(render.Text(rc)))
 		}
 	}
@@ -319,6 +376,7 @@ func (r *termRig) pos(ts *testscript.TestScript, args []string) error {
 			failed = err
 		}
 	}
+	r.w.endJobs()
 	// What the scenario's stdout and stderr assertions see.
 	fmt.Fprint(ts.Stdout(), out.String())
 	fmt.Fprint(ts.Stderr(), errs.String())
@@ -767,6 +825,19 @@ func (r *termRig) settle(ts *testscript.TestScript, out, errs io.Writer) error {
 		return errors.New("settle: no batch closed at the host")
 	}
 	return nil
+}
+
+// endJobs ends the printers' jobs once the terminal has answered: the
+// operation is over and the operator takes what came out, tearing it off
+// on a printer without a cutter, as when a hil pos process exits and its
+// printer connection closes. A terminal that keeps its connection open
+// prints the same receipts as one that does not.
+func (w *world) endJobs() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, rig := range w.printers {
+		rig.p.EndJob()
+	}
 }
 
 // posAmount reads the amount argument as hil pos does (1250 or 12.50).

@@ -127,25 +127,58 @@ func TestBrokenTerminalsFailScenarios(t *testing.T) {
 }
 
 // TestBuiltinTerminalThroughTheContract: poshil's own client behind the
-// contract ("hil terminal serve") passes the scenarios through the same
-// path as a vendor's terminal and is judged clean from the world's side.
+// contract, started as a vendor's terminal is ("hil run --terminal 'hil
+// terminal serve'"), passes every scenario that applies to it through the
+// same path and is judged clean from the world's side; only the scenarios
+// that need internals, and China UnionPay's (the run is on iso87), skip.
 func TestBuiltinTerminalThroughTheContract(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole suite through the contract: not in -short")
+	}
 	t.Parallel()
 	hil, err := exec.LookPath("hil") // testscript.Main put the test binary on PATH as hil
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := []string{
-		"s1_paper_out_after_approval.txtar",
-		"s3_partial_refunds_up_to_original.txtar",
-		"s4_void_vs_refund.txtar",
-		"s6_crash_after_send_recover.txtar",
-		"s6_reversal_lost_twice.txtar",
-		"s8_settlement_unbalanced_batch_upload.txtar",
-	}
-	for _, r := range runOnTerminal(t, []string{hil, "terminal", "serve"}, 3, files...) {
-		if r.Outcome != scenarios.Passed {
+	pass := 0
+	results := runOnTerminal(t, []string{hil, "terminal", "serve"}, 8)
+	for _, r := range results {
+		switch {
+		case r.Outcome == scenarios.Passed:
+			pass++
+		case r.Outcome == scenarios.Skipped && (strings.HasPrefix(r.Reason, "needs internals") || strings.HasPrefix(r.Reason, "needs cup")):
+		default:
 			t.Errorf("%s through the contract: %s %s\n%s", r.Name, r.Outcome, r.Reason, r.Log)
 		}
+	}
+	// S1's cover opened mid-receipt keeps its printer connection open
+	// and still sees the torn piece as receipt 1.
+	if r := result(t, results, "s1_cover_open_mid_receipt_reprint"); r.Outcome != scenarios.Passed {
+		t.Errorf("s1_cover_open_mid_receipt_reprint: %s", r.Outcome)
+	}
+	t.Logf("hil terminal serve: %d of %d scenarios passed, the rest skipped", pass, len(results))
+}
+
+// TestDefaultRunGoesThroughTheContract: the default run (no terminal
+// named) drives the built-in terminal through the contract, judged from
+// the world's side, in a scenario that does not need internals, and hil
+// pos itself in one that does.
+func TestDefaultRunGoesThroughTheContract(t *testing.T) {
+	t.Parallel()
+	results, err := scenarios.Run(t.Context(), scenarios.RunOptions{
+		Paths:   []string{"s5_reprint_marked_copy.txtar", "s9_no_full_pan_on_disk.txtar"},
+		Params:  scenarios.Params(scenarios.Options{}),
+		KeepDir: t.TempDir(),
+		Verbose: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contract := "terminal poshil posclient (contract version 1)"
+	if r := result(t, results, "s5_reprint_marked_copy"); r.Outcome != scenarios.Passed || !strings.Contains(r.Log, contract) {
+		t.Errorf("s5_reprint_marked_copy: %s, want a pass through the contract (%q in the log):\n%s", r.Outcome, contract, r.Log)
+	}
+	if r := result(t, results, "s9_no_full_pan_on_disk"); r.Outcome != scenarios.Passed || strings.Contains(r.Log, contract) {
+		t.Errorf("s9_no_full_pan_on_disk (needs internals): %s, want a pass on hil pos, not the contract:\n%s", r.Outcome, r.Log)
 	}
 }

@@ -51,7 +51,9 @@
 // one image), barcodes, QR codes, PDF417 symbols, feeds, cuts and drawer
 // pulses. A receipt ends at a cut, or at [Printer.EndJob] when the client
 // goes away with paper printed; blank paper (feeds and cuts only) is no
-// receipt.
+// receipt. [Printer.Paper] is what has come out: the receipts and the
+// piece printed since the last of them, not yet cut (a job that a fault
+// stopped part way while its client stays connected).
 //
 // # Code pages
 //

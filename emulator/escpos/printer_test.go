@@ -581,3 +581,44 @@ func TestReceiptHooksOffThePrintPath(t *testing.T) {
 		t.Errorf("receipts delivered by Close: %v, want [1 2]", got)
 	}
 }
+
+// TestPaperShowsThePieceNotYetCut: a job stopped by the cover opening and
+// cleared by its client (DLE DC4 8), while the client stays connected, has
+// put paper out: Paper shows it, uncut, although no receipt ended; the
+// next job's cut (GS V 66 0) makes it a receipt of its own.
+func TestPaperShowsThePieceNotYetCut(t *testing.T) {
+	p, out := newTestPrinter(t, Options{})
+	send(t, p, out, []byte("one\ntwo\n"))
+	p.SetCover(true)
+	send(t, p, out, []byte("three\n"), b(GS, GsCut, 0))
+	piece := p.Paper()
+	if len(p.Receipts()) != 0 || len(piece) != 1 || piece[0].Cut() != nil || len(piece[0].Elements) != 2 {
+		t.Fatalf("cover open mid-job: %d receipts, paper %v; want none and one uncut piece of 2 lines", len(p.Receipts()), piece)
+	}
+	if !bytes.Equal(piece[0].Raw, []byte("one\ntwo\n")) {
+		t.Errorf("the piece's host bytes %q, want what printed", piece[0].Raw)
+	}
+	send(t, p, out, clearBuffersSeq[:])
+	p.SetCover(false)
+	idle(t, p)
+	if got := p.Paper(); len(got) != 1 || len(got[0].Elements) != 2 || len(p.Receipts()) != 0 {
+		t.Fatalf("cover closed after DLE DC4 8: paper %v, %d receipts; want the same piece, no receipt", got, len(p.Receipts()))
+	}
+	send(t, p, out, b(GS, GsCut, 66, 0), []byte("next\n"), b(GS, GsCut, 0))
+	rs := p.Receipts()
+	if len(rs) != 2 || rs[0].Cut() == nil || rs[1].Cut() == nil {
+		t.Fatalf("after the next job: %d receipts %v, want the piece cut off and the next receipt", len(rs), rs)
+	}
+	if got := p.Paper(); len(got) != 2 || got[0] != rs[0] || got[1] != rs[1] {
+		t.Errorf("Paper %v, want the receipts %v", got, rs)
+	}
+	// The snapshot was a copy: the piece on paper then had 2 elements.
+	if len(piece[0].Elements) != 2 {
+		t.Errorf("the earlier Paper snapshot changed: %d elements", len(piece[0].Elements))
+	}
+	// Blank paper (a feed) is not a receipt.
+	send(t, p, out, []byte("\n\n"))
+	if got := p.Paper(); len(got) != 2 {
+		t.Errorf("after a feed: %d pieces on paper, want 2", len(got))
+	}
+}

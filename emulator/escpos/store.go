@@ -123,6 +123,28 @@ func (p *Printer) resetRawLocked() {
 	p.rawStart = p.rawBase
 }
 
+// Paper returns what has come out of the printer: the receipts as
+// [Printer.Receipts] returns them and, last, the paper printed since the
+// last of them ended that is not yet cut or torn off (a job that a fault
+// stopped part way and its client cleared, or a client that is still
+// sending), as it is now. Blank paper is not a receipt. A real printer's
+// paper is out once it is printed, whether or not its client is still
+// connected: a scenario reads Paper after the printer went idle.
+func (p *Printer) Paper() []*paper.Receipt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rs := slices.Clone(p.receipts)
+	if p.cur == nil || !hasInk(p.cur.Elements) {
+		return rs
+	}
+	r := *p.cur
+	r.Elements = slices.Clone(p.cur.Elements)
+	pending := p.raw[p.rawOff:]
+	n := int(min(max(p.dec.Consumed()-p.rawBase, 0), int64(len(pending))))
+	r.Raw = slices.Clone(pending[:n])
+	return append(rs, &r)
+}
+
 // finishReceiptLocked ends the current receipt (at a cut, or at the end
 // of a job) with the host bytes consumed so far.
 func (p *Printer) finishReceiptLocked() {

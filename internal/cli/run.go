@@ -24,10 +24,11 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 			"With no arguments it runs the built-in suite (situations S1–S9) against the emulated printer\n"+
 			"and acquirer. With --printer it runs against a real printer: scenarios run one at a time, the\n"+
 			"printer is locked for the run, and scenarios that need a fault the printer cannot make skip\n"+
-			"with a reason (or ask the operator with --interactive). With --terminal the scenarios drive your\n"+
-			"terminal through the terminal contract instead of poshil's hil pos; scenarios that need what it does\n"+
-			"not have skip with the reason, and each scenario ends with the invariants decided from the world's\n"+
-			"side. Work folders of failed scenarios are kept with their artifacts.\n\n"+
+			"with a reason (or ask the operator with --interactive). The scenarios drive the terminal through the\n"+
+			"terminal contract and each ends with the invariants decided from the world's side: by default the\n"+
+			"built-in terminal (hil terminal serve, poshil's client), and hil pos itself for the scenarios that\n"+
+			"need internals; with --terminal your terminal, and scenarios that need what it does not have skip\n"+
+			"with the reason. Work folders of failed scenarios are kept with their artifacts.\n\n"+
 			"'hil run merge-junit [-o OUT] FILE...' merges the --junit reports of the runs of --shard 1/N … N/N\n"+
 			"into the report of the whole suite (a shard missing or given twice is an error).\n\n"+
 			"Exit status: 0 every scenario passed or skipped, 1 a scenario failed or the --printer could not be\n"+
@@ -41,7 +42,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	interactive := fs.Bool("interactive", false, "on a real printer, ask the operator to make faults by hand instead of skipping")
 	profile := fs.String("profile", "", "run the suite on this host dialect: `iso87` or cup (default: iso87, or what each scenario asks for)")
 	term := fs.String("terminal", "", "run the scenarios against the terminal under test started by `CMD` (split at spaces, e.g. 'python3 pyterm.py'), "+
-		"driven through the terminal contract (docs/your-terminal.md) and judged from the world's side; scenarios that need what it lacks skip")
+		"driven through the terminal contract (docs/your-terminal.md) and judged from the world's side, instead of the built-in one; scenarios that need what it lacks skip")
 	printerProfile := fs.String("printer-profile", "", "emulate the printer of profile `NAME` or FILE.json (hil printer probe); with --printer, lay out its receipts so. --profile is the host's")
 	shard := fs.String("shard", "", "run only slice `K/N` of the scenarios (by file name; N runners with K = 1…N cover the suite once)")
 	args, code, ok := parseInterspersed(fs, args)

@@ -21,6 +21,9 @@ Environment (set by the harness):
   HIL_TERMINAL_ID       DE41, 8 characters (default POSHIL01)
   HIL_RESPONSE_TIMEOUT  how long to wait for the host (2s)
   HIL_CARD_KEY          card-token key
+  HIL_POS_PROFILE       host dialect, iso87 (default) or cup, as for hil pos
+  HIL_RECEIPT_COLUMNS   receipt width in Font A characters, 24 to 64 (48: 80 mm; 32: 58 mm)
+  HIL_REVERSAL_BACKOFF  wait before the second reversal try, doubling (1s), as hil pos --reversal-backoff
 `
 
 func runTerminal(ctx context.Context, env *Env, args []string) int {

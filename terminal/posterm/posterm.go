@@ -5,17 +5,21 @@
 package posterm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
+	"github.com/poshil/hil/pkg/hostproto"
 	"github.com/poshil/hil/pkg/posclient"
 	"github.com/poshil/hil/pkg/posclient/journal/sqlitejournal"
 	"github.com/poshil/hil/pkg/posclient/printer"
+	posreceipt "github.com/poshil/hil/pkg/posclient/receipt"
 	"github.com/poshil/hil/terminal"
 )
 
@@ -27,7 +31,31 @@ type Config struct {
 	TerminalID      string        // DE41, 8 characters; default DefaultTerminalID
 	ResponseTimeout time.Duration // 0: posclient's default
 	CardKey         []byte        // card-token key; default a harness-only key
+	// ReversalBackoff is the wait before the second try of a reversal; it
+	// doubles per try. 0: posclient's default (1s). ConfigFromEnv reads
+	// it from EnvReversalBackoff.
+	ReversalBackoff time.Duration
+	// Columns is the receipt width in Font A characters (posreceipt.Options):
+	// 48 on an 80 mm roll (0 is that), 32 on a 58 mm one. ConfigFromEnv
+	// reads it from EnvReceiptColumns.
+	Columns int
+	// Profile is the host dialect (hostproto.ProfileISO87, ProfileCUP);
+	// "" is iso87. ConfigFromEnv reads it from EnvProfile.
+	Profile string
 }
+
+// EnvProfile names the host dialect the built-in terminal speaks, as for
+// hil pos: iso87 (the default) or cup. It is not part of the contract; a
+// harness sets it for this terminal when the scenario's host speaks cup.
+const EnvProfile = "HIL_POS_PROFILE"
+
+// EnvReceiptColumns is the receipt width of the built-in terminal, in
+// Font A characters (24 to 64; default 48); not part of the contract.
+const EnvReceiptColumns = "HIL_RECEIPT_COLUMNS"
+
+// EnvReversalBackoff is the built-in terminal's reversal backoff (a Go
+// duration), as hil pos --reversal-backoff; not part of the contract.
+const EnvReversalBackoff = "HIL_REVERSAL_BACKOFF"
 
 // ConfigFromEnv reads the contract's environment variables.
 func ConfigFromEnv() (Config, error) {
@@ -36,6 +64,12 @@ func ConfigFromEnv() (Config, error) {
 		AcquirerAddr: os.Getenv(terminal.EnvAcquirerAddr),
 		WorkDir:      os.Getenv(terminal.EnvWorkDir),
 		TerminalID:   os.Getenv(terminal.EnvTerminalID),
+		Profile:      os.Getenv(EnvProfile),
+	}
+	if c.Profile != "" {
+		if _, err := hostproto.ProfileByName(c.Profile); err != nil {
+			return c, fmt.Errorf("%s: %w", EnvProfile, err)
+		}
 	}
 	if s := os.Getenv(terminal.EnvResponseTimeout); s != "" {
 		d, err := time.ParseDuration(s)
@@ -43,6 +77,20 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s=%q: not a positive duration (2s, 500ms)", terminal.EnvResponseTimeout, s)
 		}
 		c.ResponseTimeout = d
+	}
+	if s := os.Getenv(EnvReversalBackoff); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s=%q: not a positive duration (1s, 20ms)", EnvReversalBackoff, s)
+		}
+		c.ReversalBackoff = d
+	}
+	if s := os.Getenv(EnvReceiptColumns); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 24 || n > 64 {
+			return c, fmt.Errorf("%s=%q: want a number of columns from 24 to 64", EnvReceiptColumns, s)
+		}
+		c.Columns = n
 	}
 	if k := os.Getenv("HIL_CARD_KEY"); k != "" {
 		c.CardKey = []byte(k)
@@ -87,7 +135,15 @@ func (t *Terminal) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	prof, err := hostproto.ProfileByName(cmp.Or(t.cfg.Profile, hostproto.ProfileISO87))
+	if err != nil {
+		j.Close()
+		return err
+	}
 	pc := posclient.Config{
+		Profile:         prof,
+		Policy:          posclient.Policy{ReversalBackoff: t.cfg.ReversalBackoff},
+		ReceiptOptions:  posreceipt.Options{Columns: t.cfg.Columns},
 		TerminalID:      t.cfg.TerminalID,
 		CardKey:         t.cfg.CardKey,
 		Journal:         j,

@@ -44,6 +44,7 @@ def seconds(d):  # a Go duration: 2s, 500ms
 TIMEOUT = seconds(os.environ.get("HIL_RESPONSE_TIMEOUT") or "5s")
 JOURNAL = os.path.join(WORK, "journal.jsonl")
 BATCH = os.path.join(WORK, "batch.json")
+STAN = os.path.join(WORK, "stan.json")
 CARD_KEY = (os.environ.get("HIL_CARD_KEY") or "pyterm card-token key (not for production)").encode()
 INTERRUPTED = "PRINTING WAS INTERRUPTED"
 
@@ -146,8 +147,22 @@ def save(t):
     TXNS[t["ref"]] = dict(t)
 
 def next_stan():
-    stan = max([t["stan"] for t in TXNS.values()] + [t.get("rev_stan", 0) for t in TXNS.values()] + [0]) + 1
-    return stan if stan <= 999999 else 1
+    # Every message gets a STAN of its own, settlements and uploads too (the
+    # host answers a repeated STAN as a duplicate): the last one is kept on
+    # disk, fsynced before the message leaves.
+    last = 0
+    if os.path.exists(STAN):
+        with open(STAN) as f:
+            last = json.load(f)["stan"]
+    stan = max([t["stan"] for t in TXNS.values()] + [t.get("rev_stan", 0) for t in TXNS.values()] + [last]) + 1
+    stan = stan if stan <= 999999 else 1
+    tmp = STAN + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"stan": stan}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, STAN)
+    return stan
 
 def now7():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%m%d%H%M%S")
@@ -357,14 +372,14 @@ def settle():
     if rf.get(39) == "95" and BUG != "settle-blind":
         chunks = [txns[i:i + 20] for i in range(0, len(txns), 20)] or [[]]
         for i, chunk in enumerate(chunks):
-            stan += 1
+            stan = next_stan()
             recs = "".join("%06d%s%012d%-12s%-6s" % (t["stan"], t["proc"], t["amount"], t["rrn"], t.get("auth", ""))
                            for t in chunk)
             up = exchange("0320", {7: now7(), 11: "%06d" % stan, 41: TID, 48: "%02d" % len(chunk) + recs,
                                    60: "%06d" % batch + ("202" if i == len(chunks) - 1 else "201")})
             if up is None or up.get(39) != "00":
                 return {"outcome": "error", "reason": "host", "error": "settle: batch upload refused or unanswered"}
-        stan += 1
+        stan = next_stan()
         rf = exchange("0500", req("960000", stan))
         if rf is None:
             return {"outcome": "error", "reason": "host", "error": "settle: no answer to the final settlement"}

@@ -206,43 +206,61 @@ def printer_status():
     return ""
 
 CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # DLE DC4 8: answered 37 25 00
+TORN_CUT = b"\x1dVB\x00"  # GS V 66 0: feed to the cutter and cut
+TORN = False  # the last print was not confirmed: part of it may be on the paper, uncut
 
 def print_receipt(t, title, mark=""):
     """Print t's receipt; True once the printer confirmed it had printed.
 
-    While waiting for the GS ( H answer it polls DLE EOT 2; a printer that
-    stopped (cover open, paper out) gets its buffers cleared (DLE DC4 8), so
-    the rest of the receipt cannot print later unconfirmed."""
+    Before the job, DLE DC4 8 clears what an earlier job left in the
+    printer. The job and its GS ( H go in one write: a printer that loses
+    power between the two would otherwise answer the GS ( H for a job it
+    lost. While waiting for the answer it polls DLE EOT 2; a printer that
+    stopped (cover open, paper out) gets its buffers cleared again, so the
+    rest of the receipt cannot print later unconfirmed. After a print that
+    was not confirmed the next one starts with a cut, so the torn piece is
+    not the top of the next receipt."""
+    global TORN
     lines = ["PYTERM REFERENCE SHOP", "TERMINAL " + TID, title] + ([mark] if mark else []) + [
              "REF " + t["ref"], "RRN " + t["rrn"], "AUTH " + t.get("auth", ""), "CARD " + t["card"],
              "AMOUNT %d.%02d" % divmod(t["amount"], 100), "APPROVED"]
     data = b"\x1b@" + b"".join(l.encode("ascii") + b"\n" for l in lines) + b"\n\n\n\x1dV\x01"
     pid = ("%04d" % (int(time.monotonic() * 1000) % 10000)).encode("ascii")
+    job = (TORN_CUT if TORN else b"") + data * (2 if BUG == "print-twice" else 1) + b"\x1d(H\x06\x00\x30\x30" + pid
     try:
         s = printer_conn()
         if s is None:
             return False
         with s:
-            for _ in range(2 if BUG == "print-twice" else 1):
-                s.sendall(data)
-            s.sendall(b"\x1d(H\x06\x00\x30\x30" + pid)
+            clear_buffers(s)
+            TORN = True  # until the printer confirms the job
+            s.sendall(job)
             deadline = time.monotonic() + PRINT_WAIT
             while time.monotonic() < deadline:
                 s.sendall(b"\x10\x04\x02")
                 s.settimeout(POLL)
                 got = read_reply(s)
                 if got == pid:
+                    TORN = False
                     return True
                 if isinstance(got, int) and got & 0x24:  # cover open, or stopped at paper end
-                    s.settimeout(PRINT_WAIT)
-                    s.sendall(CLEAR_BUFFERS)
-                    while read_reply(s) != "cleared":
-                        pass
+                    clear_buffers(s)
                     return False
                 time.sleep(POLL)
         return False
     except (OSError, ConnectionError):
         return False
+
+def clear_buffers(s):
+    """DLE DC4 8; True once the printer answered it (other answers are
+    dropped) within PRINT_WAIT."""
+    s.sendall(CLEAR_BUFFERS)
+    deadline = time.monotonic() + PRINT_WAIT
+    while time.monotonic() < deadline:
+        s.settimeout(max(deadline - time.monotonic(), 0.001))
+        if read_reply(s) == "cleared":
+            return True
+    return False
 
 def read_reply(s):
     """One answer from the printer: a process ID (bytes), "cleared", a

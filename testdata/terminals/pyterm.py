@@ -339,6 +339,10 @@ def financial(proc, amount, card, orig=None):
     t["rrn"], t["auth"] = rf.get(37, ""), rf.get(38, "")
     if rf.get(60, "").isdigit():
         t["batch"] = int(rf[60][:6])
+        if t["batch"] > current_batch():
+            # The host closed our batch: a settlement it answered, the
+            # answer lost. Its open batch is ours now.
+            set_batch(t["batch"])
     if rf.get(39) != "00":
         t["state"] = "declined"
         save(t)
@@ -360,9 +364,12 @@ def current_batch():
     return 1
 
 def close_batch(n):
+    set_batch(n + 1)
+
+def set_batch(n):
     tmp = BATCH + ".tmp"
     with open(tmp, "w") as f:
-        json.dump({"batch": n + 1}, f)
+        json.dump({"batch": n}, f)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, BATCH)
@@ -388,7 +395,7 @@ def settle():
     if rf is None:
         return {"outcome": "error", "reason": "host", "error": "settle: no answer from the host"}
     if rf.get(39) == "95" and BUG != "settle-blind":
-        chunks = [txns[i:i + 20] for i in range(0, len(txns), 20)] or [[]]
+        chunks = [txns[i:i + 20] for i in range(0, len(txns), 20)]  # none: nothing to upload
         for i, chunk in enumerate(chunks):
             stan = next_stan()
             recs = "".join("%06d%s%012d%-12s%-6s" % (t["stan"], t["proc"], t["amount"], t["rrn"], t.get("auth", ""))

@@ -155,6 +155,47 @@ fault t1 printer power-cycle after-bytes=250`)
 	}
 }
 
+// TestContractPytermSettlement: settlements that hil chaos --terminal
+// found pyterm getting wrong (invariant 4). A lost answer to a settlement
+// the host balanced and closed (seed 42): the host numbers the next sale
+// in its next batch, and pyterm's next settlement must count that sale in
+// that batch, not send its closed batch's empty totals and leave the
+// host's batch waiting for an upload. A batch the terminal has nothing in
+// and the host a sale (seed 341, the settlement-mismatch phantom): after
+// the 95 there is nothing to upload, and the final 0500 closes it.
+func TestContractPytermSettlement(t *testing.T) {
+	opts := pyterm(t, "pyterm.py")
+	for _, c := range []struct{ name, schedule string }{
+		{"lost settlement answer", `
+op 1 t1 sale amount=2183 card=approve
+op 2 t1 settle
+op 3 t1 sale amount=63 card=approve
+fault acquirer decline code=05 mti=0200 nth=1
+fault t1 link reset dir=down nth=2`},
+		{"nothing to upload", `
+op 1 t1 sale amount=9997 card=decline
+op 2 t1 settle
+fault acquirer settlement-mismatch`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := chaos.ParseSchedule("seed 1\nterminals 1\n" + c.schedule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := chaos.Run(t.Context(), s, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := h.FaultsApplied(); got != len(s.Faults) {
+				t.Errorf("%d faults fired, want %d", got, len(s.Faults))
+			}
+			for _, v := range chaos.Check(h) {
+				t.Errorf("%s", v)
+			}
+		})
+	}
+}
+
 // TestContractPosterm: poshil's own client behind the contract (hil
 // terminal serve), under every fault kind a foreign terminal gets (printer
 // faults included: it confirms its prints), judged from the world's side

@@ -9,16 +9,19 @@ says so.
 
 The printer: a sale is refused before any host traffic when DLE EOT 2 or 4
 says the cover is open or the paper is out; a receipt counts as printed
-only once the printer answers the GS ( H process ID sent after it (the
-answer comes when the data before it has printed), otherwise it is owed and
-recover or reprint prints it, marked as printed again after an interruption.
+only once the printer answers the GS ( H process ID sent with it, in the
+same write, after a DLE DC4 8 reset (the answer comes when the data before
+it has printed), otherwise it is owed and recover or reprint prints it,
+marked as printed again after an interruption.
 A reprint of a receipt the customer had is marked DUPLICATE.
 
 Refunds go back to the sale's card (compared by a keyed hash, HMAC-SHA256)
 and never exceed what remains of the sale. A reversal the host did not
 acknowledge is repeated (0401) and sent before the next transaction.
 Settlement sends the batch totals (0500 920000); on 95 it uploads the batch
-(0320) and closes it (0500 960000).
+(0320, none when it is empty) and closes it (0500 960000). The batch number
+follows the host's (DE60 of a 0210): a settlement whose answer was lost may
+have closed the batch.
 
 Standard library only. Card numbers are never written anywhere: the journal
 and the receipts hold the first six and last four digits.

@@ -174,6 +174,7 @@ func TestSettlementRules(t *testing.T) {
 		return acquirer.Batch{Terminal: "T1", Number: 1, State: acquirer.BatchClosed, Report: &rep}
 	}
 	diff := []acquirer.Difference{{STAN: "000009", Kind: acquirer.HostOnly, HostAmount: 999}}
+	two := acquirer.Totals{DebitsCount: 1, DebitsAmount: 500, CreditsCount: 1, CreditsAmount: 200}
 	for _, c := range []struct {
 		name    string
 		batches []acquirer.Batch
@@ -182,7 +183,10 @@ func TestSettlementRules(t *testing.T) {
 	}{
 		{"balanced", []acquirer.Batch{closed(acquirer.Settlement{Balanced: true}), {Number: 2, State: acquirer.BatchOpen}}, []evidence.Exchange{settled}, ""},
 		{"unbalanced, uploaded", []acquirer.Batch{closed(acquirer.Settlement{Uploaded: 2, Differences: diff})}, []evidence.Exchange{settled}, ""},
-		{"unbalanced, nothing uploaded", []acquirer.Batch{closed(acquirer.Settlement{Differences: diff})}, []evidence.Exchange{settled}, "without a single transaction uploaded"},
+		{"unbalanced, nothing uploaded", []acquirer.Batch{closed(acquirer.Settlement{Terminal: two, Differences: diff})}, []evidence.Exchange{settled}, "without a single transaction uploaded"},
+		// A terminal with an empty batch has nothing to upload: the
+		// host's report lists the transaction only it holds.
+		{"unbalanced, nothing to upload", []acquirer.Batch{closed(acquirer.Settlement{Differences: diff})}, []evidence.Exchange{settled}, ""},
 		{"left waiting for the upload", []acquirer.Batch{{Terminal: "T1", Number: 1, State: acquirer.BatchUploading}}, nil, "never uploaded"},
 		{"settled says the terminal, not the host", []acquirer.Batch{{Number: 1, State: acquirer.BatchOpen}}, []evidence.Exchange{settled}, "answered 1 settlements done, the host closed 0"},
 		// The host keeps a window of batches: 1–3 were closed and dropped.

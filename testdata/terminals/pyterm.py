@@ -9,16 +9,19 @@ says so.
 
 The printer: a sale is refused before any host traffic when DLE EOT 2 or 4
 says the cover is open or the paper is out; a receipt counts as printed
-only once the printer answers the GS ( H process ID sent after it (the
-answer comes when the data before it has printed), otherwise it is owed and
-recover or reprint prints it, marked as printed again after an interruption.
+only once the printer answers the GS ( H process ID sent with it, in the
+same write, after a DLE DC4 8 reset (the answer comes when the data before
+it has printed), otherwise it is owed and recover or reprint prints it,
+marked as printed again after an interruption.
 A reprint of a receipt the customer had is marked DUPLICATE.
 
 Refunds go back to the sale's card (compared by a keyed hash, HMAC-SHA256)
 and never exceed what remains of the sale. A reversal the host did not
 acknowledge is repeated (0401) and sent before the next transaction.
 Settlement sends the batch totals (0500 920000); on 95 it uploads the batch
-(0320) and closes it (0500 960000).
+(0320, none when it is empty) and closes it (0500 960000). The batch number
+follows the host's (DE60 of a 0210): a settlement whose answer was lost may
+have closed the batch.
 
 Standard library only. Card numbers are never written anywhere: the journal
 and the receipts hold the first six and last four digits.
@@ -206,43 +209,61 @@ def printer_status():
     return ""
 
 CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # DLE DC4 8: answered 37 25 00
+TORN_CUT = b"\x1dVB\x00"  # GS V 66 0: feed to the cutter and cut
+TORN = False  # the last print was not confirmed: part of it may be on the paper, uncut
 
 def print_receipt(t, title, mark=""):
     """Print t's receipt; True once the printer confirmed it had printed.
 
-    While waiting for the GS ( H answer it polls DLE EOT 2; a printer that
-    stopped (cover open, paper out) gets its buffers cleared (DLE DC4 8), so
-    the rest of the receipt cannot print later unconfirmed."""
+    Before the job, DLE DC4 8 clears what an earlier job left in the
+    printer. The job and its GS ( H go in one write: a printer that loses
+    power between the two would otherwise answer the GS ( H for a job it
+    lost. While waiting for the answer it polls DLE EOT 2; a printer that
+    stopped (cover open, paper out) gets its buffers cleared again, so the
+    rest of the receipt cannot print later unconfirmed. After a print that
+    was not confirmed the next one starts with a cut, so the torn piece is
+    not the top of the next receipt."""
+    global TORN
     lines = ["PYTERM REFERENCE SHOP", "TERMINAL " + TID, title] + ([mark] if mark else []) + [
              "REF " + t["ref"], "RRN " + t["rrn"], "AUTH " + t.get("auth", ""), "CARD " + t["card"],
              "AMOUNT %d.%02d" % divmod(t["amount"], 100), "APPROVED"]
     data = b"\x1b@" + b"".join(l.encode("ascii") + b"\n" for l in lines) + b"\n\n\n\x1dV\x01"
     pid = ("%04d" % (int(time.monotonic() * 1000) % 10000)).encode("ascii")
+    job = (TORN_CUT if TORN else b"") + data * (2 if BUG == "print-twice" else 1) + b"\x1d(H\x06\x00\x30\x30" + pid
     try:
         s = printer_conn()
         if s is None:
             return False
         with s:
-            for _ in range(2 if BUG == "print-twice" else 1):
-                s.sendall(data)
-            s.sendall(b"\x1d(H\x06\x00\x30\x30" + pid)
+            clear_buffers(s)
+            TORN = True  # until the printer confirms the job
+            s.sendall(job)
             deadline = time.monotonic() + PRINT_WAIT
             while time.monotonic() < deadline:
                 s.sendall(b"\x10\x04\x02")
                 s.settimeout(POLL)
                 got = read_reply(s)
                 if got == pid:
+                    TORN = False
                     return True
                 if isinstance(got, int) and got & 0x24:  # cover open, or stopped at paper end
-                    s.settimeout(PRINT_WAIT)
-                    s.sendall(CLEAR_BUFFERS)
-                    while read_reply(s) != "cleared":
-                        pass
+                    clear_buffers(s)
                     return False
                 time.sleep(POLL)
         return False
     except (OSError, ConnectionError):
         return False
+
+def clear_buffers(s):
+    """DLE DC4 8; True once the printer answered it (other answers are
+    dropped) within PRINT_WAIT."""
+    s.sendall(CLEAR_BUFFERS)
+    deadline = time.monotonic() + PRINT_WAIT
+    while time.monotonic() < deadline:
+        s.settimeout(max(deadline - time.monotonic(), 0.001))
+        if read_reply(s) == "cleared":
+            return True
+    return False
 
 def read_reply(s):
     """One answer from the printer: a process ID (bytes), "cleared", a
@@ -321,6 +342,10 @@ def financial(proc, amount, card, orig=None):
     t["rrn"], t["auth"] = rf.get(37, ""), rf.get(38, "")
     if rf.get(60, "").isdigit():
         t["batch"] = int(rf[60][:6])
+        if t["batch"] > current_batch():
+            # The host closed our batch: a settlement it answered, the
+            # answer lost. Its open batch is ours now.
+            set_batch(t["batch"])
     if rf.get(39) != "00":
         t["state"] = "declined"
         save(t)
@@ -342,9 +367,12 @@ def current_batch():
     return 1
 
 def close_batch(n):
+    set_batch(n + 1)
+
+def set_batch(n):
     tmp = BATCH + ".tmp"
     with open(tmp, "w") as f:
-        json.dump({"batch": n + 1}, f)
+        json.dump({"batch": n}, f)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, BATCH)
@@ -370,7 +398,7 @@ def settle():
     if rf is None:
         return {"outcome": "error", "reason": "host", "error": "settle: no answer from the host"}
     if rf.get(39) == "95" and BUG != "settle-blind":
-        chunks = [txns[i:i + 20] for i in range(0, len(txns), 20)] or [[]]
+        chunks = [txns[i:i + 20] for i in range(0, len(txns), 20)]  # none: nothing to upload
         for i, chunk in enumerate(chunks):
             stan = next_stan()
             recs = "".join("%06d%s%012d%-12s%-6s" % (t["stan"], t["proc"], t["amount"], t["rrn"], t.get("auth", ""))

@@ -1,6 +1,10 @@
 package printer
 
-import "net"
+import (
+	"net"
+
+	"github.com/poshil/hil/pkg/rfc2217"
+)
 
 // Telnet bytes on TCP. Bench rigs reach serial printers through ser2net,
 // whose telnet (and RFC 2217) ports open with option negotiation
@@ -14,83 +18,32 @@ import "net"
 // difference. Jobs are not escaped (a 0xFF in a job through a telnet
 // port is still taken as IAC by ser2net): rfc2217:// (rfc2217.go) does the
 // full protocol.
-const (
-	telnetIAC  byte = 0xFF
-	telnetDONT byte = 0xFE
-	telnetDO   byte = 0xFD
-	telnetWONT byte = 0xFC
-	telnetWILL byte = 0xFB
-	telnetSB   byte = 0xFA
-	telnetSE   byte = 0xF0
-)
-
-// telnetFilter strips telnet commands from a byte stream. The zero value
-// is ready.
+// telnetFilter strips telnet commands from a byte stream (rfc2217.Decoder)
+// and refuses each option once. The zero value is ready.
 type telnetFilter struct {
-	state    uint8 // tnData, tnIAC, tnOption, tnSub, tnSubIAC
-	verb     byte  // WILL/WONT/DO/DONT waiting for its option byte
-	answered [2][256]bool
+	dec      rfc2217.Decoder
+	answered [2][256]bool // DO, WILL already refused
 }
-
-const (
-	tnData uint8 = iota
-	tnIAC
-	tnOption
-	tnSub
-	tnSubIAC
-)
 
 // filter removes telnet commands from b in place and returns the data
 // bytes; answer is called with the replies to send.
 func (f *telnetFilter) filter(b []byte, answer func([]byte)) []byte {
-	out := b[:0]
-	for _, c := range b {
-		switch f.state {
-		case tnData:
-			if c == telnetIAC {
-				f.state = tnIAC
-			} else {
-				out = append(out, c)
-			}
-		case tnIAC:
-			switch c {
-			case telnetIAC: // an escaped data byte 0xFF
-				out = append(out, c)
-				f.state = tnData
-			case telnetWILL, telnetWONT, telnetDO, telnetDONT:
-				f.verb, f.state = c, tnOption
-			case telnetSB:
-				f.state = tnSub
-			default: // NOP, GA, BRK …: two bytes
-				f.state = tnData
-			}
-		case tnOption:
-			f.state = tnData
-			switch f.verb {
-			case telnetDO:
-				if !f.answered[0][c] {
-					f.answered[0][c] = true
-					answer([]byte{telnetIAC, telnetWONT, c})
-				}
-			case telnetWILL:
-				if !f.answered[1][c] {
-					f.answered[1][c] = true
-					answer([]byte{telnetIAC, telnetDONT, c})
-				}
-			}
-		case tnSub:
-			if c == telnetIAC {
-				f.state = tnSubIAC
-			}
-		case tnSubIAC:
-			if c == telnetSE {
-				f.state = tnData
-			} else {
-				f.state = tnSub // IAC IAC inside the subnegotiation
-			}
+	return f.dec.Decode(b, func(c rfc2217.Command) {
+		var i int
+		var no byte
+		switch c.Verb {
+		case rfc2217.DO:
+			i, no = 0, rfc2217.WONT
+		case rfc2217.WILL:
+			i, no = 1, rfc2217.DONT
+		default:
+			return
 		}
-	}
-	return out
+		if !f.answered[i][c.Option] {
+			f.answered[i][c.Option] = true
+			answer(rfc2217.AppendOption(nil, no, c.Option))
+		}
+	})
 }
 
 // telnetConn is a TCP connection whose reads have telnet commands

@@ -13,6 +13,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/poshil/hil/emulator/escpos"
+	"github.com/poshil/hil/emulator/escpos/escpostest"
+	"github.com/poshil/hil/emulator/escpos/render"
 	"github.com/poshil/hil/internal/testtool"
 )
 
@@ -174,4 +177,28 @@ func TestRunTerminal(t *testing.T) {
 	require.Equal(t, ExitFailure, code)
 	require.Contains(t, errb.String(), `run: --terminal "/nonexistent/terminal"`)
 	require.Contains(t, errb.String(), "no scenario was run")
+}
+
+// TestRunTerminalOnABenchPrinter: hil run --terminal with --printer, as on
+// a bench rig: the terminal under test prints through the harness's
+// recording bridge to the "real" printer (here an emulator on TCP, which
+// the harness knows nothing of), its receipts are judged from the bytes it
+// sent, and a scenario that needs a fault the printer cannot make skips.
+func TestRunTerminalOnABenchPrinter(t *testing.T) {
+	py := testtool.Python(t)
+	bench := escpostest.NewServer(t, escpos.Options{})
+	pyterm := filepath.Join("..", "..", "testdata", "terminals", "pyterm.py")
+	suite := filepath.Join("..", "..", "scenarios")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"run", "--terminal", py + " " + pyterm, "--printer", bench.URL,
+		filepath.Join(suite, "s5_reprint_marked_copy.txtar"), filepath.Join(suite, "s1_paper_out_after_approval.txtar")}, nil, &out, &errb)
+	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	require.Regexp(t, regexp.MustCompile(`(?m)^s5_reprint_marked_copy\s+pass\s`), out.String())
+	require.Regexp(t, regexp.MustCompile(`(?m)^s1_paper_out_after_approval\s+skip\s.*a real printer cannot make this fault`), out.String())
+	bench.MustWaitIdle(t)
+	var marked bool
+	for _, r := range bench.Receipts() {
+		marked = marked || bytes.Contains(render.Text(r), []byte("DUPLICATE"))
+	}
+	require.True(t, marked, "the bench printer printed no copy marked DUPLICATE: %d receipts", len(bench.Receipts()))
 }

@@ -2,6 +2,7 @@ package escpos_test
 
 import (
 	"bytes"
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,23 +174,34 @@ func TestRFC2217FlowControl(t *testing.T) {
 				lines = append(lines, strings.Repeat("x", 30)+" line "+strconv.Itoa(i))
 			}
 			job := cat(receiptBytes(lines...), fullCut)
-			r.send(rfc2217.AppendEscaped(nil, job))
-			// The printer gives no signal when the buffer fills: poll its
-			// status, bounded.
-			deadline := time.Now().Add(10 * time.Second)
-			for st := p.Status(); st.Buffered < size && st.OverflowBytes == 0; st = p.Status() {
-				if time.Now().After(deadline) {
-					t.Fatalf("the receive buffer never filled: %+v", st)
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-			if tc.lost {
-				for st := p.Status(); st.OverflowBytes+int64(st.Buffered) < int64(len(job)); st = p.Status() {
-					if time.Now().After(deadline) {
-						t.Fatalf("the job never arrived: %+v", st)
+			// Every byte the printer takes in is an EventBytes: wait on
+			// those for the buffer to fill (and, without flow control,
+			// for the rest of the job to arrive and be lost).
+			arrived := make(chan struct{}, 1)
+			p.OnEvent(func(e escpos.Event) {
+				if e.Kind == escpos.EventBytes {
+					select {
+					case arrived <- struct{}{}:
+					default:
 					}
-					time.Sleep(5 * time.Millisecond)
 				}
+			})
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a bound, not a wait
+			defer cancel()
+			waitStatus := func(what string, done func(escpos.Status) bool) {
+				t.Helper()
+				for st := p.Status(); !done(st); st = p.Status() {
+					select {
+					case <-arrived:
+					case <-ctx.Done():
+						t.Fatalf("%s: %+v", what, st)
+					}
+				}
+			}
+			r.send(rfc2217.AppendEscaped(nil, job))
+			waitStatus("the receive buffer never filled", func(st escpos.Status) bool { return st.Buffered >= size || st.OverflowBytes > 0 })
+			if tc.lost {
+				waitStatus("the job never arrived", func(st escpos.Status) bool { return st.OverflowBytes+int64(st.Buffered) >= int64(len(job)) })
 				if st := p.Status(); st.OverflowBytes != int64(len(job)-size) {
 					t.Errorf("lost %d bytes, want %d", st.OverflowBytes, len(job)-size)
 				}

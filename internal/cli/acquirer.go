@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/poshil/hil/emulator/acquirer"
@@ -100,11 +99,7 @@ func runAcquirerServe(ctx context.Context, env *Env, args []string) int {
 		env.Errorf("acquirer serve: --profile: %v", err)
 		return ExitUsage
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(&syncWriter{w: env.Stderr}, &slog.HandlerOptions{Level: level}))
+	log := serverLogger(env, *verbose)
 	srv, err := acquirer.NewServer(acquirer.Options{
 		Addr:           *listen,
 		AdminAddr:      *admin,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -81,11 +80,7 @@ func runLab(ctx context.Context, env *Env, args []string) int {
 			return ExitFailure
 		}
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(&syncWriter{w: env.Stderr}, &slog.HandlerOptions{Level: level}))
+	log := serverLogger(env, *verbose)
 
 	in, closeIn, err := ff.injector(env)
 	if err != nil {

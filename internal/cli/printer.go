@@ -158,11 +158,7 @@ func runPrinterServe(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 
-	level := slog.LevelWarn
-	if cfg.verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(&syncWriter{w: env.Stderr}, &slog.HandlerOptions{Level: level}))
+	log := serverLogger(env, cfg.verbose)
 
 	popts := escpos.Options{ProfileDef: prof, Logger: log.With("part", "printer"),
 		KeepReceipts: cfg.keep, KeepBytes: int64(cfg.keepMB) << 20}
@@ -302,4 +298,14 @@ func (l *syncWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
+}
+
+// serverLogger is the stderr logger of a serving command: warnings, or
+// with -v everything down to debug.
+func serverLogger(env *Env, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(&syncWriter{w: env.Stderr}, &slog.HandlerOptions{Level: level}))
 }

@@ -19,9 +19,10 @@ func runPrinterCheck(ctx context.Context, env *Env, args []string) int {
 		"Runs the ESC/POS conformance suite on a printer: DLE EOT 1-4, GS r, GS I, ASB, GS ( H after\n"+
 			"printing, a real-time request inside raster data, DLE DC4 8, and with --interactive the cover\n"+
 			"and paper sensors (you are asked to open the cover and take the paper out). It prints a few\n"+
-			"short lines. URL is serial:///dev/ttyUSB0?baud=38400, tcp://host:9100 or file:///dev/usb/lp0, as\n"+
-			"for hil pos --printer. One line per check: ok, FAIL (with why) or skip (with why). Exit status\n"+
-			"0 when no check failed, 1 when one did or the printer could not be reached, 2 on bad usage.")
+			"short lines. URL is serial:///dev/ttyUSB0?baud=38400, tcp://host:9100, rfc2217://host:port or\n"+
+			"file:///dev/usb/lp0, as for hil pos --printer. One line per check: ok, FAIL (with why) or skip\n"+
+			"(with why). Exit status 0 when no check failed, 1 when one did or the printer could not be\n"+
+			"reached, 2 on bad usage.")
 	interactive := fs.Bool("interactive", false, "also run the checks that need a person at the printer")
 	verbose := fs.Bool("v", false, "also print what each check saw (the replies, decoded)")
 	reply := fs.Duration("reply-timeout", 5*time.Second, "wait up to `D` for each reply")
